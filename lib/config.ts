@@ -1,0 +1,42 @@
+// Configuration is read once, at module load, and fails fast: a Lambda with a bad URL should
+// refuse to start rather than answer requests against the wrong Redis.
+export type Service = 'stock' | 'payment' | 'order' | 'ids';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6390';
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function checkedRedisUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} is not a URL: ${value}`);
+  }
+  if (!['redis:', 'rediss:', 'redis-cluster:', 'rediss-cluster:'].includes(url.protocol)) {
+    throw new Error(`${name} must start with redis://, rediss://, redis-cluster:// or rediss-cluster:// (got ${url.protocol})`);
+  }
+  return value;
+}
+
+function redisUrlFor(service: Service, env: NodeJS.ProcessEnv): string {
+  const specific = `${service.toUpperCase()}_REDIS_URL`;
+  const own = nonEmpty(env[specific]);
+  if (own) return checkedRedisUrl(specific, own);
+  return checkedRedisUrl('REDIS_URL', nonEmpty(env.REDIS_URL) ?? DEFAULT_REDIS_URL);
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  return Object.freeze({
+    redisUrls: Object.freeze({
+      stock: redisUrlFor('stock', env),
+      payment: redisUrlFor('payment', env),
+      order: redisUrlFor('order', env),
+      ids: redisUrlFor('ids', env),
+    } satisfies Record<Service, string>),
+  });
+}
+
+export const config = readConfig();

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { isListening, startProcess, waitUntil, type ManagedProcess } from './processes';
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
+const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
+export interface OfflineOptions {
+  httpPort: number;
+  lambdaPort: number;
+  logFile: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `serverless offline start` serving every function of serverless.yml on 127.0.0.1:httpPort. */
+export async function startOffline(options: OfflineOptions): Promise<ManagedProcess> {
+  for (const [name, port] of [['HTTP_PORT', options.httpPort], ['LAMBDA_PORT', options.lambdaPort]] as const) {
+    if (await isListening(port)) throw new Error(`port ${port} is already in use: set ${name} to a free port`);
+  }
+  const offline = startProcess('api', process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
+    cwd: PROJECT_ROOT,
+    logFile: options.logFile,
+    env: {
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      // Per-request log lines cost more than the requests themselves under load.
+      SLS_LOG_LEVEL: 'warning',
+      ...options.env,
+      HTTP_PORT: String(options.httpPort),
+      LAMBDA_PORT: String(options.lambdaPort),
+    },
+  });
+  // Any answer from the gateway (even a 404 for an unknown id) means the routes are up.
+  const probe = async () => (await fetch(`http://127.0.0.1:${options.httpPort}/stock/find/readiness-probe`)).status === 404;
+  await waitUntil(`serverless offline on port ${options.httpPort}`, probe, 120_000, offline);
+  return offline;
+}

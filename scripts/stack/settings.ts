@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port number (got ${raw})`);
+  return value;
+}
+
+const set = (value: string | undefined) => (value && value.trim() !== '' ? value.trim() : undefined);
+
+/** What the launcher starts and where, from the environment; every port can be moved. */
+export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
+  const dataDir = resolve(env.DATA_DIR ?? '.data');
+  const externalRedis = ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL'].some((name) => set(env[name]));
+  return {
+    httpPort: port(env, 'HTTP_PORT', 8000),
+    lambdaPort: port(env, 'LAMBDA_PORT', 3002),
+    redisPort: port(env, 'REDIS_PORT', 6390),
+    sqsPort: port(env, 'SQS_PORT', 9324),
+    dataDir,
+    logDir: resolve(dataDir, 'logs'),
+    /** A Redis we do not start: REDIS_URL or any per-service URL is set. */
+    externalRedis,
+    externalSqs: set(env.SQS_ENDPOINT),
+  };
+}
+export type StackSettings = ReturnType<typeof stackSettings>;
