@@ -51,8 +51,13 @@ async function main(): Promise<void> {
     const sqs = await startSqs({ port: settings.sqsPort, logFile: join(settings.logDir, 'sqs.log') });
     started.push(sqs);
     env.SQS_ENDPOINT = `http://127.0.0.1:${settings.sqsPort}`;
-    line('sqs', env.SQS_ENDPOINT, `local-aws-sqs (pid ${sqs.child.pid})`);
+    line('sqs', env.SQS_ENDPOINT, `${env.SQS_SERVER ?? 'sagashop'} SQS endpoint (pid ${sqs.child.pid})`);
   }
+
+  // The SDK signs every request; a local endpoint accepts any key, but there must be one.
+  env.AWS_ACCESS_KEY_ID ??= 'local';
+  env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  env.AWS_REGION ??= 'us-east-1';
 
   const offline = await startOffline({
     httpPort: settings.httpPort,

@@ -46,23 +46,21 @@ export function queueDefinitions(resources: Record<string, CfResource> | undefin
 /**
  * Creates every queue (dead-letter queues first, since a redrive policy must name an existing
  * queue's ARN). CreateQueue is idempotent, so this is safe against a running endpoint too.
- * Returns the queue URL of each logical id.
+ * Returns the URL and ARN of each logical id.
  */
-export async function ensureQueues(sqs: SQSClient, definitions: QueueDefinition[]): Promise<Map<string, string>> {
-  const urls = new Map<string, string>();
-  const arns = new Map<string, string>();
+export async function ensureQueues(sqs: SQSClient, definitions: QueueDefinition[]): Promise<Map<string, { url: string; arn: string }>> {
+  const queues = new Map<string, { url: string; arn: string }>();
   const ordered = [...definitions].sort((a, b) => Number(Boolean(a.deadLetterQueue)) - Number(Boolean(b.deadLetterQueue)));
   for (const queue of ordered) {
     const attributes = { ...queue.attributes };
     if (queue.deadLetterQueue) {
-      const deadLetterTargetArn = arns.get(queue.deadLetterQueue);
+      const deadLetterTargetArn = queues.get(queue.deadLetterQueue)?.arn;
       if (!deadLetterTargetArn) throw new Error(`${queue.logicalId}: dead-letter queue ${queue.deadLetterQueue} is not declared`);
       attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn, maxReceiveCount: queue.maxReceiveCount ?? 5 });
     }
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    urls.set(queue.logicalId, QueueUrl!);
-    arns.set(queue.logicalId, Attributes!.QueueArn!);
+    queues.set(queue.logicalId, { url: QueueUrl!, arn: Attributes!.QueueArn! });
   }
-  return urls;
+  return queues;
 }

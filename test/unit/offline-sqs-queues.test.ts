@@ -35,9 +35,10 @@ describe('offline queue creation', () => {
     const second = await ensureQueues(sqs, queueDefinitions(resources));
     expect([...second]).toEqual([...first]);
     const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: first.get('WorkQueue'), AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({ QueueUrl: first.get('WorkQueue')!.url, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
     );
-    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: first.get('WorkDlq'), AttributeNames: ['QueueArn'] }));
+    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: first.get('WorkDlq')!.url, AttributeNames: ['QueueArn'] }));
+    expect(first.get('WorkDlq')!.arn).toBe(dlq.Attributes!.QueueArn);
     expect(Attributes?.VisibilityTimeout).toBe('60');
     expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq.Attributes!.QueueArn, maxReceiveCount: 3 });
   });

@@ -1,0 +1,9 @@
+import { parseId } from '@lib/domain/input';
+import { httpRoute, pathParam } from '@lib/http';
+import { checkout } from '@lib/saga/checkout';
+
+export const handler = httpRoute().handler(async (event) => {
+  const orderId = parseId(pathParam(event, 'order_id'), 'order_id');
+  await checkout(orderId);
+  return { order_id: orderId, paid: true };
+});

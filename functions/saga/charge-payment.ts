@@ -1,0 +1,4 @@
+import { sagaStep } from '@lib/saga-step';
+import { chargePayment } from '@lib/store/saga-payment';
+
+export const handler = sagaStep('charge-payment', chargePayment);

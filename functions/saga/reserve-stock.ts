@@ -1,0 +1,4 @@
+import { sagaStep } from '@lib/saga-step';
+import { reserveStock } from '@lib/store/saga-stock';
+
+export const handler = sagaStep('reserve-stock', reserveStock);

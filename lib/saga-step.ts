@@ -1,0 +1,30 @@
+import middy from '@middy/core';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parseSagaMessage, type SagaMessage } from './domain/checkout';
+import { sendToStep } from './saga/queues';
+import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
+
+/**
+ * The middy chain of every saga step. Each record is handled on its own: parse, run the step
+ * (idempotent, keyed by saga and step), send the next step's message. A record that fails at any
+ * point is reported in batchItemFailures, so only it comes back after the visibility timeout; the
+ * step's marker makes the retry safe even when the failure came after the step's write.
+ */
+export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<StepOutcome>) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const failures: SQSBatchItemFailure[] = [];
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const message = parseSagaMessage(record.body);
+          const next = nextMessage(step, message, await run(message));
+          if (next) await sendToStep(next.step, next.message);
+        } catch (error) {
+          console.error(`${step}: message ${record.messageId} failed and will be retried`, error);
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  });
+}

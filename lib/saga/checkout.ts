@@ -1,0 +1,50 @@
+import createError from 'http-errors';
+import { refused } from '../domain/errors';
+import { newId } from '../store/ids-store';
+import { beginCheckout } from '../store/saga-order';
+import { sendToStep } from './queues';
+import { waitForVerdict } from './verdict-waiter';
+
+const positive = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds`);
+  return value;
+};
+/** How long the HTTP answer waits for the verdict: well under API Gateway's 29 s. */
+const WAIT_MS = positive('CHECKOUT_WAIT_MS', 20_000);
+/** How long a saga may stay open before recovery compensates instead of re-sending. */
+const DEADLINE_MS = positive('CHECKOUT_DEADLINE_MS', 60_000);
+
+/**
+ * Runs the checkout saga of one order and returns once it is paid; throws a refusal (400/404/409)
+ * or, only when the outcome is still open at the wait's end, a 504. A checkout that finds another
+ * checkout of the same order running shares that one's verdict instead of starting a second.
+ */
+export async function checkout(orderId: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  const begun = await beginCheckout(orderId, await newId(), DEADLINE_MS);
+  let sagaId: string;
+  if (begun.kind === 'started') {
+    sagaId = begun.facts.sagaId;
+    const waiting = waitForVerdict(sagaId, deadline);
+    waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    try {
+      await sendToStep('reserve-stock', begun.facts);
+    } catch (error) {
+      // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
+      console.error(`checkout ${sagaId}: the first message could not be sent`, error);
+      throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);
+    }
+    const verdict = await waiting;
+    return settle(orderId, verdict);
+  }
+  sagaId = begun.sagaId;
+  return settle(orderId, await waitForVerdict(sagaId, deadline));
+}
+
+function settle(orderId: string, verdict: Awaited<ReturnType<typeof waitForVerdict>>): void {
+  if (verdict === null) {
+    throw createError(504, `The checkout of order ${orderId} is still in progress; look it up with GET /orders/find/${orderId}.`);
+  }
+  if (verdict.verdict === 'refused') throw refused(verdict.reason);
+}

@@ -1,0 +1,154 @@
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export interface EventSourceOptions {
+  sqs: SQSClient;
+  /** Returns the current URL of the queue (it may change when the queue is re-created). */
+  queueUrl: () => string;
+  queueArn: string;
+  region: string;
+  batchSize: number;
+  /** How many batches may be in flight at once (Lambda's maximumConcurrency). */
+  concurrency: number;
+  reportBatchItemFailures: boolean;
+  invoke: (event: SQSEvent) => Promise<unknown>;
+  /** Called when the queue has gone (e.g. the endpoint restarted); should re-create it. */
+  onQueueMissing?: () => Promise<void>;
+  log?: (message: string) => void;
+}
+
+const RETRY_AFTER_ERROR_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'offline',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { dataType: value.DataType!, stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * Which received messages may be deleted after an invocation, as Lambda decides it: all of them on
+ * success; none if the function failed; all but the reported ones with ReportBatchItemFailures —
+ * and none if a report names a message that was not in the batch.
+ */
+export function messagesToDelete(records: SQSRecord[], result: { ok: true; value: unknown } | { ok: false }, reportBatchItemFailures: boolean): SQSRecord[] {
+  if (!result.ok) return [];
+  if (!reportBatchItemFailures) return records;
+  const failures = (result.value as SQSBatchResponse | undefined)?.batchItemFailures;
+  if (!failures || failures.length === 0) return records;
+  const ids = new Set(records.map((record) => record.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    if (!failure?.itemIdentifier || !ids.has(failure.itemIdentifier)) return [];
+    failed.add(failure.itemIdentifier);
+  }
+  return records.filter((record) => !failed.has(record.messageId));
+}
+
+/**
+ * Lambda's SQS event source, for offline use: `concurrency` long-polling loops per queue, each
+ * invoking the function with up to `batchSize` messages as soon as any are there, then deleting
+ * what the function handled. Failed messages stay in the queue and come back after the visibility
+ * timeout, so the queue's redrive policy moves them to the dead-letter queue in the end.
+ */
+export class SqsEventSource {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: EventSourceOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (let index = 0; index < this.options.concurrency; index++) this.loops.push(this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    const { sqs, batchSize } = this.options;
+    while (this.running) {
+      let messages: Message[];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queueUrl(),
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: 20,
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = received.Messages ?? [];
+      } catch (error) {
+        if (!this.running) return;
+        await this.recover(error as Error);
+        continue;
+      }
+      if (messages.length > 0) await this.deliver(messages);
+    }
+  }
+
+  private async deliver(messages: Message[]): Promise<void> {
+    const { queueArn, region, reportBatchItemFailures } = this.options;
+    const records = messages.map((message) => toRecord(message, queueArn, region));
+    let result: { ok: true; value: unknown } | { ok: false };
+    try {
+      result = { ok: true, value: await this.options.invoke({ Records: records }) };
+    } catch (error) {
+      this.options.log?.(`invocation for ${queueArn} failed; its ${records.length} message(s) will be retried: ${(error as Error).message}`);
+      result = { ok: false };
+    }
+    const done = messagesToDelete(records, result, reportBatchItemFailures);
+    if (done.length === 0) return;
+    try {
+      await this.options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl(),
+          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    } catch (error) {
+      // Not deleted means delivered again later: the handlers are idempotent, so that is safe.
+      this.options.log?.(`could not delete handled messages from ${queueArn}: ${(error as Error).message}`);
+    }
+  }
+
+  private async recover(error: Error): Promise<void> {
+    this.options.log?.(`receive from ${this.options.queueArn} failed (${error.name}: ${error.message}); retrying`);
+    if (error.name.includes('QueueDoesNotExist') && this.options.onQueueMissing) {
+      await this.options.onQueueMissing().catch(() => {});
+    }
+    await sleep(RETRY_AFTER_ERROR_MS);
+  }
+}
