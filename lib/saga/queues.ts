@@ -1,20 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SagaMessage } from '../domain/checkout';
 import { sqs } from '../sqs';
-import { STEP_NAMES, type StepName } from './steps';
-
-/** RESERVE_STOCK_QUEUE_URL etc.: serverless.yml sets them from the queues it declares. */
-export const queueUrlVariable = (step: StepName) => `${step.toUpperCase().replace(/-/g, '_')}_QUEUE_URL`;
-
-function readQueueUrls(env: NodeJS.ProcessEnv): Record<StepName, string> {
-  const urls = {} as Record<StepName, string>;
-  for (const step of STEP_NAMES) {
-    const url = env[queueUrlVariable(step)]?.trim();
-    if (!url || !/^https?:\/\//.test(url)) throw new Error(`${queueUrlVariable(step)} must be the URL of the ${step} queue (got "${url ?? ''}")`);
-    urls[step] = url;
-  }
-  return urls;
-}
+import { readQueueUrls } from './queues-config';
+import type { StepName } from './steps';
 
 const queueUrls = readQueueUrls(process.env);
 

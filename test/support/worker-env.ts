@@ -2,3 +2,7 @@
 // Test files in parallel workers get separate Redis databases, so they never see each other's keys.
 process.env.REDIS_URL = `${process.env.TEST_REDIS_BASE_URL}/${Number(process.env.JEST_WORKER_ID ?? 1)}`;
 for (const name of ['STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL']) delete process.env[name];
+// What Lambda always provides; the local endpoints accept any key.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
