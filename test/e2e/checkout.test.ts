@@ -1,4 +1,4 @@
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../support/stack';
+import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
 
 let ports: StackPorts;
 let stack: RunningStack;

@@ -1,6 +1,6 @@
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { isListening } from '../../scripts/stack/processes';
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../support/stack';
+import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
 
 let ports: StackPorts;
 let stack: RunningStack;

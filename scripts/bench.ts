@@ -1,0 +1,166 @@
+// `npm run bench`: checkout throughput and latency through the full local path
+// (HTTP → SQS → saga handlers → Redis), then a consistency check of stock and credit.
+// It starts its own stack on free ports unless BENCH_API names a running one.
+//   npm run bench                                  single client 10 s, then 64 clients 20 s
+//   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
+//   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
+//   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
+import { httpClient, percentile } from './bench/http-client';
+import { isolatedStackPorts, removeStackFolders, startStack, type RunningStack } from './stack/child-stack';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] ? process.argv[index + 1] : fallback;
+}
+
+const phases = option('phases', '1:10,64:20').split(',').map((phase) => {
+  const [clients, seconds] = phase.split(':').map(Number);
+  if (!(clients >= 1 && seconds > 0)) throw new Error(`--phases takes clients:seconds pairs, not "${phase}"`);
+  return { clients, seconds };
+});
+const itemCount = Number(option('items', '1000'));
+const startingStock = Number(option('stock', '1000000'));
+const userCount = Number(option('users', '10000'));
+const startingCredit = Number(option('credit', '1000000'));
+const itemPrice = Number(option('price', '1'));
+// Enough unpaid orders for every phase at up to 3,000 checkouts/s.
+const orderCount = Number(option('orders', String(Math.min(1_000_000, phases.reduce((sum, p) => sum + p.seconds, 0) * 3_000))));
+
+interface Outcome {
+  order: number;
+  status: number;
+  ms: number;
+}
+
+async function main(): Promise<void> {
+  let stack: RunningStack | null = null;
+  let ports: Awaited<ReturnType<typeof isolatedStackPorts>> | null = null;
+  let api = process.env.BENCH_API;
+  if (!api) {
+    ports = await isolatedStackPorts();
+    console.log('bench: starting a stack on free ports (set BENCH_API to use a running one)...');
+    stack = await startStack(ports);
+    api = stack.api;
+  }
+  const client = httpClient(api, Math.max(...phases.map((p) => p.clients)) + 16);
+  try {
+    console.log(`bench: seeding ${itemCount} items (stock ${startingStock}), ${userCount} users (credit ${startingCredit}), ${orderCount} orders`);
+    for (const path of [
+      `/stock/batch_init/${itemCount}/${startingStock}/${itemPrice}`,
+      `/payment/batch_init/${userCount}/${startingCredit}`,
+      `/orders/batch_init/${orderCount}/${itemCount}/${userCount}/${itemPrice}`,
+    ]) {
+      const { status, body } = await client.call('POST', path);
+      if (status !== 200) throw new Error(`seeding ${path} answered ${status}: ${body}`);
+    }
+    // Warm every function once (cold module loads are not what we measure).
+    let nextOrder = 0;
+    for (let i = 0; i < 20; i++) await client.call('POST', `/orders/checkout/${nextOrder++}`);
+
+    const outcomes: Outcome[] = [];
+    for (const { clients, seconds } of phases) {
+      const phase: Outcome[] = [];
+      const started = performance.now();
+      const ends = started + seconds * 1000;
+      let lastReport = started;
+      const progress = setInterval(() => {
+        const now = performance.now();
+        const recent = phase.filter((o) => o.ms >= 0).length;
+        const rate = (recent / ((now - started) / 1000)).toFixed(0);
+        const sorted = phase.map((o) => o.ms).sort((a, b) => a - b);
+        process.stdout.write(
+          `\r  ${clients} client(s): ${((now - started) / 1000).toFixed(0)}/${seconds} s  ${recent} checkouts  ${rate}/s  p50 ${percentile(sorted, 50).toFixed(1)} ms   `,
+        );
+        lastReport = now;
+      }, 1000);
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (performance.now() < ends && nextOrder < orderCount) {
+            const order = nextOrder++;
+            const begun = performance.now();
+            let status: number;
+            try {
+              status = (await client.call('POST', `/orders/checkout/${order}`)).status;
+            } catch {
+              status = 599;
+            }
+            phase.push({ order, status, ms: performance.now() - begun });
+          }
+        }),
+      );
+      clearInterval(progress);
+      void lastReport;
+      const elapsed = (performance.now() - started) / 1000;
+      report(`${clients} client(s), ${seconds} s`, phase, elapsed);
+      outcomes.push(...phase);
+    }
+    await checkConsistency(client.call, outcomes);
+  } finally {
+    client.close();
+    if (stack) await stack.stop();
+    if (ports) removeStackFolders(ports);
+  }
+}
+
+function report(title: string, outcomes: Outcome[], seconds: number): void {
+  const sorted = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  const count = (test: (status: number) => boolean) => outcomes.filter((o) => test(o.status)).length;
+  process.stdout.write('\r'.padEnd(100) + '\r');
+  console.log(`${title}: ${outcomes.length} checkouts in ${seconds.toFixed(1)} s = ${(outcomes.length / seconds).toFixed(0)} checkouts/s`);
+  console.log(
+    `  latency ms  p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted[sorted.length - 1]?.toFixed(1)}`,
+  );
+  console.log(`  status      2xx ${count((s) => s >= 200 && s < 300)}  4xx ${count((s) => s >= 400 && s < 500)}  5xx ${count((s) => s >= 500)}`);
+}
+
+/** Reads back every item, user and checked-out order and balances them against the 200s. */
+async function checkConsistency(call: ReturnType<typeof httpClient>['call'], outcomes: Outcome[]): Promise<void> {
+  const warmups = 20;
+  const byOrder = new Map(outcomes.map((o) => [o.order, o.status]));
+  const checked = [...Array(warmups).keys(), ...byOrder.keys()];
+  const read = async <T>(paths: string[]): Promise<T[]> => {
+    const results: T[] = new Array(paths.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < paths.length) {
+          const index = next++;
+          results[index] = JSON.parse((await call('GET', paths[index])).body);
+        }
+      }),
+    );
+    return results;
+  };
+  const orders = await read<{ order_id: string; paid: boolean; items: [string, number][]; user_id: string; total_cost: number }>(
+    checked.map((o) => `/orders/find/${o}`),
+  );
+  const items = await read<{ item_id: string; stock: number }>(Array.from({ length: itemCount }, (_, i) => `/stock/find/${i}`));
+  const users = await read<{ user_id: string; credit: number }>(Array.from({ length: userCount }, (_, i) => `/payment/find_user/${i}`));
+  const expectedStock = new Map(items.map((item) => [item.item_id, startingStock]));
+  const expectedCredit = new Map(users.map((user) => [user.user_id, startingCredit]));
+  const problems: string[] = [];
+  orders.forEach((order, index) => {
+    const status = index < warmups ? (order.paid ? 200 : 400) : byOrder.get(checked[index])!;
+    if (status === 200 && !order.paid) problems.push(`order ${order.order_id} answered 200 but is not paid`);
+    if (status >= 400 && status < 500 && order.paid) problems.push(`order ${order.order_id} answered ${status} but is paid`);
+    if (order.paid) {
+      for (const [item, quantity] of order.items) expectedStock.set(item, expectedStock.get(item)! - quantity);
+      expectedCredit.set(order.user_id, expectedCredit.get(order.user_id)! - order.total_cost);
+    }
+  });
+  for (const item of items) if (item.stock !== expectedStock.get(item.item_id)) problems.push(`item ${item.item_id}: stock ${item.stock}, expected ${expectedStock.get(item.item_id)}`);
+  for (const user of users) if (user.credit !== expectedCredit.get(user.user_id)) problems.push(`user ${user.user_id}: credit ${user.credit}, expected ${expectedCredit.get(user.user_id)}`);
+  const negative = [...items.filter((i) => i.stock < 0), ...users.filter((u) => u.credit < 0)];
+  if (negative.length > 0) problems.push(`${negative.length} negative balances`);
+  if (problems.length === 0) {
+    console.log(`consistency: OK — ${orders.length} orders, ${items.length} items, ${users.length} users balance exactly against the 200 answers`);
+  } else {
+    console.log(`consistency: VIOLATED (${problems.length})\n  ${problems.slice(0, 20).join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`bench failed: ${error.message}`);
+  process.exit(1);
+});
