@@ -1,7 +1,8 @@
 // `npm run bench`: checkout throughput and latency through the full local path
 // (HTTP → SQS → saga handlers → Redis), then a consistency check of stock and credit.
 // It starts its own stack on free ports unless BENCH_API names a running one.
-//   npm run bench                                  single client 10 s, then 64 clients 20 s
+//   npm run bench                                  5 s warm-up, single client 10 s, then 64 clients 20 s
+//   npm run bench -- --warmup 0                    no warm-up (JIT-cold numbers)
 //   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
 //   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
@@ -18,13 +19,14 @@ const phases = option('phases', '1:10,64:20').split(',').map((phase) => {
   if (!(clients >= 1 && seconds > 0)) throw new Error(`--phases takes clients:seconds pairs, not "${phase}"`);
   return { clients, seconds };
 });
+const warmupSeconds = Number(option('warmup', '5'));
 const itemCount = Number(option('items', '1000'));
 const startingStock = Number(option('stock', '1000000'));
 const userCount = Number(option('users', '10000'));
 const startingCredit = Number(option('credit', '1000000'));
 const itemPrice = Number(option('price', '1'));
 // Enough unpaid orders for every phase at up to 3,000 checkouts/s.
-const orderCount = Number(option('orders', String(Math.min(1_000_000, phases.reduce((sum, p) => sum + p.seconds, 0) * 3_000))));
+const orderCount = Number(option('orders', String(Math.min(1_000_000, (phases.reduce((sum, p) => sum + p.seconds, 0) + warmupSeconds) * 3_000))));
 
 interface Outcome {
   order: number;
@@ -53,25 +55,18 @@ async function main(): Promise<void> {
       const { status, body } = await client.call('POST', path);
       if (status !== 200) throw new Error(`seeding ${path} answered ${status}: ${body}`);
     }
-    // Warm every function once (cold module loads are not what we measure).
     let nextOrder = 0;
-    for (let i = 0; i < 20; i++) await client.call('POST', `/orders/checkout/${nextOrder++}`);
-
-    const outcomes: Outcome[] = [];
-    for (const { clients, seconds } of phases) {
+    const runPhase = async (clients: number, seconds: number, label: string): Promise<Outcome[]> => {
       const phase: Outcome[] = [];
       const started = performance.now();
       const ends = started + seconds * 1000;
-      let lastReport = started;
+      const tty = process.stdout.isTTY;
       const progress = setInterval(() => {
-        const now = performance.now();
-        const recent = phase.filter((o) => o.ms >= 0).length;
-        const rate = (recent / ((now - started) / 1000)).toFixed(0);
+        const elapsed = (performance.now() - started) / 1000;
         const sorted = phase.map((o) => o.ms).sort((a, b) => a - b);
-        process.stdout.write(
-          `\r  ${clients} client(s): ${((now - started) / 1000).toFixed(0)}/${seconds} s  ${recent} checkouts  ${rate}/s  p50 ${percentile(sorted, 50).toFixed(1)} ms   `,
-        );
-        lastReport = now;
+        const line = `  ${label}: ${elapsed.toFixed(0)}/${seconds} s  ${phase.length} checkouts  ${(phase.length / elapsed).toFixed(0)}/s  p50 ${percentile(sorted, 50).toFixed(1)} ms`;
+        if (tty) process.stdout.write(`\r${line}   `);
+        else if (Math.round(elapsed) % 5 === 0) console.log(line);
       }, 1000);
       await Promise.all(
         Array.from({ length: clients }, async () => {
@@ -89,9 +84,23 @@ async function main(): Promise<void> {
         }),
       );
       clearInterval(progress);
-      void lastReport;
-      const elapsed = (performance.now() - started) / 1000;
-      report(`${clients} client(s), ${seconds} s`, phase, elapsed);
+      if (tty) process.stdout.write(`\r${' '.repeat(100)}\r`);
+      return phase;
+    };
+
+    const outcomes: Outcome[] = [];
+    if (warmupSeconds > 0) {
+      // Cold module loads and the JIT are not what we measure; the warm-up's checkouts still count
+      // in the consistency check.
+      const clients = Math.max(...phases.map((p) => p.clients));
+      const warm = await runPhase(clients, warmupSeconds, `warm-up, ${clients} clients`);
+      console.log(`warm-up: ${warm.length} checkouts in ${warmupSeconds} s at ${clients} clients (not in the figures below)`);
+      outcomes.push(...warm);
+    }
+    for (const { clients, seconds } of phases) {
+      const started = performance.now();
+      const phase = await runPhase(clients, seconds, `${clients} client(s)`);
+      report(`${clients} client(s), ${seconds} s`, phase, (performance.now() - started) / 1000);
       outcomes.push(...phase);
     }
     await checkConsistency(client.call, outcomes);
@@ -105,7 +114,6 @@ async function main(): Promise<void> {
 function report(title: string, outcomes: Outcome[], seconds: number): void {
   const sorted = outcomes.map((o) => o.ms).sort((a, b) => a - b);
   const count = (test: (status: number) => boolean) => outcomes.filter((o) => test(o.status)).length;
-  process.stdout.write('\r'.padEnd(100) + '\r');
   console.log(`${title}: ${outcomes.length} checkouts in ${seconds.toFixed(1)} s = ${(outcomes.length / seconds).toFixed(0)} checkouts/s`);
   console.log(
     `  latency ms  p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted[sorted.length - 1]?.toFixed(1)}`,
@@ -115,9 +123,8 @@ function report(title: string, outcomes: Outcome[], seconds: number): void {
 
 /** Reads back every item, user and checked-out order and balances them against the 200s. */
 async function checkConsistency(call: ReturnType<typeof httpClient>['call'], outcomes: Outcome[]): Promise<void> {
-  const warmups = 20;
   const byOrder = new Map(outcomes.map((o) => [o.order, o.status]));
-  const checked = [...Array(warmups).keys(), ...byOrder.keys()];
+  const checked = [...byOrder.keys()];
   const read = async <T>(paths: string[]): Promise<T[]> => {
     const results: T[] = new Array(paths.length);
     let next = 0;
@@ -140,7 +147,7 @@ async function checkConsistency(call: ReturnType<typeof httpClient>['call'], out
   const expectedCredit = new Map(users.map((user) => [user.user_id, startingCredit]));
   const problems: string[] = [];
   orders.forEach((order, index) => {
-    const status = index < warmups ? (order.paid ? 200 : 400) : byOrder.get(checked[index])!;
+    const status = byOrder.get(checked[index])!;
     if (status === 200 && !order.paid) problems.push(`order ${order.order_id} answered 200 but is not paid`);
     if (status >= 400 && status < 500 && order.paid) problems.push(`order ${order.order_id} answered ${status} but is paid`);
     if (order.paid) {

@@ -13,7 +13,7 @@ export interface EventSourceOptions {
   queueArn: string;
   region: string;
   batchSize: number;
-  /** How many batches may be in flight at once (Lambda's maximumConcurrency). */
+  /** The most batches in flight at once (Lambda's maximumConcurrency). */
   concurrency: number;
   reportBatchItemFailures: boolean;
   invoke: (event: SQSEvent) => Promise<unknown>;
@@ -70,28 +70,47 @@ export function messagesToDelete(records: SQSRecord[], result: { ok: true; value
 }
 
 /**
- * Lambda's SQS event source, for offline use: `concurrency` long-polling loops per queue, each
- * invoking the function with up to `batchSize` messages as soon as any are there, then deleting
- * what the function handled. Failed messages stay in the queue and come back after the visibility
- * timeout, so the queue's redrive policy moves them to the dead-letter queue in the end.
+ * Lambda's SQS event source, for offline use. Long-polling loops invoke the function with up to
+ * `batchSize` messages as soon as any are there, then delete what the function handled. Like
+ * Lambda's pollers they scale with the backlog: a loop that receives a full batch starts another
+ * (up to `concurrency`), and a loop whose long poll comes back empty retires (down to one). Few
+ * loops under light load keep batches large; more under a backlog keep several batches in flight.
+ * Failed messages stay in the queue and come back after the visibility timeout, so the queue's
+ * redrive policy moves them to the dead-letter queue in the end.
  */
 export class SqsEventSource {
   private running = false;
-  private readonly loops: Promise<void>[] = [];
+  private readonly loops = new Set<Promise<void>>();
+  private readonly deletions = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private active = 0;
 
   constructor(private readonly options: EventSourceOptions) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (let index = 0; index < this.options.concurrency; index++) this.loops.push(this.loop());
+    this.spawn();
+  }
+
+  get pollers(): number {
+    return this.active;
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    await Promise.all(this.loops);
+    while (this.loops.size > 0) await Promise.all([...this.loops]);
+    await Promise.all([...this.deletions]);
+  }
+
+  private spawn(): void {
+    this.active++;
+    const loop = this.loop().finally(() => {
+      this.active--;
+      this.loops.delete(loop);
+    });
+    this.loops.add(loop);
   }
 
   private async loop(): Promise<void> {
@@ -115,6 +134,8 @@ export class SqsEventSource {
         await this.recover(error as Error);
         continue;
       }
+      if (messages.length === batchSize && this.active < this.options.concurrency) this.spawn();
+      if (messages.length === 0 && this.active > 1) return;
       if (messages.length > 0) await this.deliver(messages);
     }
   }
@@ -131,17 +152,21 @@ export class SqsEventSource {
     }
     const done = messagesToDelete(records, result, reportBatchItemFailures);
     if (done.length === 0) return;
-    try {
-      await this.options.sqs.send(
+    // The next receive need not wait for the delete: the loop's turn is over once it is sent.
+    const deletion = this.options.sqs
+      .send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.options.queueUrl(),
           Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
         }),
-      );
-    } catch (error) {
-      // Not deleted means delivered again later: the handlers are idempotent, so that is safe.
-      this.options.log?.(`could not delete handled messages from ${queueArn}: ${(error as Error).message}`);
-    }
+      )
+      .then(
+        () => {},
+        // Not deleted means delivered again later: the handlers are idempotent, so that is safe.
+        (error: Error) => this.options.log?.(`could not delete handled messages from ${queueArn}: ${error.message}`),
+      )
+      .finally(() => this.deletions.delete(deletion));
+    this.deletions.add(deletion);
   }
 
   private async recover(error: Error): Promise<void> {

@@ -1,7 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
-import { SqsEventSource } from './event-source';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ensureQueues, queueDefinitions } from './queues';
+import type { FromWorker, ToWorker, WorkerSetup } from './worker-protocol';
 
 interface PluginLog {
   notice(message: string): void;
@@ -13,12 +14,6 @@ interface SqsEventConfig {
   batchSize?: number;
   maximumConcurrency?: number;
   functionResponseType?: string;
-}
-
-interface LambdaPool {
-  create(lambdas: { functionKey: string; functionDefinition: unknown }[]): void;
-  get(functionKey: string): { setEvent(event: unknown): void; runHandler(): Promise<unknown> };
-  cleanup(): Promise<void>;
 }
 
 /** Logical id of the queue an event's `arn` names: `{ Fn::GetAtt: [Id, Arn] }` or `{ Ref: Id }`. */
@@ -37,15 +32,14 @@ function logicalIdOf(arn: unknown): string | undefined {
  * - makes the endpoint named by SQS_ENDPOINT hold every queue serverless.yml declares;
  * - gives environment variables written `{ Ref: SomeQueue }` (a queue URL on AWS) the local URL;
  * - runs every function that has an `sqs` event the way Lambda's event source does
- *   (see event-source.ts), in the same process as the HTTP functions.
+ *   (see event-source.ts), in one worker thread beside serverless-offline's HTTP functions.
  * Outside `offline start` it does nothing, so `serverless package` and `deploy` are unaffected.
  */
 export class OfflineSqsPlugin {
   readonly hooks: Record<string, () => Promise<void>>;
   private sqs: SQSClient | null = null;
   private queues = new Map<string, { url: string; arn: string }>();
-  private readonly sources: SqsEventSource[] = [];
-  private lambda: LambdaPool | null = null;
+  private worker: Worker | null = null;
 
   constructor(
     private readonly serverless: any,
@@ -56,6 +50,8 @@ export class OfflineSqsPlugin {
       'before:offline:start:init': () => this.prepare(),
       'offline:start:init': () => this.startEventSources(),
       'before:offline:start:end': () => this.stop(),
+      // serverless-esbuild rebuilt the bundles: load them afresh on the next invocation.
+      'offline:functionsUpdated:cleanup': async () => this.tell({ kind: 'reset' }),
     };
   }
 
@@ -90,48 +86,79 @@ export class OfflineSqsPlugin {
     this.utils.log.notice(`offline-sqs: ${this.queues.size} queues ready at ${endpoint}`);
   }
 
+  private tell(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
   private async startEventSources(): Promise<void> {
     if (!this.sqs) return;
-    const { default: Lambda } = await import('serverless-offline/lambda');
-    const options = { ...(this.service.custom?.['serverless-offline'] ?? {}), ...this.cliOptions };
-    this.lambda = new Lambda(this.serverless, options) as LambdaPool;
-    const region = this.service.provider.region ?? 'us-east-1';
-    const pollers = Number(process.env.OFFLINE_SQS_POLLERS ?? 4);
+    const { provider } = this.service;
+    const region = provider.region ?? 'us-east-1';
+    const offlineOptions = { ...(this.service.custom?.['serverless-offline'] ?? {}), ...this.cliOptions };
+    // serverless-esbuild points `location` at its build folder.
+    const codeDir = resolve(this.serverless.config.servicePath, String(offlineOptions.location ?? ''));
+    const maxPollers = Number(process.env.OFFLINE_SQS_POLLERS ?? 4);
+    const functions: WorkerSetup['functions'] = [];
     for (const functionKey of this.service.getAllFunctions()) {
-      const functionDefinition = this.service.getFunction(functionKey);
-      this.lambda.create([{ functionKey, functionDefinition }]);
-      for (const event of this.service.getAllEventsInFunction(functionKey) ?? []) {
-        const config: SqsEventConfig | undefined = event.sqs;
-        if (!config) continue;
-        const logicalId = logicalIdOf(config.arn);
-        const queue = logicalId ? this.queues.get(logicalId) : undefined;
-        if (!logicalId || !queue) throw new Error(`offline-sqs: ${functionKey}'s sqs event names no declared queue`);
-        const source = new SqsEventSource({
-          sqs: this.sqs,
-          queueUrl: () => this.queues.get(logicalId)!.url,
-          queueArn: queue.arn,
+      const definition = this.service.getFunction(functionKey);
+      const sqsEvents = (this.service.getAllEventsInFunction(functionKey) ?? []).filter((event: { sqs?: unknown }) => event.sqs);
+      if (sqsEvents.length === 0) continue;
+      functions.push({
+        spec: {
+          functionKey,
+          name: definition.name,
+          handler: definition.handler,
+          codeDir,
+          timeoutSeconds: definition.timeout ?? provider.timeout ?? 6,
+          memorySize: definition.memorySize ?? provider.memorySize ?? 1024,
           region,
-          batchSize: config.batchSize ?? 10,
-          concurrency: config.maximumConcurrency ?? pollers,
-          reportBatchItemFailures: config.functionResponseType === 'ReportBatchItemFailures',
-          invoke: (sqsEvent: SQSEvent) => {
-            const lambdaFunction = this.lambda!.get(functionKey);
-            lambdaFunction.setEvent(sqsEvent);
-            return lambdaFunction.runHandler();
-          },
-          onQueueMissing: () => this.createQueues(),
-          log: (message) => this.utils.log.warning(`offline-sqs: ${message}`),
-        });
-        source.start();
-        this.sources.push(source);
-      }
+        },
+        environment: { ...process.env, ...provider.environment, ...definition.environment, IS_OFFLINE: 'true' },
+        sources: (sqsEvents as { sqs: SqsEventConfig }[]).map(({ sqs: config }) => {
+          const logicalId = logicalIdOf(config.arn);
+          if (!logicalId || !this.queues.has(logicalId)) throw new Error(`offline-sqs: ${functionKey}'s sqs event names no declared queue`);
+          return {
+            logicalId,
+            batchSize: config.batchSize ?? 10,
+            concurrency: config.maximumConcurrency ?? maxPollers,
+            reportBatchItemFailures: config.functionResponseType === 'ReportBatchItemFailures',
+          };
+        }),
+      });
     }
-    this.utils.log.notice(`offline-sqs: ${this.sources.length} SQS event sources polling`);
+    if (functions.length === 0) return;
+    const setup: WorkerSetup = {
+      endpoint: process.env.SQS_ENDPOINT!,
+      region,
+      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
+      definitions: queueDefinitions(this.service.resources?.Resources),
+      queues: Object.fromEntries(this.queues),
+      functions,
+    };
+    const worker = new Worker(join(__dirname, 'worker.cjs'), { workerData: setup });
+    this.worker = worker;
+    await new Promise<void>((started, failed) => {
+      worker.once('error', failed);
+      worker.on('message', (message: FromWorker) => {
+        if (message.kind === 'log') this.utils.log.warning(`offline-sqs: ${message.message}`);
+        if (message.kind === 'started') {
+          this.utils.log.notice(`offline-sqs: ${message.sources} SQS event sources polling in a worker thread`);
+          started();
+        }
+      });
+    });
+    worker.on('error', (error) => this.utils.log.warning(`offline-sqs: the event-source worker failed: ${error.message}`));
   }
 
   private async stop(): Promise<void> {
-    await Promise.all(this.sources.map((source) => source.stop()));
-    await this.lambda?.cleanup();
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) {
+      const stopped = new Promise<void>((done) => worker.on('message', (message: FromWorker) => message.kind === 'stopped' && done()));
+      worker.postMessage({ kind: 'stop' } satisfies ToWorker);
+      await Promise.race([stopped, new Promise((done) => setTimeout(done, 5_000))]);
+      await worker.terminate();
+    }
     this.sqs?.destroy();
   }
 }
