@@ -6,17 +6,31 @@ import { readVerdict, verdictChannel, type Verdict } from '../store/saga-order';
 // re-read at least this often.
 const RECHECK_MS = 2_000;
 
-let subscriber: RedisClient | null = null;
+let subscriber: Promise<RedisClient> | null = null;
 const wakers = new Map<string, Set<() => void>>();
 
-function subscriberConnection(): RedisClient {
-  if (!subscriber) {
-    subscriber = redisFor('order').duplicate();
-    subscriber.on('message', (channel: string) => {
+/** The one subscriber connection of this process, once ready: a SUBSCRIBE sent before ioredis's
+ * ready check would turn that check's INFO into an error. */
+function subscriberConnection(): Promise<RedisClient> {
+  subscriber ??= new Promise((resolve) => {
+    const connection = redisFor('order').duplicate();
+    connection.on('error', (error: Error) => console.error('verdict subscriber:', error.message));
+    connection.on('message', (channel: string) => {
       for (const wake of wakers.get(channel) ?? []) wake();
     });
-  }
+    if (connection.status === 'ready') resolve(connection);
+    else connection.once('ready', () => resolve(connection));
+  });
   return subscriber;
+}
+
+async function subscribe(channel: string): Promise<void> {
+  try {
+    await (await subscriberConnection()).subscribe(channel);
+  } catch (error) {
+    // Without the wake-up the wait still ends: the verdict is re-read every RECHECK_MS.
+    console.error(`verdict subscriber: could not subscribe to ${channel}`, error);
+  }
 }
 
 /**
@@ -36,7 +50,7 @@ export async function waitForVerdict(sagaId: string, deadline: number): Promise<
     channelWakers = new Set();
     wakers.set(channel, channelWakers);
     channelWakers.add(waker);
-    await subscriberConnection().subscribe(channel);
+    await subscribe(channel);
   } else {
     channelWakers.add(waker);
   }
@@ -61,7 +75,7 @@ export async function waitForVerdict(sagaId: string, deadline: number): Promise<
     channelWakers.delete(waker);
     if (channelWakers.size === 0) {
       wakers.delete(channel);
-      void subscriberConnection().unsubscribe(channel).catch(() => {});
+      void subscriberConnection().then((connection) => connection.unsubscribe(channel)).catch(() => {});
     }
   }
 }

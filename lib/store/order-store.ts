@@ -55,6 +55,8 @@ export function batchInitOrders(count: number, itemCount: number, userCount: num
       [randomBelow(itemCount), 1],
       [randomBelow(itemCount), 1],
     ]);
+    // Replaced whole: a re-initialised order is free of any earlier checkout.
+    pipeline.del(orderKey(String(index)));
     pipeline.hset(orderKey(String(index)), 'user_id', randomBelow(userCount), 'paid', 0, 'total_cost', totalCost, 'items', items);
   });
 }

@@ -17,12 +17,36 @@ export interface EventSourceOptions {
   concurrency: number;
   reportBatchItemFailures: boolean;
   invoke: (event: SQSEvent) => Promise<unknown>;
+  /** How long one receive waits for a message (Lambda's pollers use 20 s). */
+  waitTimeSeconds?: number;
   /** Called when the queue has gone (e.g. the endpoint restarted); should re-create it. */
   onQueueMissing?: () => Promise<void>;
   log?: (message: string) => void;
 }
 
 const RETRY_AFTER_ERROR_MS = 1_000;
+
+/**
+ * How busy this thread's event loop has been since the last look (0..1). Every event source of a
+ * thread shares the thread's CPU, so another poller helps only while the loop has time to spare.
+ */
+export function loopUtilization(): () => number {
+  let last = performance.eventLoopUtilization();
+  let lastAt = performance.now();
+  let value = 0;
+  return () => {
+    if (performance.now() - lastAt >= 100) {
+      const now = performance.eventLoopUtilization();
+      value = performance.eventLoopUtilization(now, last).utilization;
+      last = now;
+      lastAt = performance.now();
+    }
+    return value;
+  };
+}
+const threadUtilization = loopUtilization();
+const SPARE_BELOW = 0.8;
+const SATURATED_ABOVE = 0.95;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
@@ -72,9 +96,11 @@ export function messagesToDelete(records: SQSRecord[], result: { ok: true; value
 /**
  * Lambda's SQS event source, for offline use. Long-polling loops invoke the function with up to
  * `batchSize` messages as soon as any are there, then delete what the function handled. Like
- * Lambda's pollers they scale with the backlog: a loop that receives a full batch starts another
- * (up to `concurrency`), and a loop whose long poll comes back empty retires (down to one). Few
- * loops under light load keep batches large; more under a backlog keep several batches in flight.
+ * Lambda's pollers they scale with the backlog: a loop that receives two full batches in a row
+ * starts another (up to `concurrency`) — but only while this thread's CPU has room, since here,
+ * unlike on Lambda, every batch shares one thread; a loop retires (down to one) when its long
+ * poll comes back empty or the thread is saturated. So a slow, waiting handler gets several
+ * batches in flight, and a CPU-bound one keeps fewer, fuller batches.
  * Failed messages stay in the queue and come back after the visibility timeout, so the queue's
  * redrive policy moves them to the dead-letter queue in the end.
  */
@@ -106,15 +132,31 @@ export class SqsEventSource {
 
   private spawn(): void {
     this.active++;
-    const loop = this.loop().finally(() => {
-      this.active--;
-      this.loops.delete(loop);
-    });
+    const loop = this.loop().finally(() => this.loops.delete(loop));
     this.loops.add(loop);
   }
 
+  /** Retires the calling loop unless it is the last: checked and counted in one synchronous step,
+   * so two loops that come back empty together can never both leave. */
+  private retire(): boolean {
+    if (this.active <= 1) return false;
+    this.active--;
+    return true;
+  }
+
   private async loop(): Promise<void> {
+    let retired = false;
+    try {
+      retired = await this.poll();
+    } finally {
+      if (!retired) this.active--;
+    }
+  }
+
+  /** Receives and delivers until the source stops (false) or this loop retires (true). */
+  private async poll(): Promise<boolean> {
     const { sqs, batchSize } = this.options;
+    let fullInARow = 0;
     while (this.running) {
       let messages: Message[];
       try {
@@ -122,7 +164,7 @@ export class SqsEventSource {
           new ReceiveMessageCommand({
             QueueUrl: this.options.queueUrl(),
             MaxNumberOfMessages: batchSize,
-            WaitTimeSeconds: 20,
+            WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
@@ -130,14 +172,21 @@ export class SqsEventSource {
         );
         messages = received.Messages ?? [];
       } catch (error) {
-        if (!this.running) return;
+        if (!this.running) return false;
         await this.recover(error as Error);
         continue;
       }
-      if (messages.length === batchSize && this.active < this.options.concurrency) this.spawn();
-      if (messages.length === 0 && this.active > 1) return;
+      fullInARow = messages.length === batchSize ? fullInARow + 1 : 0;
+      const utilization = threadUtilization();
+      if (fullInARow >= 2 && this.active < this.options.concurrency && utilization < SPARE_BELOW) {
+        fullInARow = 0;
+        this.spawn();
+      }
+      const wantsToRetire = messages.length === 0 || utilization > SATURATED_ABOVE;
       if (messages.length > 0) await this.deliver(messages);
+      if (wantsToRetire && this.retire()) return true;
     }
+    return false;
   }
 
   private async deliver(messages: Message[]): Promise<void> {

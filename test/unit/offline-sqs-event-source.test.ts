@@ -99,6 +99,32 @@ describe('the offline SQS event source', () => {
     expect(mostInFlight).toBeGreaterThan(1);
   });
 
+  it('adds pollers under a backlog and retires them when idle, never the last one', async () => {
+    const { url } = await queue();
+    let handled = 0;
+    const eventSource = source(
+      url,
+      async (event) => {
+        await sleep(50); // a waiting handler: the thread has time to spare for more batches
+        handled += event.Records.length;
+      },
+      { concurrency: 4, batchSize: 2, waitTimeSeconds: 1 },
+    );
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `a${i}` })) }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `b${i}` })) }));
+    let most = 0;
+    while (handled < 20) {
+      most = Math.max(most, eventSource.pollers);
+      await sleep(5);
+    }
+    expect(most).toBeGreaterThan(1);
+    // Every loop now comes back empty at about the same moment: all but one retire.
+    await sleep(2_500);
+    expect(eventSource.pollers).toBe(1);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'still heard' }));
+    await until(() => handled === 21, 5_000);
+  });
+
   it('redelivers only the records reported in batchItemFailures', async () => {
     const { url } = await queue({ VisibilityTimeout: '1' });
     const deliveries: Record<string, number> = {};

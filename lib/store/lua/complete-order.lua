@@ -1,7 +1,8 @@
 -- complete-order: writes a saga's verdict on its order, once, and wakes whoever waits for it.
 -- Guarantees: the first verdict stands (a redelivered or late message cannot change it); a paid
--- verdict marks the order paid in the same write; the order is released for a new checkout only
--- by the saga that holds it; the saga leaves the open-saga index with its verdict.
+-- verdict marks the order paid in the same write; only the saga that holds the order (its
+-- `checkout` field) changes it, so a saga of an order that was re-initialised since cannot mark the
+-- new one paid; the saga leaves the open-saga index with its verdict.
 -- KEYS[1] the order; KEYS[2] the saga; KEYS[3] the open-saga index.
 -- ARGV[1] the saga id; ARGV[2] 'paid' or 'refused'; ARGV[3] the refusal sentence; ARGV[4] the channel.
 -- Returns {'done', verdict} | {'already', verdict} | {'unknown'}.
@@ -14,11 +15,12 @@ if saga[1] and saga[1] ~= '' then
 end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if ARGV[2] == 'paid' then
-  redis.call('HSET', KEYS[1], 'paid', '1')
-end
 if redis.call('HGET', KEYS[1], 'checkout') == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'checkout', '')
+  if ARGV[2] == 'paid' then
+    redis.call('HSET', KEYS[1], 'paid', '1', 'checkout', '')
+  else
+    redis.call('HSET', KEYS[1], 'checkout', '')
+  end
 end
 redis.call('HSET', KEYS[2], 'verdict', ARGV[2], 'reason', ARGV[3], 'finished_at', now)
 redis.call('ZREM', KEYS[3], ARGV[1])

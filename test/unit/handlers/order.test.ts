@@ -75,3 +75,13 @@ describe('order handlers', () => {
     }
   });
 });
+
+describe('batch_init of orders over existing ones', () => {
+  it('replaces each order whole, dropping a checkout that was running', async () => {
+    const { redisFor } = await import('@lib/redis');
+    await redisFor('order').hset('{order}:order:0', 'checkout', 'some-saga', 'paid', '1');
+    await call(batchInit, { n: '1', n_items: '1', n_users: '1', item_price: '1' });
+    expect(await redisFor('order').hget('{order}:order:0', 'checkout')).toBeNull();
+    expect((await call(findOrder, { order_id: '0' })).body.paid).toBe(false);
+  });
+});
