@@ -28,8 +28,24 @@ function redisUrlFor(service: Service, env: NodeJS.ProcessEnv): string {
   return checkedRedisUrl('REDIS_URL', nonEmpty(env.REDIS_URL) ?? DEFAULT_REDIS_URL);
 }
 
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number (got ${raw})`);
+  return value;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   return Object.freeze({
+    /** How long the log keeps entries, and finished sagas and step markers live (default 1 h). */
+    retentionMs: positiveInteger(env, 'SAGA_RETENTION_SECONDS', 3600) * 1000,
+    /** How long a saga may stay open before recovery compensates instead of re-sending. */
+    checkoutDeadlineMs: positiveInteger(env, 'CHECKOUT_DEADLINE_MS', 60_000),
+    /** Recovery handles a saga only once none of its steps has written for this long. */
+    replayStaleMs: positiveInteger(env, 'REPLAY_STALE_MS', 15_000),
+    /** How long the HTTP checkout waits for the verdict: well under API Gateway's 29 s. */
+    checkoutWaitMs: positiveInteger(env, 'CHECKOUT_WAIT_MS', 20_000),
     redisUrls: Object.freeze({
       stock: redisUrlFor('stock', env),
       payment: redisUrlFor('payment', env),

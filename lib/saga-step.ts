@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSagaMessage, type SagaMessage } from './domain/checkout';
+import { crashPoint } from './faults';
 import { sendToStep } from './saga/queues';
 import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
 
@@ -18,6 +19,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<
         try {
           const message = parseSagaMessage(record.body);
           const next = nextMessage(step, message, await run(message));
+          crashPoint('after-write-before-send');
           if (next) await sendToStep(next.step, next.message);
         } catch (error) {
           console.error(`${step}: message ${record.messageId} failed and will be retried`, error);

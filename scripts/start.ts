@@ -7,6 +7,9 @@ import { redisDataDir, startRedis } from './stack/redis';
 import { stackSettings } from './stack/settings';
 import { startSqs } from './stack/sqs';
 
+// The SDK's notice that its 2027 releases need Node 22 would print from every process we start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const started: ManagedProcess[] = [];
 let stopping = false;
 
@@ -20,6 +23,21 @@ async function stopAll(exitCode: number): Promise<never> {
     }
   }
   process.exit(exitCode);
+}
+
+/** Runs the scheduled replay once now, through serverless-offline's Lambda invoke endpoint. */
+async function startupReplay(lambdaPort: number): Promise<string> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/sagashop-local-replayLog/invocations`, {
+      method: 'POST',
+      body: '{}',
+    });
+    const report = (await response.json()) as { ran?: boolean; lines?: { result: string }[]; note?: string };
+    if (!report.ran) return `did not run: ${report.note ?? response.status}`;
+    return `${report.lines?.length ?? 0} open saga(s) examined${report.note ? ` (${report.note})` : ''}`;
+  } catch (error) {
+    return `failed: ${(error as Error).message} (run npm run recover)`;
+  }
 }
 
 const line = (name: string, where: string, what: string) => console.log(`  ${name.padEnd(6)} ${where.padEnd(30)} ${what}`);
@@ -68,6 +86,8 @@ async function main(): Promise<void> {
   started.push(offline);
   const api = `http://127.0.0.1:${settings.httpPort}`;
   line('api', api, `serverless offline (pid ${offline.child.pid})`);
+
+  line('replay', 'replayLog, once at start-up', await startupReplay(settings.lambdaPort));
 
   const seconds = ((Date.now() - begun) / 1000).toFixed(1);
   console.log(`sagashop is up in ${seconds} s. API: ${api}  Logs: ${show(settings.logDir)}`);

@@ -1,19 +1,12 @@
 import createError from 'http-errors';
+import { config } from '../config';
+import { crashPoint } from '../faults';
 import { refused } from '../domain/errors';
 import { newId } from '../store/ids-store';
 import { beginCheckout } from '../store/saga-order';
 import { sendToStep } from './queues';
 import { waitForVerdict } from './verdict-waiter';
 
-const positive = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds`);
-  return value;
-};
-/** How long the HTTP answer waits for the verdict: well under API Gateway's 29 s. */
-const WAIT_MS = positive('CHECKOUT_WAIT_MS', 20_000);
-/** How long a saga may stay open before recovery compensates instead of re-sending. */
-const DEADLINE_MS = positive('CHECKOUT_DEADLINE_MS', 60_000);
 
 /**
  * Runs the checkout saga of one order and returns once it is paid; throws a refusal (400/404/409)
@@ -21,13 +14,14 @@ const DEADLINE_MS = positive('CHECKOUT_DEADLINE_MS', 60_000);
  * checkout of the same order running shares that one's verdict instead of starting a second.
  */
 export async function checkout(orderId: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  const begun = await beginCheckout(orderId, await newId(), DEADLINE_MS);
+  const deadline = Date.now() + config.checkoutWaitMs;
+  const begun = await beginCheckout(orderId, await newId());
   let sagaId: string;
   if (begun.kind === 'started') {
     sagaId = begun.facts.sagaId;
     const waiting = waitForVerdict(sagaId, deadline);
     waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    crashPoint('after-begin-before-send');
     try {
       await sendToStep('reserve-stock', begun.facts);
     } catch (error) {

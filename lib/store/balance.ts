@@ -1,5 +1,6 @@
 import { invalidInput, notFound, refused } from '../domain/errors';
 import { MAX_VALUE } from '../domain/input';
+import { config } from '../config';
 import type { RedisClient } from '../redis';
 import adjustBalanceLua from './lua/adjust-balance.lua';
 import { defineScript } from './script';
@@ -7,22 +8,23 @@ import { defineScript } from './script';
 type AdjustReply = ['ok', number] | ['missing'] | ['insufficient', string] | ['overflow', string];
 const adjustBalanceScript = defineScript<AdjustReply>(adjustBalanceLua);
 
-export interface BalanceWording {
+export interface BalanceChange {
+  key: string;
+  field: 'stock' | 'credit';
+  delta: number;
+  /** The service's log stream and the step name its entry carries: "add-stock", "pay"... */
+  log: string;
+  step: string;
+  id: string;
   /** "Item 42", "User 7" */
   subject: string;
-  /** "stock", "credit" */
-  balance: string;
 }
 
-/** Changes one balance by `delta`, or refuses with a sentence that names what stood in the way. */
-export async function adjustBalance(
-  client: RedisClient,
-  key: string,
-  field: string,
-  delta: number,
-  wording: BalanceWording,
-): Promise<number> {
-  const reply = await adjustBalanceScript(client, [key], [field, delta]);
+/** Changes one balance by `delta` and logs it, or refuses with a sentence that names what stood in the way. */
+export async function adjustBalance(client: RedisClient, change: BalanceChange): Promise<number> {
+  const { key, field, delta, subject } = change;
+  const reply = await adjustBalanceScript(client, [key, change.log], [field, delta, change.step, change.id, config.retentionMs]);
+  const wording = { subject, balance: field };
   switch (reply[0]) {
     case 'ok':
       return Number(reply[1]);

@@ -4,7 +4,7 @@ import { decodeLines, encodeLines, type Order } from '../domain/order';
 import { redisFor } from '../redis';
 import { newId } from './ids-store';
 import addOrderItemLua from './lua/add-order-item.lua';
-import { defineScript, pipelined } from './script';
+import { defineScript, logBatchInit, pipelined } from './script';
 
 const redis = () => redisFor('order');
 export const orderKey = (orderId: string) => `{order}:order:${orderId}`;
@@ -48,9 +48,9 @@ export async function addItemToOrder(orderId: string, itemId: string, quantity: 
 
 const randomBelow = (bound: number) => String(Math.floor(Math.random() * bound));
 
-export function batchInitOrders(count: number, itemCount: number, userCount: number, itemPrice: number): Promise<void> {
+export async function batchInitOrders(count: number, itemCount: number, userCount: number, itemPrice: number): Promise<void> {
   const totalCost = 2 * itemPrice;
-  return pipelined(redis(), count, (pipeline, index) => {
+  await pipelined(redis(), count, (pipeline, index) => {
     const items = encodeLines([
       [randomBelow(itemCount), 1],
       [randomBelow(itemCount), 1],
@@ -59,4 +59,5 @@ export function batchInitOrders(count: number, itemCount: number, userCount: num
     pipeline.del(orderKey(String(index)));
     pipeline.hset(orderKey(String(index)), 'user_id', randomBelow(userCount), 'paid', 0, 'total_cost', totalCost, 'items', items);
   });
+  await logBatchInit(redis(), '{order}:log', { orders: count, items: itemCount, users: userCount, price: itemPrice });
 }

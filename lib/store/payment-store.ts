@@ -1,10 +1,11 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
 import { newId } from './ids-store';
-import { pipelined } from './script';
+import { logBatchInit, pipelined } from './script';
 
 const redis = () => redisFor('payment');
 export const userKey = (userId: string) => `{payment}:user:${userId}`;
+export const PAYMENT_LOG_KEY = '{payment}:log';
 
 export interface User {
   user_id: string;
@@ -13,7 +14,7 @@ export interface User {
 
 export async function createUser(): Promise<string> {
   const userId = await newId();
-  await redis().hset(userKey(userId), 'credit', 0);
+  await redis().hset(userKey(userId), 'credit', 0, 'direct', 0);
   return userId;
 }
 
@@ -23,11 +24,20 @@ export async function findUser(userId: string): Promise<User | null> {
 }
 
 export function changeCredit(userId: string, delta: number): Promise<number> {
-  return adjustBalance(redis(), userKey(userId), 'credit', delta, { subject: `User ${userId}`, balance: 'credit' });
+  return adjustBalance(redis(), {
+    key: userKey(userId),
+    field: 'credit',
+    delta,
+    log: PAYMENT_LOG_KEY,
+    step: delta > 0 ? 'add-funds' : 'pay',
+    id: userId,
+    subject: `User ${userId}`,
+  });
 }
 
-export function batchInitUsers(count: number, credit: number): Promise<void> {
-  return pipelined(redis(), count, (pipeline, index) => {
-    pipeline.hset(userKey(String(index)), 'credit', credit);
+export async function batchInitUsers(count: number, credit: number): Promise<void> {
+  await pipelined(redis(), count, (pipeline, index) => {
+    pipeline.hset(userKey(String(index)), 'credit', credit, 'direct', credit);
   });
+  await logBatchInit(redis(), PAYMENT_LOG_KEY, { users: count, credit });
 }

@@ -1,3 +1,4 @@
+import { config } from '../config';
 import { checkoutLines, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
 import { conflict, notFound, refused } from '../domain/errors';
 import type { StepOutcome } from '../saga/steps';
@@ -9,19 +10,25 @@ import { defineScript } from './script';
 
 export const sagaKey = (sagaId: string) => `{order}:saga:${sagaId}`;
 export const OPEN_SAGAS_KEY = '{order}:sagas:open';
+export const ORDER_LOG_KEY = '{order}:log';
+export const ORDER_FENCE_KEY = '{order}:recovery:fence';
 /** Pub/sub channel on which complete-order announces a saga's verdict. */
 export const verdictChannel = (sagaId: string) => `sagashop:verdict:${sagaId}`;
 
 type BeginReply = ['started', string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'];
 const beginCheckoutScript = defineScript<BeginReply>(beginCheckoutLua);
-type CompleteReply = ['done' | 'already', string] | ['unknown'];
+type CompleteReply = ['done' | 'already', string] | ['unknown'] | ['fenced'];
 const completeOrderScript = defineScript<CompleteReply>(completeOrderLua);
 
 export type Begun = { kind: 'started'; facts: CheckoutFacts } | { kind: 'running'; sagaId: string };
 
 /** Claims the order for a new saga, or names the saga that already holds it. */
-export async function beginCheckout(orderId: string, sagaId: string, deadlineMs: number): Promise<Begun> {
-  const reply = await beginCheckoutScript(redisFor('order'), [orderKey(orderId), sagaKey(sagaId), OPEN_SAGAS_KEY], [sagaId, deadlineMs, orderId]);
+export async function beginCheckout(orderId: string, sagaId: string, deadlineMs = config.checkoutDeadlineMs): Promise<Begun> {
+  const reply = await beginCheckoutScript(
+    redisFor('order'),
+    [orderKey(orderId), sagaKey(sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY],
+    [sagaId, deadlineMs, orderId, config.retentionMs],
+  );
   switch (reply[0]) {
     case 'started':
       return { kind: 'started', facts: { sagaId, orderId, userId: reply[1], lines: checkoutLines(reply[2]), totalCost: Number(reply[3]) } };
@@ -36,16 +43,53 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs:
   }
 }
 
-/** complete-order: the saga's verdict, paid unless the message carries a refusal. */
-export async function completeOrder(message: SagaMessage): Promise<StepOutcome> {
+/** Writes the verdict, paid unless the message carries a refusal; recovery passes its token. */
+export async function writeVerdict(message: SagaMessage, recoveryToken = ''): Promise<CompleteReply[0]> {
   const verdict = message.refusal === undefined ? 'paid' : 'refused';
   const reply = await completeOrderScript(
     redisFor('order'),
-    [orderKey(message.orderId), sagaKey(message.sagaId), OPEN_SAGAS_KEY],
-    [message.sagaId, verdict, message.refusal ?? '', verdictChannel(message.sagaId)],
+    [orderKey(message.orderId), sagaKey(message.sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY, ORDER_FENCE_KEY],
+    [message.sagaId, verdict, message.refusal ?? '', verdictChannel(message.sagaId), config.retentionMs, recoveryToken],
   );
-  if (reply[0] === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
+  return reply[0];
+}
+
+/** complete-order: the saga's verdict, paid unless the message carries a refusal. */
+export async function completeOrder(message: SagaMessage): Promise<StepOutcome> {
+  if ((await writeVerdict(message)) === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
   return { status: 'done' };
+}
+
+export interface OpenSaga extends CheckoutFacts {
+  startedAt: number;
+  deadlineAt: number;
+}
+
+/** The sagas without a verdict that began before `before` (epoch ms), oldest first. */
+export async function openSagas(before: number, limit = 1000): Promise<OpenSaga[]> {
+  const ids = await redisFor('order').zrangebyscore(OPEN_SAGAS_KEY, '-inf', before, 'LIMIT', 0, limit);
+  const sagas = await Promise.all(
+    ids.map(async (sagaId) => {
+      const fields = await redisFor('order').hmget(sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict');
+      const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
+      if (orderId === null || (verdict !== null && verdict !== '')) {
+        // Listed but finished (or gone): an index entry left by a crash between two writes cannot
+        // happen (one script writes both), but an expired saga hash can leave one.
+        await redisFor('order').zrem(OPEN_SAGAS_KEY, sagaId);
+        return null;
+      }
+      return {
+        sagaId,
+        orderId,
+        userId: userId!,
+        lines: checkoutLines(items ?? ''),
+        totalCost: Number(totalCost),
+        startedAt: Number(startedAt),
+        deadlineAt: Number(deadlineAt),
+      };
+    }),
+  );
+  return sagas.filter((saga): saga is OpenSaga => saga !== null);
 }
 
 export type Verdict = { verdict: 'paid' } | { verdict: 'refused'; reason: string };

@@ -1,24 +1,30 @@
+import { config } from '../config';
 import { refusals, type SagaMessage } from '../domain/checkout';
 import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';
 import { defineScript } from './script';
-import { itemKey } from './stock-store';
+import { itemKey, STOCK_LOG_KEY } from './stock-store';
 
 export const stockMarkerKey = (sagaId: string) => `{stock}:saga:${sagaId}`;
+export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
 
 type ReserveReply = ['done'] | ['cancelled'] | ['refused', 'missing', string] | ['refused', 'short', string, string];
 const reserveStockScript = defineScript<ReserveReply>(reserveStockLua);
-const releaseStockScript = defineScript<['released' | 'nothing-taken' | 'already']>(releaseStockLua);
+type ReleaseReply = ['released' | 'nothing-taken' | 'already' | 'fenced'];
+const releaseStockScript = defineScript<ReleaseReply>(releaseStockLua);
 
 const itemIds = (message: SagaMessage) => message.lines.map(([itemId]) => itemId);
-const keysOf = (message: SagaMessage) => [stockMarkerKey(message.sagaId), ...itemIds(message).map(itemKey)];
 
 /** reserve-stock: every line's quantity, or nothing. */
 export async function reserveStock(message: SagaMessage): Promise<StepOutcome> {
   const quantities = message.lines.map(([, quantity]) => quantity);
-  const reply = await reserveStockScript(redisFor('stock'), keysOf(message), [...itemIds(message), ...quantities]);
+  const reply = await reserveStockScript(
+    redisFor('stock'),
+    [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, ...itemIds(message).map(itemKey)],
+    [message.sagaId, config.retentionMs, ...itemIds(message), ...quantities],
+  );
   if (reply[0] === 'done') return { status: 'done' };
   if (reply[0] === 'cancelled') return { status: 'fenced' };
   const itemId = reply[2];
@@ -27,8 +33,33 @@ export async function reserveStock(message: SagaMessage): Promise<StepOutcome> {
   return { status: 'refused', reason: refusals.stockShort(itemId, reply[3], wanted) };
 }
 
+/** The release itself; recovery passes its fencing token, the saga step none. */
+export async function releaseReservation(message: SagaMessage, recoveryToken = ''): Promise<ReleaseReply[0]> {
+  const [outcome] = await releaseStockScript(
+    redisFor('stock'),
+    [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, STOCK_FENCE_KEY, ...itemIds(message).map(itemKey)],
+    [message.sagaId, config.retentionMs, recoveryToken, ...itemIds(message)],
+  );
+  return outcome;
+}
+
 /** release-stock: gives back what this saga's reservation took (possibly nothing). */
 export async function releaseStock(message: SagaMessage): Promise<StepOutcome> {
-  await releaseStockScript(redisFor('stock'), keysOf(message), itemIds(message));
+  await releaseReservation(message);
   return { status: 'done' };
+}
+
+export interface StockMarker {
+  reserve?: 'done' | 'refused' | 'cancelled';
+  release?: 'done';
+  movedAt?: number;
+}
+
+export async function readStockMarker(sagaId: string): Promise<StockMarker> {
+  const [reserve, release, movedAt] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at');
+  return {
+    reserve: (reserve ?? undefined) as StockMarker['reserve'],
+    release: (release ?? undefined) as StockMarker['release'],
+    movedAt: movedAt ? Number(movedAt) : undefined,
+  };
 }

@@ -21,6 +21,12 @@ export function defineScript<Reply>(source: string) {
   };
 }
 
+/** One log entry for a whole batch_init: it sets starting values rather than changing balances. */
+export async function logBatchInit(client: RedisClient, log: string, fields: Record<string, number>): Promise<void> {
+  const entry = Object.entries(fields).flatMap(([name, value]) => [name, String(value)]);
+  await client.xadd(log, '*', 'step', 'batch-init', ...entry);
+}
+
 /** Runs `write` for every index in [0, count), in pipelines of `chunk` commands. */
 export async function pipelined(
   client: RedisClient,

@@ -1,11 +1,12 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
 import { newId } from './ids-store';
-import { pipelined } from './script';
+import { logBatchInit, pipelined } from './script';
 
 const redis = () => redisFor('stock');
 // Every stock key carries the {stock} hash tag: scripts that touch several items stay in one slot.
 export const itemKey = (itemId: string) => `{stock}:item:${itemId}`;
+export const STOCK_LOG_KEY = '{stock}:log';
 
 export interface Item {
   item_id: string;
@@ -15,7 +16,7 @@ export interface Item {
 
 export async function createItem(price: number): Promise<string> {
   const itemId = await newId();
-  await redis().hset(itemKey(itemId), 'price', price, 'stock', 0);
+  await redis().hset(itemKey(itemId), 'price', price, 'stock', 0, 'direct', 0);
   return itemId;
 }
 
@@ -26,11 +27,20 @@ export async function findItem(itemId: string): Promise<Item | null> {
 }
 
 export function changeStock(itemId: string, delta: number): Promise<number> {
-  return adjustBalance(redis(), itemKey(itemId), 'stock', delta, { subject: `Item ${itemId}`, balance: 'stock' });
+  return adjustBalance(redis(), {
+    key: itemKey(itemId),
+    field: 'stock',
+    delta,
+    log: STOCK_LOG_KEY,
+    step: delta > 0 ? 'add-stock' : 'subtract-stock',
+    id: itemId,
+    subject: `Item ${itemId}`,
+  });
 }
 
-export function batchInitItems(count: number, stock: number, price: number): Promise<void> {
-  return pipelined(redis(), count, (pipeline, index) => {
-    pipeline.hset(itemKey(String(index)), 'price', price, 'stock', stock);
+export async function batchInitItems(count: number, stock: number, price: number): Promise<void> {
+  await pipelined(redis(), count, (pipeline, index) => {
+    pipeline.hset(itemKey(String(index)), 'price', price, 'stock', stock, 'direct', stock);
   });
+  await logBatchInit(redis(), STOCK_LOG_KEY, { items: count, stock, price });
 }

@@ -82,7 +82,13 @@ export class MemoryQueue {
     this.lastModifiedAt = this.createdAt;
   }
 
-  send(body: string, delaySeconds?: number, messageAttributes?: Record<string, MessageAttributeValue>, md5OfMessageAttributes?: string): StoredMessage {
+  send(
+    body: string,
+    delaySeconds?: number,
+    messageAttributes?: Record<string, MessageAttributeValue>,
+    md5OfMessageAttributes?: string,
+    extraDelayMs = 0,
+  ): StoredMessage {
     const message: StoredMessage = {
       messageId: randomUUID(),
       body,
@@ -94,17 +100,17 @@ export class MemoryQueue {
       generation: 0,
       deleted: false,
     };
-    this.enqueue(message, delaySeconds ?? this.attributes.DelaySeconds);
+    this.enqueue(message, (delaySeconds ?? this.attributes.DelaySeconds) * 1000 + extraDelayMs);
     return message;
   }
 
   /** Puts a message (new, or moved here from another queue) in line, visible after a delay. */
-  enqueue(message: StoredMessage, delaySeconds = 0): void {
+  enqueue(message: StoredMessage, delayMs = 0): void {
     message.receiptHandle = undefined;
     message.generation++;
-    if (delaySeconds > 0) {
+    if (delayMs > 0) {
       this.delayedCount++;
-      this.schedule(message, this.now() + delaySeconds * 1000);
+      this.schedule(message, this.now() + delayMs);
     } else {
       this.makeVisible(message);
     }

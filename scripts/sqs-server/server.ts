@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { copiesToEnqueue, parseSendFaults, type SendFaults } from './faults';
 import { integerParameter, invalidParameter, messageAttributesDigestInput, missingParameter, queueDoesNotExist, SqsError } from './protocol';
 import { DEFAULT_ATTRIBUTES, md5, MemoryQueue, type MessageAttributeValue, type QueueAttributes, type StoredMessage } from './queue';
 
@@ -84,6 +85,8 @@ function batchEntries(entries: unknown): Params[] {
 
 /** An SQS endpoint holding its queues in memory: the JSON-protocol subset that the AWS SDK v3 uses. */
 export class SqsEndpoint {
+  constructor(private readonly faults: SendFaults = parseSendFaults(undefined)) {}
+
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly actions: Record<string, Action> = {
     CreateQueue: (p, host) => this.createQueue(p, host),
@@ -205,8 +208,12 @@ export class SqsEndpoint {
     const attributes = params.MessageAttributes as Record<string, MessageAttributeValue> | undefined;
     const hasAttributes = attributes && Object.keys(attributes).length > 0;
     const attributesMd5 = hasAttributes ? md5(messageAttributesDigestInput(attributes)) : undefined;
-    const message = queue.send(body, delay, hasAttributes ? attributes : undefined, attributesMd5);
-    return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody, ...(attributesMd5 ? { MD5OfMessageAttributes: attributesMd5 } : {}) };
+    const acknowledged = { MD5OfMessageBody: md5(body), ...(attributesMd5 ? { MD5OfMessageAttributes: attributesMd5 } : {}) };
+    let messageId: string = randomUUID(); // what a lost message is acknowledged with
+    for (const extraDelayMs of copiesToEnqueue(this.faults)) {
+      messageId = queue.send(body, delay, hasAttributes ? attributes : undefined, attributesMd5, extraDelayMs).messageId;
+    }
+    return { MessageId: messageId, ...acknowledged };
   }
 
   private async receiveMessage(params: Params) {
@@ -290,8 +297,12 @@ export class SqsEndpoint {
 }
 
 /** Starts the endpoint on hostname:port; port 0 picks a free one. */
-export async function startSqsEndpoint(port: number, hostname = '127.0.0.1'): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const endpoint = new SqsEndpoint();
+export async function startSqsEndpoint(
+  port: number,
+  hostname = '127.0.0.1',
+  faults: SendFaults = parseSendFaults(undefined),
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const endpoint = new SqsEndpoint(faults);
   const server = createServer((request, response) => void endpoint.handle(request, response));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,10 @@
 -- charge-payment: takes the order's total from the user's credit, once per saga.
 -- Guarantees: the credit check runs before the write, so a refusal changes nothing; the credit
--- change and the step marker are written together, so a redelivered message returns the first
--- outcome and never charges twice; a saga whose charge was aborted (by recovery, before it
--- compensated the stock) can never be charged afterwards.
--- KEYS[1] the saga's payment marker; KEYS[2] the user's key. ARGV[1] the amount.
+-- change, the step marker and the log entry are written together, so a redelivered message
+-- returns the first outcome and never charges twice; a saga whose charge recovery aborted (before
+-- it compensated the stock) can never be charged afterwards.
+-- KEYS[1] the saga's payment marker; KEYS[2] the payment log; KEYS[3] the user's key.
+-- ARGV[1] the saga id; ARGV[2] the retention in ms; ARGV[3] the user id; ARGV[4] the amount.
 -- Returns {'done'} | {'aborted'} | {'refused', 'missing'} | {'refused', 'short', credit}.
 local marker = KEYS[1]
 local state = redis.call('HGET', marker, 'charge')
@@ -13,15 +14,24 @@ end
 if state then
   return {state}
 end
-local credit = redis.call('HGET', KEYS[2], 'credit')
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local retention = tonumber(ARGV[2])
+local function settle(outcome, ...)
+  redis.call('HSET', marker, 'charge', outcome, 'moved_at', now, ...)
+  redis.call('PEXPIRE', marker, retention)
+  redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'charge-payment', 'saga', ARGV[1], 'user', ARGV[3],
+    'outcome', outcome, 't', now, ...)
+end
+local credit = redis.call('HGET', KEYS[3], 'credit')
 if not credit then
-  redis.call('HSET', marker, 'charge', 'refused', 'why', 'missing')
+  settle('refused', 'why', 'missing')
   return {'refused', 'missing'}
 end
-if tonumber(credit) < tonumber(ARGV[1]) then
-  redis.call('HSET', marker, 'charge', 'refused', 'why', 'short', 'credit', credit)
+if tonumber(credit) < tonumber(ARGV[4]) then
+  settle('refused', 'why', 'short', 'credit', credit)
   return {'refused', 'short', credit}
 end
-redis.call('HINCRBY', KEYS[2], 'credit', -tonumber(ARGV[1]))
-redis.call('HSET', marker, 'charge', 'done', 'amount', ARGV[1])
+local after = redis.call('HINCRBY', KEYS[3], 'credit', -tonumber(ARGV[4]))
+settle('done', 'amount', ARGV[4], 'before', credit, 'after', after)
 return {'done'}

@@ -1,13 +1,14 @@
 -- reserve-stock: takes every item's quantity, or none of them, once per saga.
--- Guarantees: all checks run before any write, so a refusal changes no stock; the stock change and
--- the step marker are written together, so a redelivered message returns the first outcome
--- without taking stock twice; a release that ran first (compensation before its step) fences the
--- reservation off for good.
--- KEYS[1] the saga's stock marker; KEYS[2..n+1] the items' keys.
--- ARGV[1..n] the item ids; ARGV[n+1..2n] the quantities (summed per item).
+-- Guarantees: all checks run before any write, so a refusal changes no stock; the stock change, the
+-- step marker and the log entry are written together, so a redelivered message returns the first
+-- outcome without taking stock twice; a release that ran first (compensation before its step)
+-- fences the reservation off for good. The marker expires after the retention window.
+-- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3..n+2] the items' keys.
+-- ARGV[1] the saga id; ARGV[2] the retention in ms; ARGV[3..n+2] the item ids;
+-- ARGV[n+3..2n+2] the quantities (summed per item).
 -- Returns {'done'} | {'cancelled'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
 local marker = KEYS[1]
-local n = #KEYS - 1
+local n = #KEYS - 2
 local state = redis.call('HGET', marker, 'reserve')
 if state == 'refused' then
   return {'refused', redis.call('HGET', marker, 'why'), redis.call('HGET', marker, 'item'), redis.call('HGET', marker, 'stock')}
@@ -15,24 +16,34 @@ end
 if state then
   return {state}
 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local retention = tonumber(ARGV[2])
+local function settle(outcome, ...)
+  redis.call('HSET', marker, 'reserve', outcome, 'moved_at', now, ...)
+  redis.call('PEXPIRE', marker, retention)
+  redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'reserve-stock', 'saga', ARGV[1], 'outcome', outcome, 't', now, ...)
+end
 if redis.call('HEXISTS', marker, 'release') == 1 then
-  redis.call('HSET', marker, 'reserve', 'cancelled')
+  settle('cancelled')
   return {'cancelled'}
 end
 for i = 1, n do
-  local stock = redis.call('HGET', KEYS[i + 1], 'stock')
+  local stock = redis.call('HGET', KEYS[i + 2], 'stock')
   if not stock then
-    redis.call('HSET', marker, 'reserve', 'refused', 'why', 'missing', 'item', ARGV[i])
-    return {'refused', 'missing', ARGV[i]}
+    settle('refused', 'why', 'missing', 'item', ARGV[i + 2])
+    return {'refused', 'missing', ARGV[i + 2]}
   end
-  if tonumber(stock) < tonumber(ARGV[n + i]) then
-    redis.call('HSET', marker, 'reserve', 'refused', 'why', 'short', 'item', ARGV[i], 'stock', stock)
-    return {'refused', 'short', ARGV[i], stock}
+  if tonumber(stock) < tonumber(ARGV[n + i + 2]) then
+    settle('refused', 'why', 'short', 'item', ARGV[i + 2], 'stock', stock)
+    return {'refused', 'short', ARGV[i + 2], stock}
   end
 end
+local taken = {}
 for i = 1, n do
-  redis.call('HINCRBY', KEYS[i + 1], 'stock', -tonumber(ARGV[n + i]))
-  redis.call('HSET', marker, 'taken:' .. ARGV[i], ARGV[n + i])
+  redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 2]))
+  redis.call('HSET', marker, 'taken:' .. ARGV[i + 2], ARGV[n + i + 2])
+  taken[i] = ARGV[i + 2] .. ' ' .. ARGV[n + i + 2]
 end
-redis.call('HSET', marker, 'reserve', 'done')
+settle('done', 'lines', table.concat(taken, ','))
 return {'done'}

@@ -14,7 +14,7 @@ describe('payment handlers', () => {
   it('creates a user with credit 0, stored in Redis', async () => {
     const { status, body } = await call(createUser);
     expect(status).toBe(200);
-    expect(await redisFor('payment').hgetall(`{payment}:user:${body.user_id}`)).toEqual({ credit: '0' });
+    expect(await redisFor('payment').hgetall(`{payment}:user:${body.user_id}`)).toEqual({ credit: '0', direct: '0' });
     expect((await call(findUser, { user_id: body.user_id })).body).toEqual({ user_id: body.user_id, credit: 0 });
   });
 

@@ -19,7 +19,7 @@ describe('stock handlers', () => {
     expect(created.contentType).toBe('application/json');
     const itemId = created.body.item_id;
     expect(typeof itemId).toBe('string');
-    expect(await redis().hgetall(`{stock}:item:${itemId}`)).toEqual({ price: '7', stock: '0' });
+    expect(await redis().hgetall(`{stock}:item:${itemId}`)).toEqual({ price: '7', stock: '0', direct: '0' });
     expect(await call(findItem, { item_id: itemId })).toMatchObject({ status: 200, body: { item_id: itemId, stock: 0, price: 7 } });
   });
 

@@ -1,0 +1,4 @@
+import { replayLog } from '@lib/saga/replay';
+import { scheduledTask } from '@lib/scheduled-task';
+
+export const handler = scheduledTask('replay-log', () => replayLog());

@@ -1,0 +1,50 @@
+import { Cluster } from 'ioredis';
+import type { ItemState, OrderState, SystemState, UserState } from '../domain/invariants';
+import { decodeLines } from '../domain/order';
+import { redisFor, type RedisClient } from '../redis';
+import { OPEN_SAGAS_KEY } from './saga-order';
+
+/** Every key matching `pattern`, with the hash fields asked for, read in pipelined chunks. */
+async function scanHashes(client: RedisClient, pattern: string, fields: string[]): Promise<[string, (string | null)[]][]> {
+  // SCAN walks one server: in a cluster, walk every master.
+  const servers: RedisClient[] = client instanceof Cluster ? client.nodes('master') : [client];
+  const keys: string[] = [];
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
+  const rows: [string, (string | null)[]][] = [];
+  for (let start = 0; start < keys.length; start += 1000) {
+    const chunk = keys.slice(start, start + 1000);
+    const values = await Promise.all(chunk.map((key) => client.hmget(key, ...fields)));
+    chunk.forEach((key, index) => rows.push([key, values[index]]));
+  }
+  return rows;
+}
+
+const idOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
+
+/** The whole state the invariants speak of, read from each service's own Redis. */
+export async function readSystemState(): Promise<SystemState> {
+  const [itemRows, userRows, orderRows, openSagaIds] = await Promise.all([
+    scanHashes(redisFor('stock'), '{stock}:item:*', ['stock', 'direct']),
+    scanHashes(redisFor('payment'), '{payment}:user:*', ['credit', 'direct']),
+    scanHashes(redisFor('order'), '{order}:order:*', ['paid', 'user_id', 'total_cost', 'items', 'checkout']),
+    redisFor('order').zrange(OPEN_SAGAS_KEY, 0, -1),
+  ]);
+  const items: ItemState[] = itemRows.map(([key, [stock, direct]]) => ({ id: idOf(key), stock: Number(stock), direct: Number(direct) }));
+  const users: UserState[] = userRows.map(([key, [credit, direct]]) => ({ id: idOf(key), credit: Number(credit), direct: Number(direct) }));
+  const orders: OrderState[] = orderRows.map(([key, [paid, userId, totalCost, encoded, checkout]]) => ({
+    id: idOf(key),
+    paid: paid === '1',
+    userId: userId ?? '',
+    totalCost: Number(totalCost),
+    lines: decodeLines(encoded ?? ''),
+    checkout: checkout ?? '',
+  }));
+  return { items, users, orders, openSagaIds };
+}
