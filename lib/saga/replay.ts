@@ -30,13 +30,14 @@ export interface ReplayReport {
 /** A recovery write refused because a newer recovery has written since: this one lost its turn. */
 class LostTurn extends Error {}
 
-async function recoverOne(saga: OpenSaga, token: number, now: number, staleMs: number): Promise<ReplayLine> {
+async function recoverOne(open: OpenSaga, token: number, now: number, staleMs: number): Promise<ReplayLine> {
+  const { startedAt, deadlineAt, ...saga } = open; // the saga's messages carry its facts only
   const [stock, payment] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
   const action = decideRecovery(
     {
       now,
-      deadlineAt: saga.deadlineAt,
-      lastMovedAt: Math.max(saga.startedAt, stock.movedAt ?? 0, payment.movedAt ?? 0),
+      deadlineAt,
+      lastMovedAt: Math.max(startedAt, stock.movedAt ?? 0, payment.movedAt ?? 0),
       reserve: stock.reserve,
       release: stock.release,
       charge: payment.charge,
