@@ -5,7 +5,9 @@
 //   npm run bench -- --warmup 0                    no warm-up (JIT-cold numbers)
 //   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
 //   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
+//   npm run bench -- --retention 10                finished sagas and log entries kept 10 s (memory stays flat)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
+import Redis from 'ioredis';
 import { httpClient, percentile } from './bench/http-client';
 import { isolatedStackPorts, removeStackFolders, startStack, type RunningStack } from './stack/child-stack';
 
@@ -20,6 +22,7 @@ const phases = option('phases', '1:10,64:20').split(',').map((phase) => {
   return { clients, seconds };
 });
 const warmupSeconds = Number(option('warmup', '5'));
+const retentionSeconds = option('retention', '');
 const itemCount = Number(option('items', '1000'));
 const startingStock = Number(option('stock', '1000000'));
 const userCount = Number(option('users', '10000'));
@@ -41,9 +44,12 @@ async function main(): Promise<void> {
   if (!api) {
     ports = await isolatedStackPorts();
     console.log('bench: starting a stack on free ports (set BENCH_API to use a running one)...');
-    stack = await startStack(ports);
+    stack = await startStack(ports, retentionSeconds ? { SAGA_RETENTION_SECONDS: retentionSeconds } : {});
     api = stack.api;
   }
+  // Redis's memory, when we started the stack (and so know where its Redis is).
+  const redis = ports ? new Redis({ port: ports.redisPort, host: '127.0.0.1' }) : null;
+  const memory = async () => (redis ? `Redis ${(Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1]) / 2 ** 20).toFixed(1)} MiB` : '');
   const client = httpClient(api, Math.max(...phases.map((p) => p.clients)) + 16);
   try {
     console.log(`bench: seeding ${itemCount} items (stock ${startingStock}), ${userCount} users (credit ${startingCredit}), ${orderCount} orders`);
@@ -101,10 +107,12 @@ async function main(): Promise<void> {
       const started = performance.now();
       const phase = await runPhase(clients, seconds, `${clients} client(s)`);
       report(`${clients} client(s), ${seconds} s`, phase, (performance.now() - started) / 1000);
+      if (redis) console.log(`  memory      ${await memory()}`);
       outcomes.push(...phase);
     }
     await checkConsistency(client.call, outcomes);
   } finally {
+    redis?.disconnect();
     client.close();
     if (stack) await stack.stop();
     if (ports) removeStackFolders(ports);
