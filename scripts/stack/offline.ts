@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isListening, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { isListening, isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -14,7 +14,7 @@ export interface OfflineOptions {
 /** `serverless offline start` serving every function of serverless.yml on 127.0.0.1:httpPort. */
 export async function startOffline(options: OfflineOptions): Promise<ManagedProcess> {
   for (const [name, port] of [['HTTP_PORT', options.httpPort], ['LAMBDA_PORT', options.lambdaPort]] as const) {
-    if (await isListening(port)) throw new Error(`port ${port} is already in use: set ${name} to a free port`);
+    if (!(await isPortFree(port))) throw new Error(`port ${port} is already in use: set ${name} to a free port`);
   }
   const offline = startProcess('api', process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
     cwd: PROJECT_ROOT,

@@ -85,10 +85,23 @@ export async function isListening(port: number, host = '127.0.0.1'): Promise<boo
   return new Promise((resolve) => {
     const socket = connect({ port, host });
     socket.once('connect', () => {
+      // Linux lets a connect whose ephemeral source port equals the target port connect to itself:
+      // that is no listener.
+      const selfConnected = socket.localPort === port;
       socket.destroy();
-      resolve(true);
+      resolve(!selfConnected);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/** True when this process could listen on 127.0.0.1:port now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { isListening, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { isListening, isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
 
 export const REDIS_MISSING_HELP = [
   'redis-server was not found on PATH. Install it, or point REDIS_URL at a Redis you already run:',
@@ -30,7 +30,7 @@ export interface RedisOptions {
 /** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`. */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
   if (!redisServerAvailable()) throw new Error(REDIS_MISSING_HELP);
-  if (await isListening(options.port)) {
+  if (!(await isPortFree(options.port))) {
     throw new Error(`port ${options.port} is already in use: set REDIS_PORT to a free port, or REDIS_URL to use that Redis`);
   }
   mkdirSync(options.dataDir, { recursive: true });
