@@ -10,7 +10,8 @@ import { sendToStep } from './queues';
 
 const LOCK_KEY = '{order}:recovery:lock';
 const EPOCH_KEY = '{order}:recovery:epoch';
-const LOCK_MS = 30_000;
+// Short, and extended while a replay runs: a replay that died blocks the next one for at most this.
+const LOCK_MS = 10_000;
 
 export interface ReplayLine {
   sagaId: string;
