@@ -119,6 +119,20 @@ export class ChaosStack {
     this[part] = undefined;
   }
 
+  /** Checkout load while `part` is killed -9 and started again `times` times, at random moments. */
+  async loadWhileRestarting(part: 'redis' | 'sqs', times: number, downMs: number): Promise<void> {
+    const faults = (async () => {
+      for (let round = 0; round < times; round++) {
+        await sleep(1_500 + Math.random() * 1_500);
+        await this.kill(part);
+        await sleep(downMs);
+        await (part === 'redis' ? this.startRedis() : this.startSqs());
+      }
+      await sleep(2_500);
+    })();
+    await this.load(32, faults);
+  }
+
   isUp(part: 'redis' | 'sqs' | 'offline'): boolean {
     const child = this[part]?.child;
     return Boolean(child && child.exitCode === null && child.signalCode === null);

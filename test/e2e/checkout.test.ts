@@ -1,19 +1,6 @@
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
+import { useStartedStack } from '../support/started-stack';
 
-let ports: StackPorts;
-let stack: RunningStack;
-const post = (path: string) => request(stack.api, 'POST', path);
-const get = (path: string) => request(stack.api, 'GET', path);
-
-beforeAll(async () => {
-  ports = await isolatedStackPorts();
-  stack = await startStack(ports);
-}, 180_000);
-
-afterAll(async () => {
-  if (stack?.child.exitCode === null) await stack.stop();
-  if (ports) removeStackFolders(ports);
-});
+const { post, get } = useStartedStack();
 
 async function user(credit: number): Promise<string> {
   const { user_id } = (await post('/payment/create_user')).body;

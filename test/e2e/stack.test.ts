@@ -1,33 +1,21 @@
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { isListening } from '../../scripts/stack/processes';
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
+import { useStartedStack } from '../support/started-stack';
 
-let ports: StackPorts;
-let stack: RunningStack;
-const post = (path: string) => request(stack.api, 'POST', path);
-const get = (path: string) => request(stack.api, 'GET', path);
-
-beforeAll(async () => {
-  ports = await isolatedStackPorts();
-  stack = await startStack(ports);
-}, 180_000);
-
-afterAll(async () => {
-  if (stack?.child.exitCode === null) await stack.stop();
-  if (ports) removeStackFolders(ports);
-});
+const e2e = useStartedStack();
+const { post, get } = e2e;
 
 describe('the started stack', () => {
   it('prints one line per part, where the API is, and how to stop', () => {
-    const out = stack.output();
-    expect(out).toMatch(new RegExp(`redis\\s+redis://127.0.0.1:${ports.redisPort}`));
-    expect(out).toMatch(new RegExp(`sqs\\s+http://127.0.0.1:${ports.sqsPort}`));
-    expect(out).toMatch(new RegExp(`api\\s+http://127.0.0.1:${ports.httpPort}`));
+    const out = e2e.stack.output();
+    expect(out).toMatch(new RegExp(`redis\\s+redis://127.0.0.1:${e2e.ports.redisPort}`));
+    expect(out).toMatch(new RegExp(`sqs\\s+http://127.0.0.1:${e2e.ports.sqsPort}`));
+    expect(out).toMatch(new RegExp(`api\\s+http://127.0.0.1:${e2e.ports.httpPort}`));
     expect(out).toContain('Press Ctrl-C to stop');
   });
 
   it('holds every queue and dead-letter queue that serverless.yml declares', async () => {
-    const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${ports.sqsPort}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${e2e.ports.sqsPort}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
     const names = QueueUrls.map((url) => url.split('/').pop()).sort();
     const steps = ['charge-payment', 'complete-order', 'release-stock', 'reserve-stock'];
@@ -119,10 +107,10 @@ describe('stopping and starting again', () => {
     await post(`/payment/add_funds/${user_id}/77`);
     const { id: idBefore } = (await get('/ids/create')).body;
 
-    expect(await stack.stop()).toBe(0);
-    for (const port of [ports.httpPort, ports.redisPort, ports.sqsPort]) expect(await isListening(port)).toBe(false);
+    expect(await e2e.stack.stop()).toBe(0);
+    for (const port of [e2e.ports.httpPort, e2e.ports.redisPort, e2e.ports.sqsPort]) expect(await isListening(port)).toBe(false);
 
-    stack = await startStack(ports);
+    await e2e.restart();
     expect((await get(`/payment/find_user/${user_id}`)).body).toEqual({ user_id, credit: 77 });
     const { id: idAfter } = (await get('/ids/create')).body;
     expect(parseInt(idAfter.slice(1), 36)).toBeGreaterThan(parseInt(idBefore.slice(1), 36));
