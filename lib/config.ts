@@ -1,5 +1,7 @@
 // Configuration is read once, at module load, and fails fast: a Lambda with a bad URL should
 // refuse to start rather than answer requests against the wrong Redis.
+import { parseRedisUrl } from './redis-url';
+
 export type Service = 'stock' | 'payment' | 'order' | 'ids';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6390';
@@ -9,14 +11,10 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function checkedRedisUrl(name: string, value: string): string {
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`${name} is not a URL: ${value}`);
-  }
-  if (!['redis:', 'rediss:', 'redis-cluster:', 'rediss-cluster:'].includes(url.protocol)) {
-    throw new Error(`${name} must start with redis://, rediss://, redis-cluster:// or rediss-cluster:// (got ${url.protocol})`);
+    parseRedisUrl(value);
+  } catch (error) {
+    throw new Error(`${name} ${(error as Error).message} (got ${value})`);
   }
   return value;
 }
@@ -25,6 +23,9 @@ function redisUrlFor(service: Service, env: NodeJS.ProcessEnv): string {
   const specific = `${service.toUpperCase()}_REDIS_URL`;
   const own = nonEmpty(env[specific]);
   if (own) return checkedRedisUrl(specific, own);
+  // The id counter is tiny: without a Redis of its own it lives beside the orders.
+  const ordersOwn = nonEmpty(env.ORDER_REDIS_URL);
+  if (service === 'ids' && ordersOwn) return checkedRedisUrl('ORDER_REDIS_URL', ordersOwn);
   return checkedRedisUrl('REDIS_URL', nonEmpty(env.REDIS_URL) ?? DEFAULT_REDIS_URL);
 }
 

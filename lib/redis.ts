@@ -1,5 +1,6 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { config, type Service } from './config';
+import { parseRedisUrl } from './redis-url';
 
 export type RedisClient = Redis | Cluster;
 
@@ -13,28 +14,23 @@ const commonOptions: RedisOptions = {
 };
 
 export function connectRedis(url: string): RedisClient {
-  const parsed = new URL(url);
-  const tls = parsed.protocol.startsWith('rediss') ? {} : undefined;
-  if (parsed.protocol.endsWith('-cluster:')) {
-    // redis-cluster://host1:port1,host2:port2 — the URL parser keeps only the first host.
-    const seeds = url.replace(/^[a-z-]+:\/\//, '').replace(/\/.*$/, '').replace(/^.*@/, '').split(',');
-    return new Cluster(
-      seeds.map((seed) => {
-        const [host, port] = seed.split(':');
-        return { host, port: Number(port || 6379) };
-      }),
-      {
-        enableAutoPipelining: true,
-        redisOptions: {
-          ...commonOptions,
-          tls,
-          username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-          password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-        },
-      },
-    );
+  const endpoint = parseRedisUrl(url);
+  // ElastiCache in-transit encryption: rediss:// turns TLS on; the password is its AUTH token.
+  const connection: RedisOptions = {
+    ...commonOptions,
+    tls: endpoint.tls ? {} : undefined,
+    username: endpoint.username,
+    password: endpoint.password,
+  };
+  if (endpoint.cluster) {
+    return new Cluster(endpoint.seeds, {
+      enableAutoPipelining: true,
+      // ElastiCache answers with node addresses its TLS certificates name: keep the hostnames.
+      dnsLookup: (address, callback) => callback(null, address),
+      redisOptions: connection,
+    });
   }
-  return new Redis(url, { ...commonOptions, tls });
+  return new Redis({ ...connection, ...endpoint.seeds[0], db: endpoint.db ?? 0 });
 }
 
 export function redisFor(service: Service): RedisClient {

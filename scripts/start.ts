@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (settings.externalRedis) {
-    line('redis', env.REDIS_URL ?? '(per-service URLs)', 'external, not started here');
+    line('redis', env.REDIS_URL || '(one URL per service)', 'external, not started here');
   } else {
     const redis = await startRedis({
       port: settings.redisPort,

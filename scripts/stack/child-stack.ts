@@ -48,7 +48,9 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}):
     ...extraEnv,
   };
   // The test's own servers are not the stack's.
-  for (const name of ['REDIS_URL', 'SQS_ENDPOINT', 'TEST_REDIS_BASE_URL']) if (!(name in extraEnv)) delete env[name];
+  for (const name of ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL', 'SQS_ENDPOINT', 'TEST_REDIS_BASE_URL']) {
+    if (!(name in extraEnv)) delete env[name];
+  }
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (chunk) => (text += chunk));

@@ -13,7 +13,8 @@ const set = (value: string | undefined) => (value && value.trim() !== '' ? value
 /** What the launcher starts and where, from the environment; every port can be moved. */
 export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = resolve(env.DATA_DIR ?? '.data');
-  const externalRedis = ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL'].some((name) => set(env[name]));
+  // Every service has a Redis of its own to use: then none is started here.
+  const externalRedis = Boolean(set(env.REDIS_URL)) || ['STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL'].every((name) => set(env[name]));
   return {
     httpPort: port(env, 'HTTP_PORT', 8000),
     lambdaPort: port(env, 'LAMBDA_PORT', 3002),
@@ -21,7 +22,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
     sqsPort: port(env, 'SQS_PORT', 9324),
     dataDir,
     logDir: resolve(dataDir, 'logs'),
-    /** A Redis we do not start: REDIS_URL or any per-service URL is set. */
+    /** A Redis we do not start: REDIS_URL, or every per-service URL, is set. */
     externalRedis,
     externalSqs: set(env.SQS_ENDPOINT),
   };
