@@ -100,14 +100,23 @@ export class ChaosStack {
     delete process.env.SQS_FAULTS;
   }
 
-  /** serverless offline, optionally with a crash point armed (lib/faults.ts). */
+  /**
+   * serverless offline, optionally with a crash point armed (lib/faults.ts). Armed, it may die at
+   * that point before it is even ready (its event sources resume queued messages at once): that is
+   * the fault happening, not a failure to start, and leaves `offline` down.
+   */
   async startOffline(crash: { at: string; probability: number } | null = null): Promise<void> {
-    this.offline = await startOffline({
-      httpPort: this.ports.http,
-      lambdaPort: this.ports.lambda,
-      logFile: join(this.dir, 'offline.log'),
-      env: { ...this.env, ...(crash ? { SAGASHOP_CRASH_AT: crash.at, SAGASHOP_CRASH_PROBABILITY: String(crash.probability) } : {}) },
-    });
+    try {
+      this.offline = await startOffline({
+        httpPort: this.ports.http,
+        lambdaPort: this.ports.lambda,
+        logFile: join(this.dir, 'offline.log'),
+        env: { ...this.env, ...(crash ? { SAGASHOP_CRASH_AT: crash.at, SAGASHOP_CRASH_PROBABILITY: String(crash.probability) } : {}) },
+      });
+    } catch (error) {
+      if (!crash || !/exited before it was ready/.test((error as Error).message)) throw error;
+      this.offline = undefined;
+    }
   }
 
   /** kill -9: no cleanup, no flush, as a crashed host. */
