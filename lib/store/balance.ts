@@ -24,15 +24,14 @@ export interface BalanceChange {
 export async function adjustBalance(client: RedisClient, change: BalanceChange): Promise<number> {
   const { key, field, delta, subject } = change;
   const reply = await adjustBalanceScript(client, [key, change.log], [field, delta, change.step, change.id, config.retentionMs]);
-  const wording = { subject, balance: field };
   switch (reply[0]) {
     case 'ok':
       return Number(reply[1]);
     case 'missing':
-      throw notFound(`${wording.subject} does not exist.`);
+      throw notFound(`${subject} does not exist.`);
     case 'insufficient':
-      throw refused(`${wording.subject} has ${wording.balance} ${reply[1]}, not enough to take ${-delta}.`);
+      throw refused(`${subject} has ${field} ${reply[1]}, not enough to take ${-delta}.`);
     case 'overflow':
-      throw invalidInput(`${wording.subject} would have ${wording.balance} above ${MAX_VALUE}.`);
+      throw invalidInput(`${subject} would have ${field} above ${MAX_VALUE}.`);
   }
 }

@@ -119,7 +119,8 @@ export class OfflineSqsPlugin {
           if (!logicalId || !this.queues.has(logicalId)) throw new Error(`offline-sqs: ${functionKey}'s sqs event names no declared queue`);
           return {
             logicalId,
-            batchSize: config.batchSize ?? 10,
+            // OFFLINE_SQS_BATCH_SIZE=1 suits local-aws-sqs, whose long poll waits for a full batch.
+            batchSize: Number(process.env.OFFLINE_SQS_BATCH_SIZE ?? config.batchSize ?? 10),
             concurrency: config.maximumConcurrency ?? maxPollers,
             reportBatchItemFailures: config.functionResponseType === 'ReportBatchItemFailures',
           };
