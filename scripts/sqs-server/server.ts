@@ -208,12 +208,16 @@ export class SqsEndpoint {
     const attributes = params.MessageAttributes as Record<string, MessageAttributeValue> | undefined;
     const hasAttributes = attributes && Object.keys(attributes).length > 0;
     const attributesMd5 = hasAttributes ? md5(messageAttributesDigestInput(attributes)) : undefined;
-    const acknowledged = { MD5OfMessageBody: md5(body), ...(attributesMd5 ? { MD5OfMessageAttributes: attributesMd5 } : {}) };
-    let messageId: string = randomUUID(); // what a lost message is acknowledged with
+    let sent: StoredMessage | undefined;
     for (const extraDelayMs of copiesToEnqueue(this.faults)) {
-      messageId = queue.send(body, delay, hasAttributes ? attributes : undefined, attributesMd5, extraDelayMs).messageId;
+      sent = queue.send(body, delay, hasAttributes ? attributes : undefined, attributesMd5, extraDelayMs);
     }
-    return { MessageId: messageId, ...acknowledged };
+    // A message lost by fault injection is acknowledged all the same, as a lost message would be.
+    return {
+      MessageId: sent?.messageId ?? randomUUID(),
+      MD5OfMessageBody: sent?.md5OfBody ?? md5(body),
+      ...(attributesMd5 ? { MD5OfMessageAttributes: attributesMd5 } : {}),
+    };
   }
 
   private async receiveMessage(params: Params) {
