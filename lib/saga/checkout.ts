@@ -3,10 +3,9 @@ import { config } from '../config';
 import { crashPoint } from '../faults';
 import { refused } from '../domain/errors';
 import { newId } from '../store/ids-store';
-import { beginCheckout } from '../store/saga-order';
+import { beginCheckout, type Verdict } from '../store/saga-order';
 import { sendToStep } from './queues';
 import { waitForVerdict } from './verdict-waiter';
-
 
 /**
  * Runs the checkout saga of one order and returns once it is paid; throws a refusal (400/404/409)
@@ -16,27 +15,22 @@ import { waitForVerdict } from './verdict-waiter';
 export async function checkout(orderId: string): Promise<void> {
   const deadline = Date.now() + config.checkoutWaitMs;
   const begun = await beginCheckout(orderId, await newId());
-  let sagaId: string;
-  if (begun.kind === 'started') {
-    sagaId = begun.facts.sagaId;
-    const waiting = waitForVerdict(sagaId, deadline);
-    waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-    crashPoint('after-begin-before-send');
-    try {
-      await sendToStep('reserve-stock', begun.facts);
-    } catch (error) {
-      // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
-      console.error(`checkout ${sagaId}: the first message could not be sent`, error);
-      throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);
-    }
-    const verdict = await waiting;
-    return settle(orderId, verdict);
+  if (begun.kind === 'running') return settle(orderId, await waitForVerdict(begun.sagaId, deadline));
+  const { sagaId } = begun.facts;
+  const waiting = waitForVerdict(sagaId, deadline);
+  waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+  crashPoint('after-begin-before-send');
+  try {
+    await sendToStep('reserve-stock', begun.facts);
+  } catch (error) {
+    // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
+    console.error(`checkout ${sagaId}: the first message could not be sent`, error);
+    throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);
   }
-  sagaId = begun.sagaId;
-  return settle(orderId, await waitForVerdict(sagaId, deadline));
+  return settle(orderId, await waiting);
 }
 
-function settle(orderId: string, verdict: Awaited<ReturnType<typeof waitForVerdict>>): void {
+function settle(orderId: string, verdict: Verdict | null): void {
   if (verdict === null) {
     throw createError(504, `The checkout of order ${orderId} is still in progress; look it up with GET /orders/find/${orderId}.`);
   }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isListening, isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { isListening, isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
 
 export const REDIS_MISSING_HELP = [
   'redis-server was not found on PATH. Install it, or point REDIS_URL at a Redis you already run:',
