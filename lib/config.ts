@@ -38,11 +38,24 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  const retentionMs = positiveInteger(env, 'SAGA_RETENTION_SECONDS', 3600) * 1000;
+  const checkoutDeadlineMs = positiveInteger(env, 'CHECKOUT_DEADLINE_MS', 60_000);
+  const messageGraceMs = positiveInteger(env, 'MESSAGE_GRACE_MS', 60_000);
+  // A message may act until its saga's deadline plus the grace; the saga record, its markers and
+  // the log must outlive that moment, or a late message could act on a saga nobody remembers.
+  if (retentionMs < checkoutDeadlineMs + messageGraceMs) {
+    throw new Error(
+      `SAGA_RETENTION_SECONDS (${retentionMs / 1000} s) must be at least CHECKOUT_DEADLINE_MS + MESSAGE_GRACE_MS ` +
+        `(${(checkoutDeadlineMs + messageGraceMs) / 1000} s): a late message could otherwise act on a forgotten saga`,
+    );
+  }
   return Object.freeze({
     /** How long the log keeps entries, and finished sagas and step markers live (default 1 h). */
-    retentionMs: positiveInteger(env, 'SAGA_RETENTION_SECONDS', 3600) * 1000,
+    retentionMs,
     /** How long a saga may stay open before recovery compensates instead of re-sending. */
-    checkoutDeadlineMs: positiveInteger(env, 'CHECKOUT_DEADLINE_MS', 60_000),
+    checkoutDeadlineMs,
+    /** How long past its saga's deadline a message is still acted on; later ones are refused. */
+    messageGraceMs,
     /** Recovery handles a saga only once none of its steps has written for this long. */
     replayStaleMs: positiveInteger(env, 'REPLAY_STALE_MS', 15_000),
     /** How long the HTTP checkout waits for the verdict: well under API Gateway's 29 s. */

@@ -18,7 +18,11 @@ export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<
       event.Records.map(async (record) => {
         try {
           const message = parseSagaMessage(record.body);
-          const next = nextMessage(step, message, await run(message));
+          const outcome = await run(message);
+          if (outcome.status === 'expired') {
+            console.warn(`${step}: message ${record.messageId} of saga ${message.sagaId} came after its deadline and grace; refused unhandled`);
+          }
+          const next = nextMessage(step, message, outcome);
           crashPoint('after-write-before-send');
           if (next) await sendToStep(next.step, next.message);
         } catch (error) {

@@ -5,7 +5,7 @@
 //   npm run bench -- --warmup 0                    no warm-up (JIT-cold numbers)
 //   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
 //   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
-//   npm run bench -- --retention 10                finished sagas and log entries kept 10 s (memory stays flat)
+//   npm run bench -- --retention 12                finished sagas, markers and log entries kept 12 s (memory stays flat)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
 import Redis from 'ioredis';
 import { httpClient, percentile } from './bench/http-client';
@@ -31,6 +31,12 @@ const itemPrice = Number(option('price', '1'));
 // Enough unpaid orders for every phase at up to 3,000 checkouts/s.
 const orderCount = Number(option('orders', String(Math.min(1_000_000, (phases.reduce((sum, p) => sum + p.seconds, 0) + warmupSeconds) * 3_000))));
 
+/** A retention window of `seconds`, with a deadline and grace that fit in it and a replay (which sweeps step markers) every minute. */
+function shortRetention(seconds: number): NodeJS.ProcessEnv {
+  const third = String(Math.max(1, Math.floor((seconds * 1000) / 3)));
+  return { SAGA_RETENTION_SECONDS: String(seconds), CHECKOUT_DEADLINE_MS: third, MESSAGE_GRACE_MS: third, REPLAY_RATE: '1 minute' };
+}
+
 interface Outcome {
   order: number;
   status: number;
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
   if (!api) {
     ports = await isolatedStackPorts();
     console.log('bench: starting a stack on free ports (set BENCH_API to use a running one)...');
-    stack = await startStack(ports, retentionSeconds ? { SAGA_RETENTION_SECONDS: retentionSeconds } : {});
+    stack = await startStack(ports, retentionSeconds ? shortRetention(Number(retentionSeconds)) : {});
     api = stack.api;
   }
   // Redis's memory, when we started the stack (and so know where its Redis is).

@@ -10,6 +10,8 @@ export interface CheckoutFacts {
   /** One line per item, quantities summed, sorted by item id. */
   lines: OrderLine[];
   totalCost: number;
+  /** When the saga's deadline passes (epoch ms, the order Redis's clock): how a step judges a message's age. */
+  deadlineAt: number;
 }
 
 /** A message between saga steps: the facts, and once the saga is refused, why. */
@@ -27,6 +29,7 @@ export const refusals = {
   userMissing: (userId: string) => `User ${userId} does not exist.`,
   creditShort: (userId: string, credit: string, amount: number) => `Not enough credit: user ${userId} has ${credit}, the order costs ${amount}.`,
   emptyOrder: (orderId: string) => `Order ${orderId} has no items to check out.`,
+  quantityOverflow: (orderId: string) => `Order ${orderId} asks for more than ${MAX_VALUE} of one item.`,
 };
 
 const isCount = (value: unknown, min: number): value is number =>
@@ -48,6 +51,7 @@ export function parseSagaMessage(body: string): SagaMessage {
     parseId(line[0], 'item id');
   }
   if (!isCount(raw.totalCost, 0)) throw invalidInput('The saga message has a malformed total cost.');
+  if (!isCount(raw.deadlineAt, 1)) throw invalidInput('The saga message has no deadline.');
   if (raw.refusal !== undefined && typeof raw.refusal !== 'string') throw invalidInput('The saga message has a malformed refusal.');
   return {
     sagaId: parseId(raw.sagaId, 'saga id'),
@@ -55,6 +59,15 @@ export function parseSagaMessage(body: string): SagaMessage {
     userId: parseId(raw.userId, 'user id'),
     lines: lines as OrderLine[],
     totalCost: raw.totalCost,
+    deadlineAt: raw.deadlineAt,
     ...(raw.refusal !== undefined ? { refusal: raw.refusal } : {}),
   };
+}
+
+/**
+ * The last moment (epoch ms) a message of this saga may act: its deadline plus the grace. Every
+ * step refuses a message older than that; recovery owns the saga by then.
+ */
+export function actUntil(message: CheckoutFacts, graceMs: number): number {
+  return message.deadlineAt + graceMs;
 }

@@ -3,7 +3,8 @@
  * recorded), never from a status field alone. Once the payment is taken the order is completed
  * (the customer may already have been told 200); before that, a lost message is sent again while
  * the saga is within its deadline, and after the deadline the saga is compensated in reverse
- * order: the charge is fenced off first, then the stock given back, then the order refused.
+ * order: the charge is fenced off first, then the stock given back (or the reservation fenced off),
+ * then the order refused. A refusal is finished the same way.
  */
 export interface SagaProgress {
   now: number;
@@ -19,16 +20,18 @@ export type RecoveryAction =
   | { kind: 'wait'; why: string }
   | { kind: 'resend'; step: 'reserve-stock' | 'charge-payment'; why: string }
   | { kind: 'complete-paid'; why: string }
-  | { kind: 'refuse'; release: boolean; why: string }
+  | { kind: 'refuse'; why: string }
   | { kind: 'compensate'; why: string };
 
 export function decideRecovery(saga: SagaProgress, staleMs: number): RecoveryAction {
   if (saga.charge === 'done') return { kind: 'complete-paid', why: 'charged: roll forward' };
   if (saga.now - saga.lastMovedAt < staleMs) return { kind: 'wait', why: 'moved recently' };
-  if (saga.charge === 'refused') return { kind: 'refuse', release: saga.reserve === 'done', why: 'payment refused' };
-  if (saga.reserve === 'refused') return { kind: 'refuse', release: false, why: 'stock refused' };
+  // A refusal still fences both steps before the verdict: a reservation whose message is late
+  // (or a compensation cut short) must never take stock after the order is refused.
+  if (saga.charge === 'refused') return { kind: 'refuse', why: 'payment refused' };
+  if (saga.reserve === 'refused') return { kind: 'refuse', why: 'stock refused' };
   if (saga.reserve === 'cancelled' || saga.release === 'done' || saga.charge === 'aborted') {
-    return { kind: 'refuse', release: saga.reserve === 'done', why: 'already compensated' };
+    return { kind: 'refuse', why: 'already compensated' };
   }
   if (saga.now < saga.deadlineAt) {
     return saga.reserve === 'done'

@@ -10,8 +10,12 @@ import type { SagaMessage } from '../domain/checkout';
 export const STEP_NAMES = ['reserve-stock', 'charge-payment', 'complete-order', 'release-stock'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-/** What a step did: its work (now or on an earlier delivery), a refusal, or nothing to do. */
-export type StepOutcome = { status: 'done' } | { status: 'refused'; reason: string } | { status: 'fenced' };
+/**
+ * What a step did: its work (now or on an earlier delivery), a refusal, nothing to do because a
+ * compensation or recovery got there first (fenced), or nothing because the message came later
+ * than its saga's deadline plus the grace (expired: recovery owns the saga by then).
+ */
+export type StepOutcome = { status: 'done' } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
 
 interface StepRoute {
   onDone: StepName | null;
@@ -31,11 +35,11 @@ export interface NextMessage {
 }
 
 /**
- * The message a step sends after its outcome. A fenced step (its compensation or recovery got
- * there first) sends nothing: whoever fenced it carries the saga on.
+ * The message a step sends after its outcome. A fenced or expired step sends nothing: whoever
+ * fenced it, or recovery, carries the saga on.
  */
 export function nextMessage(step: StepName, message: SagaMessage, outcome: StepOutcome): NextMessage | null {
-  if (outcome.status === 'fenced') return null;
+  if (outcome.status === 'fenced' || outcome.status === 'expired') return null;
   const route = STEP_TABLE[step];
   if (outcome.status === 'refused') {
     return route.onRefused ? { step: route.onRefused, message: { ...message, refusal: outcome.reason } } : null;

@@ -2,20 +2,19 @@ import { conflict, invalidInput, notFound } from '../domain/errors';
 import { MAX_VALUE } from '../domain/input';
 import { decodeLines, encodeLines, type Order } from '../domain/order';
 import { redisFor } from '../redis';
-import { newId } from './ids-store';
 import addOrderItemLua from './lua/add-order-item.lua';
-import { defineScript, logBatchInit, pipelined } from './script';
+import replaceOrderLua from './lua/replace-order.lua';
+import { createEntity, defineScript, logBatchInit } from './script';
 
 const redis = () => redisFor('order');
 export const orderKey = (orderId: string) => `{order}:order:${orderId}`;
 
 type AddItemReply = ['ok', string] | ['missing'] | ['paid'] | ['checking-out'] | ['overflow'];
 const addOrderItemScript = defineScript<AddItemReply>(addOrderItemLua);
+const replaceOrderScript = defineScript<number>(replaceOrderLua);
 
-export async function createOrder(userId: string): Promise<string> {
-  const orderId = await newId();
-  await redis().hset(orderKey(orderId), 'user_id', userId, 'paid', 0, 'total_cost', 0, 'items', '');
-  return orderId;
+export function createOrder(userId: string): Promise<string> {
+  return createEntity(redis(), orderKey, { user_id: userId, paid: 0, total_cost: 0, items: '' });
 }
 
 export async function findOrder(orderId: string): Promise<Order | null> {
@@ -48,16 +47,28 @@ export async function addItemToOrder(orderId: string, itemId: string, quantity: 
 
 const randomBelow = (bound: number) => String(Math.floor(Math.random() * bound));
 
-export async function batchInitOrders(count: number, itemCount: number, userCount: number, itemPrice: number): Promise<void> {
+/**
+ * Replaces orders "0".."count-1" with fresh ones, except those a running checkout holds: the saga
+ * wins, finishes with the order as it was, and the caller learns which ones were kept.
+ */
+export async function batchInitOrders(count: number, itemCount: number, userCount: number, itemPrice: number): Promise<{ kept: string[] }> {
   const totalCost = 2 * itemPrice;
-  await pipelined(redis(), count, (pipeline, index) => {
-    const items = encodeLines([
-      [randomBelow(itemCount), 1],
-      [randomBelow(itemCount), 1],
-    ]);
-    // Replaced whole: a re-initialised order is free of any earlier checkout.
-    pipeline.del(orderKey(String(index)));
-    pipeline.hset(orderKey(String(index)), 'user_id', randomBelow(userCount), 'paid', 0, 'total_cost', totalCost, 'items', items);
-  });
-  await logBatchInit(redis(), '{order}:log', { orders: count, items: itemCount, users: userCount, price: itemPrice });
+  const kept: string[] = [];
+  const CHUNK = 5_000;
+  for (let start = 0; start < count; start += CHUNK) {
+    const ids = Array.from({ length: Math.min(CHUNK, count - start) }, (_, offset) => String(start + offset));
+    // Auto-pipelining sends each chunk's calls in a few round trips.
+    const replaced = await Promise.all(
+      ids.map((orderId) => {
+        const items = encodeLines([
+          [randomBelow(itemCount), 1],
+          [randomBelow(itemCount), 1],
+        ]);
+        return replaceOrderScript(redis(), [orderKey(orderId)], [randomBelow(userCount), totalCost, items]);
+      }),
+    );
+    ids.forEach((orderId, index) => Number(replaced[index]) === 0 && kept.push(orderId));
+  }
+  await logBatchInit(redis(), '{order}:log', { orders: count, items: itemCount, users: userCount, price: itemPrice, kept: kept.length });
+  return { kept };
 }

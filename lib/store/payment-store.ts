@@ -1,7 +1,6 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { newId } from './ids-store';
-import { logBatchInit, pipelined } from './script';
+import { createEntity, logBatchInit, pipelined } from './script';
 
 const redis = () => redisFor('payment');
 export const userKey = (userId: string) => `{payment}:user:${userId}`;
@@ -12,10 +11,8 @@ export interface User {
   credit: number;
 }
 
-export async function createUser(): Promise<string> {
-  const userId = await newId();
-  await redis().hset(userKey(userId), 'credit', 0, 'direct', 0);
-  return userId;
+export function createUser(): Promise<string> {
+  return createEntity(redis(), userKey, { credit: 0, direct: 0 });
 }
 
 export async function findUser(userId: string): Promise<User | null> {

@@ -1,6 +1,6 @@
 import { config } from '../config';
-import { checkoutLines, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
-import { conflict, notFound, refused } from '../domain/errors';
+import { actUntil, checkoutLines, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
+import { conflict, invalidInput, notFound, refused } from '../domain/errors';
 import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
@@ -12,12 +12,14 @@ export const sagaKey = (sagaId: string) => `{order}:saga:${sagaId}`;
 export const OPEN_SAGAS_KEY = '{order}:sagas:open';
 export const ORDER_LOG_KEY = '{order}:log';
 export const ORDER_FENCE_KEY = '{order}:recovery:fence';
+/** Finished sagas, scored by when recovery's sweep may remove their step markers (epoch ms). */
+export const FINISHED_SAGAS_KEY = '{order}:sagas:finished';
 /** Pub/sub channel on which complete-order announces a saga's verdict. */
 export const verdictChannel = (sagaId: string) => `sagashop:verdict:${sagaId}`;
 
-type BeginReply = ['started', string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'];
+type BeginReply = ['started', string, string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'] | ['overflow'];
 const beginCheckoutScript = defineScript<BeginReply>(beginCheckoutLua);
-type CompleteReply = ['done' | 'already', string] | ['unknown'] | ['fenced'];
+type CompleteReply = ['done' | 'already', string] | ['unknown'] | ['fenced'] | ['expired'] | ['not-held'];
 const completeOrderScript = defineScript<CompleteReply>(completeOrderLua);
 
 export type Begun = { kind: 'started'; facts: CheckoutFacts } | { kind: 'running'; sagaId: string };
@@ -31,7 +33,10 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
   );
   switch (reply[0]) {
     case 'started':
-      return { kind: 'started', facts: { sagaId, orderId, userId: reply[1], lines: checkoutLines(reply[2]), totalCost: Number(reply[3]) } };
+      return {
+        kind: 'started',
+        facts: { sagaId, orderId, userId: reply[1], lines: checkoutLines(reply[2]), totalCost: Number(reply[3]), deadlineAt: Number(reply[4]) },
+      };
     case 'running':
       return { kind: 'running', sagaId: reply[1] };
     case 'missing':
@@ -40,6 +45,8 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
       throw conflict(`Order ${orderId} is already paid.`);
     case 'empty':
       throw refused(refusals.emptyOrder(orderId));
+    case 'overflow':
+      throw invalidInput(refusals.quantityOverflow(orderId));
   }
 }
 
@@ -48,21 +55,40 @@ export async function writeVerdict(message: SagaMessage, recoveryToken = ''): Pr
   const verdict = message.refusal === undefined ? 'paid' : 'refused';
   const reply = await completeOrderScript(
     redisFor('order'),
-    [orderKey(message.orderId), sagaKey(message.sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY, ORDER_FENCE_KEY],
-    [message.sagaId, verdict, message.refusal ?? '', verdictChannel(message.sagaId), config.retentionMs, recoveryToken],
+    [orderKey(message.orderId), sagaKey(message.sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY, ORDER_FENCE_KEY, FINISHED_SAGAS_KEY],
+    [
+      message.sagaId,
+      verdict,
+      message.refusal ?? '',
+      verdictChannel(message.sagaId),
+      config.retentionMs,
+      recoveryToken,
+      actUntil(message, config.messageGraceMs),
+    ],
   );
   return reply[0];
 }
 
 /** complete-order: the saga's verdict, paid unless the message carries a refusal. */
 export async function completeOrder(message: SagaMessage): Promise<StepOutcome> {
-  if ((await writeVerdict(message)) === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
+  const outcome = await writeVerdict(message);
+  if (outcome === 'expired') return { status: 'expired' };
+  if (outcome === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
+  if (outcome === 'not-held') throw new Error(`complete-order: order ${message.orderId} no longer holds saga ${message.sagaId}; the saga stays open`);
   return { status: 'done' };
+}
+
+/** The finished sagas whose step markers no message can need any more (epoch ms `now`). */
+export async function sweepableSagas(now: number, limit: number): Promise<string[]> {
+  return redisFor('order').zrangebyscore(FINISHED_SAGAS_KEY, '-inf', now, 'LIMIT', 0, limit);
+}
+
+export async function forgetSwept(sagaIds: string[]): Promise<void> {
+  if (sagaIds.length > 0) await redisFor('order').zrem(FINISHED_SAGAS_KEY, ...sagaIds);
 }
 
 export interface OpenSaga extends CheckoutFacts {
   startedAt: number;
-  deadlineAt: number;
 }
 
 /** The sagas without a verdict that began before `before` (epoch ms), oldest first. */

@@ -1,5 +1,5 @@
 import { config } from '../config';
-import { refusals, type SagaMessage } from '../domain/checkout';
+import { actUntil, refusals, type SagaMessage } from '../domain/checkout';
 import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import abortChargeLua from './lua/abort-charge.lua';
@@ -10,7 +10,7 @@ import { defineScript } from './script';
 export const paymentMarkerKey = (sagaId: string) => `{payment}:saga:${sagaId}`;
 export const PAYMENT_FENCE_KEY = '{payment}:recovery:fence';
 
-type ChargeReply = ['done'] | ['aborted'] | ['refused', 'missing'] | ['refused', 'short', string];
+type ChargeReply = ['done'] | ['aborted'] | ['expired'] | ['refused', 'missing'] | ['refused', 'short', string];
 const chargePaymentScript = defineScript<ChargeReply>(chargePaymentLua);
 type AbortReply = ['aborted' | 'done' | 'refused' | 'fenced'];
 const abortChargeScript = defineScript<AbortReply>(abortChargeLua);
@@ -20,10 +20,11 @@ export async function chargePayment(message: SagaMessage): Promise<StepOutcome> 
   const reply = await chargePaymentScript(
     redisFor('payment'),
     [paymentMarkerKey(message.sagaId), PAYMENT_LOG_KEY, userKey(message.userId)],
-    [message.sagaId, config.retentionMs, message.userId, message.totalCost],
+    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), message.userId, message.totalCost],
   );
   if (reply[0] === 'done') return { status: 'done' };
   if (reply[0] === 'aborted') return { status: 'fenced' };
+  if (reply[0] === 'expired') return { status: 'expired' };
   if (reply[1] === 'missing') return { status: 'refused', reason: refusals.userMissing(message.userId) };
   return { status: 'refused', reason: refusals.creditShort(message.userId, reply[2], message.totalCost) };
 }
@@ -46,4 +47,9 @@ export interface PaymentMarker {
 export async function readPaymentMarker(sagaId: string): Promise<PaymentMarker> {
   const [charge, movedAt] = await redisFor('payment').hmget(paymentMarkerKey(sagaId), 'charge', 'moved_at');
   return { charge: (charge ?? undefined) as PaymentMarker['charge'], movedAt: movedAt ? Number(movedAt) : undefined };
+}
+
+/** Recovery's sweep: the markers of finished sagas that no message can act on any more. */
+export async function forgetPaymentMarkers(sagaIds: string[]): Promise<void> {
+  if (sagaIds.length > 0) await redisFor('payment').del(...sagaIds.map(paymentMarkerKey));
 }

@@ -1,5 +1,5 @@
 import { config } from '../config';
-import { refusals, type SagaMessage } from '../domain/checkout';
+import { actUntil, refusals, type SagaMessage } from '../domain/checkout';
 import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import releaseStockLua from './lua/release-stock.lua';
@@ -10,9 +10,9 @@ import { itemKey, STOCK_LOG_KEY } from './stock-store';
 export const stockMarkerKey = (sagaId: string) => `{stock}:saga:${sagaId}`;
 export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
 
-type ReserveReply = ['done'] | ['cancelled'] | ['refused', 'missing', string] | ['refused', 'short', string, string];
+type ReserveReply = ['done'] | ['cancelled'] | ['expired'] | ['refused', 'missing', string] | ['refused', 'short', string, string];
 const reserveStockScript = defineScript<ReserveReply>(reserveStockLua);
-type ReleaseReply = ['released' | 'nothing-taken' | 'already' | 'fenced'];
+type ReleaseReply = ['released' | 'nothing-taken' | 'already' | 'fenced' | 'expired'];
 const releaseStockScript = defineScript<ReleaseReply>(releaseStockLua);
 
 const itemIds = (message: SagaMessage) => message.lines.map(([itemId]) => itemId);
@@ -23,10 +23,11 @@ export async function reserveStock(message: SagaMessage): Promise<StepOutcome> {
   const reply = await reserveStockScript(
     redisFor('stock'),
     [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, ...itemIds(message), ...quantities],
+    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), ...itemIds(message), ...quantities],
   );
   if (reply[0] === 'done') return { status: 'done' };
   if (reply[0] === 'cancelled') return { status: 'fenced' };
+  if (reply[0] === 'expired') return { status: 'expired' };
   const itemId = reply[2];
   if (reply[1] === 'missing') return { status: 'refused', reason: refusals.itemMissing(itemId) };
   const wanted = message.lines.find(([id]) => id === itemId)?.[1] ?? 0;
@@ -38,15 +39,14 @@ export async function releaseReservation(message: SagaMessage, recoveryToken = '
   const [outcome] = await releaseStockScript(
     redisFor('stock'),
     [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, STOCK_FENCE_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, recoveryToken, ...itemIds(message)],
+    [message.sagaId, config.retentionMs, recoveryToken, actUntil(message, config.messageGraceMs), ...itemIds(message)],
   );
   return outcome;
 }
 
 /** release-stock: gives back what this saga's reservation took (possibly nothing). */
 export async function releaseStock(message: SagaMessage): Promise<StepOutcome> {
-  await releaseReservation(message);
-  return { status: 'done' };
+  return (await releaseReservation(message)) === 'expired' ? { status: 'expired' } : { status: 'done' };
 }
 
 export interface StockMarker {
@@ -62,4 +62,9 @@ export async function readStockMarker(sagaId: string): Promise<StockMarker> {
     release: (release ?? undefined) as StockMarker['release'],
     movedAt: movedAt ? Number(movedAt) : undefined,
   };
+}
+
+/** Recovery's sweep: the markers of finished sagas that no message can act on any more. */
+export async function forgetStockMarkers(sagaIds: string[]): Promise<void> {
+  if (sagaIds.length > 0) await redisFor('stock').del(...sagaIds.map(stockMarkerKey));
 }

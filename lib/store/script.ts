@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis';
+import { newId } from './ids-store';
+import createEntityLua from './lua/create-entity.lua';
 
 export type ScriptArg = string | number;
 
@@ -19,6 +21,21 @@ export function defineScript<Reply>(source: string) {
     const run = (client as unknown as Record<string, (...a: ScriptArg[]) => Promise<Reply>>)[name];
     return run.call(client, keys.length, ...keys, ...args);
   };
+}
+
+const createEntityScript = defineScript<number>(createEntityLua);
+// Ids never repeat unless the counter went back; then each taken id is skipped, a bounded number of times.
+const CREATE_ATTEMPTS = 1_000;
+
+/** Writes a new entity under a fresh id, never over an existing one; returns the id. */
+export async function createEntity(client: RedisClient, keyOf: (id: string) => string, fields: Record<string, ScriptArg>): Promise<string> {
+  const values = Object.entries(fields).flat();
+  for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+    const id = await newId();
+    if (Number(await createEntityScript(client, [keyOf(id)], values)) === 1) return id;
+    console.warn(`id ${id} is already taken: the id counter went back; drawing another`);
+  }
+  throw new Error(`no free id after ${CREATE_ATTEMPTS} attempts: the id counter is far behind the data`);
 }
 
 /** One log entry for a whole batch_init: it sets starting values rather than changing balances. */

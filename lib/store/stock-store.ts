@@ -1,7 +1,6 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { newId } from './ids-store';
-import { logBatchInit, pipelined } from './script';
+import { createEntity, logBatchInit, pipelined } from './script';
 
 const redis = () => redisFor('stock');
 // Every stock key carries the {stock} hash tag: scripts that touch several items stay in one slot.
@@ -14,10 +13,8 @@ export interface Item {
   price: number;
 }
 
-export async function createItem(price: number): Promise<string> {
-  const itemId = await newId();
-  await redis().hset(itemKey(itemId), 'price', price, 'stock', 0, 'direct', 0);
-  return itemId;
+export function createItem(price: number): Promise<string> {
+  return createEntity(redis(), itemKey, { price, stock: 0, direct: 0 });
 }
 
 export async function findItem(itemId: string): Promise<Item | null> {

@@ -2,13 +2,20 @@
 -- Guarantees: all checks run before any write, so a refusal changes no stock; the stock change, the
 -- step marker and the log entry are written together, so a redelivered message returns the first
 -- outcome without taking stock twice; a release that ran first (compensation before its step)
--- fences the reservation off for good. The marker expires after the retention window.
+-- fences the reservation off for good; a message that comes after its saga's deadline plus the
+-- grace changes nothing (recovery owns the saga by then). The marker has no expiry: it lives while
+-- the saga is open, and recovery's sweep removes it once no message can act on the saga any more.
 -- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3..n+2] the items' keys.
--- ARGV[1] the saga id; ARGV[2] the retention in ms; ARGV[3..n+2] the item ids;
--- ARGV[n+3..2n+2] the quantities (summed per item).
--- Returns {'done'} | {'cancelled'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
+-- ARGV[1] the saga id; ARGV[2] the log's retention in ms; ARGV[3] the last moment (epoch ms) a
+-- message of this saga may act; ARGV[4..n+3] the item ids; ARGV[n+4..2n+3] the quantities (summed per item).
+-- Returns {'done'} | {'cancelled'} | {'expired'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
 local marker = KEYS[1]
 local n = #KEYS - 2
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+if now > tonumber(ARGV[3]) then
+  return {'expired'}
+end
 local state = redis.call('HGET', marker, 'reserve')
 if state == 'refused' then
   return {'refused', redis.call('HGET', marker, 'why'), redis.call('HGET', marker, 'item'), redis.call('HGET', marker, 'stock')}
@@ -16,12 +23,9 @@ end
 if state then
   return {state}
 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local retention = tonumber(ARGV[2])
 local function settle(outcome, ...)
   redis.call('HSET', marker, 'reserve', outcome, 'moved_at', now, ...)
-  redis.call('PEXPIRE', marker, retention)
   redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'reserve-stock', 'saga', ARGV[1], 'outcome', outcome, 't', now, ...)
 end
 if redis.call('HEXISTS', marker, 'release') == 1 then
@@ -31,19 +35,19 @@ end
 for i = 1, n do
   local stock = redis.call('HGET', KEYS[i + 2], 'stock')
   if not stock then
-    settle('refused', 'why', 'missing', 'item', ARGV[i + 2])
-    return {'refused', 'missing', ARGV[i + 2]}
+    settle('refused', 'why', 'missing', 'item', ARGV[i + 3])
+    return {'refused', 'missing', ARGV[i + 3]}
   end
-  if tonumber(stock) < tonumber(ARGV[n + i + 2]) then
-    settle('refused', 'why', 'short', 'item', ARGV[i + 2], 'stock', stock)
-    return {'refused', 'short', ARGV[i + 2], stock}
+  if tonumber(stock) < tonumber(ARGV[n + i + 3]) then
+    settle('refused', 'why', 'short', 'item', ARGV[i + 3], 'stock', stock)
+    return {'refused', 'short', ARGV[i + 3], stock}
   end
 end
 local taken = {}
 for i = 1, n do
-  redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 2]))
-  redis.call('HSET', marker, 'taken:' .. ARGV[i + 2], ARGV[n + i + 2])
-  taken[i] = ARGV[i + 2] .. ' ' .. ARGV[n + i + 2]
+  redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 3]))
+  redis.call('HSET', marker, 'taken:' .. ARGV[i + 3], ARGV[n + i + 3])
+  taken[i] = ARGV[i + 3] .. ' ' .. ARGV[n + i + 3]
 end
 settle('done', 'lines', table.concat(taken, ','))
 return {'done'}

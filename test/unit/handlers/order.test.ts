@@ -77,11 +77,14 @@ describe('order handlers', () => {
 });
 
 describe('batch_init of orders over existing ones', () => {
-  it('replaces each order whole, dropping a checkout that was running', async () => {
+  it('replaces each finished order whole, and keeps one a running checkout holds (409)', async () => {
     const { redisFor } = await import('@lib/redis');
-    await redisFor('order').hset('{order}:order:0', 'checkout', 'some-saga', 'paid', '1');
-    await call(batchInit, { n: '1', n_items: '1', n_users: '1', item_price: '1' });
-    expect(await redisFor('order').hget('{order}:order:0', 'checkout')).toBeNull();
-    expect((await call(findOrder, { order_id: '0' })).body.paid).toBe(false);
+    await redisFor('order').hset('{order}:order:0', 'checkout', '', 'paid', '1', 'stale', 'x');
+    await redisFor('order').hset('{order}:order:1', 'checkout', 'some-saga', 'paid', '0', 'items', 'a 1');
+    const answer = await call(batchInit, { n: '2', n_items: '1', n_users: '1', item_price: '1' });
+    expect(answer.status).toBe(409);
+    expect(await redisFor('order').hgetall('{order}:order:0')).toEqual({ user_id: '0', paid: '0', total_cost: '2', items: '0 1,0 1' });
+    expect(await redisFor('order').hget('{order}:order:1', 'checkout')).toBe('some-saga');
+    expect((await call(findOrder, { order_id: '1' })).body.items).toEqual([['a', 1]]);
   });
 });

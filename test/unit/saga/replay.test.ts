@@ -16,8 +16,9 @@ let closeRedisClients: typeof import('@lib/redis').closeRedisClients;
 beforeAll(async () => {
   await flushDatabase();
   await closeFirstClients();
-  // A one-second retention, read by lib/config at load: every module is loaded afresh after it.
-  process.env.SAGA_RETENTION_SECONDS = '1';
+  // A two-second retention (deadline 1 s + grace 1 s), read by lib/config at load: every module is
+  // loaded afresh after it.
+  Object.assign(process.env, { SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
   jest.resetModules();
   queues = await useStepQueues(sqs, `replay-${process.env.JEST_WORKER_ID}`);
   ({ redisFor, closeRedisClients } = await import('@lib/redis'));
@@ -28,7 +29,7 @@ beforeAll(async () => {
   sagaPayment = await import('@lib/store/saga-payment');
 });
 afterAll(async () => {
-  delete process.env.SAGA_RETENTION_SECONDS;
+  for (const name of ['SAGA_RETENTION_SECONDS', 'CHECKOUT_DEADLINE_MS', 'MESSAGE_GRACE_MS']) delete process.env[name];
   sqs.destroy();
   await closeRedisClients();
 });
@@ -105,13 +106,13 @@ describe('replay-log', () => {
     await sagaOrder.completeOrder(saga);
     const ttl = await redisFor('order').pttl(`{order}:saga:${saga.sagaId}`);
     expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(1_000);
+    expect(ttl).toBeLessThanOrEqual(2_000);
     // Enough entries to fill whole stream nodes, which is what approximate trimming removes.
     for (let i = 0; i < 300; i++) await redisFor('stock').hset(`{stock}:item:t${i}`, 'stock', 1, 'direct', 1);
     const { changeStock } = await import('@lib/store/stock-store');
     for (let i = 0; i < 300; i++) await changeStock(`t${i}`, 1);
     const before = await redisFor('stock').xlen('{stock}:log');
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
     for (let i = 0; i < 10; i++) await changeStock(`t${i}`, 1);
     expect(await redisFor('stock').xlen('{stock}:log')).toBeLessThan(before);
     expect(await redisFor('order').exists(`{order}:saga:${saga.sagaId}`)).toBe(0);

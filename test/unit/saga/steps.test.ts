@@ -2,7 +2,7 @@ import { checkoutLines, parseSagaMessage, type SagaMessage } from '@lib/domain/c
 import { Refusal } from '@lib/domain/errors';
 import { nextMessage, STEP_NAMES } from '@lib/saga/steps';
 
-const message: SagaMessage = { sagaId: 's1', orderId: 'o1', userId: 'u1', lines: [['a', 2]], totalCost: 10 };
+const message: SagaMessage = { sagaId: 's1', orderId: 'o1', userId: 'u1', lines: [['a', 2]], totalCost: 10, deadlineAt: 1_800_000_000_000 };
 
 describe('the step table', () => {
   it('chains reserve-stock → charge-payment → complete-order when every step succeeds', () => {
@@ -27,8 +27,9 @@ describe('the step table', () => {
     });
   });
 
-  it('sends nothing after a fenced step', () => {
+  it('sends nothing after a fenced step or an expired message', () => {
     for (const step of STEP_NAMES) expect(nextMessage(step, message, { status: 'fenced' })).toBeNull();
+    for (const step of STEP_NAMES) expect(nextMessage(step, message, { status: 'expired' })).toBeNull();
   });
 });
 
@@ -44,6 +45,7 @@ describe('saga messages', () => {
     ['a fractional total', JSON.stringify({ ...message, totalCost: 1.5 })],
     ['a bad saga id', JSON.stringify({ ...message, sagaId: 'a b' })],
     ['a missing user', JSON.stringify({ ...message, userId: undefined })],
+    ['no deadline (it could not be judged late)', JSON.stringify({ ...message, deadlineAt: undefined })],
   ])('refuses a message with %s', (_case, body) => {
     expect(() => parseSagaMessage(body)).toThrow(Refusal);
   });
