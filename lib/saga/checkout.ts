@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import createError from 'http-errors';
 import { config } from '../config';
 import { crashPoint } from '../faults';
@@ -14,7 +15,7 @@ import { waitForVerdict } from './verdict-waiter';
  */
 export async function checkout(orderId: string): Promise<void> {
   const deadline = Date.now() + config.checkoutWaitMs;
-  const begun = await beginCheckout(orderId, await newId());
+  const begun = await beginCheckout(orderId, await newSagaId());
   if (begun.kind === 'running') return settle(orderId, await waitForVerdict(begun.sagaId, deadline));
   const { sagaId } = begun.facts;
   const waiting = waitForVerdict(sagaId, deadline);
@@ -28,6 +29,14 @@ export async function checkout(orderId: string): Promise<void> {
     throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);
   }
   return settle(orderId, await waiting);
+}
+
+/**
+ * A saga id that is unique even if the id counter went back: a reused saga id would find the
+ * step markers of the earlier saga and take their outcomes for its own.
+ */
+async function newSagaId(): Promise<string> {
+  return `${await newId()}-${randomBytes(6).toString('base64url')}`;
 }
 
 function settle(orderId: string, verdict: Verdict | null): void {

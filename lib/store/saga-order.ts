@@ -17,7 +17,7 @@ export const FINISHED_SAGAS_KEY = '{order}:sagas:finished';
 /** Pub/sub channel on which complete-order announces a saga's verdict. */
 export const verdictChannel = (sagaId: string) => `sagashop:verdict:${sagaId}`;
 
-type BeginReply = ['started', string, string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'] | ['overflow'];
+type BeginReply = ['started', string, string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'] | ['overflow'] | ['saga-exists'];
 const beginCheckoutScript = defineScript<BeginReply>(beginCheckoutLua);
 type CompleteReply = ['done' | 'already', string] | ['unknown'] | ['fenced'] | ['expired'] | ['not-held'];
 const completeOrderScript = defineScript<CompleteReply>(completeOrderLua);
@@ -47,6 +47,8 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
       throw refused(refusals.emptyOrder(orderId));
     case 'overflow':
       throw invalidInput(refusals.quantityOverflow(orderId));
+    case 'saga-exists':
+      throw new Error(`saga id ${sagaId} is already taken; nothing was written`);
   }
 }
 

@@ -8,7 +8,10 @@
 -- ARGV[3] the order id; ARGV[4] the log's retention in ms.
 -- An order whose quantities of one item sum past 2^53-1 starts nothing: no step could take them.
 -- Returns {'started', user_id, items, total_cost, deadline_at} | {'running', saga id} | {'missing'} | {'paid'} |
--- {'empty'} | {'overflow'}.
+-- {'empty'} | {'overflow'} | {'saga-exists'} (the saga id is taken: nothing is written).
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return {'saga-exists'}
+end
 local order = redis.call('HMGET', KEYS[1], 'user_id', 'paid', 'items', 'total_cost', 'checkout')
 if not order[1] then
   return {'missing'}

@@ -232,6 +232,16 @@ describe('6. safe by construction', () => {
     expect(report.lines.find((line) => line.sagaId === saga.sagaId)?.action).toBe('compensate');
   });
 
+  it('a saga id handed out again never starts a second saga over the first one\'s record and markers', async () => {
+    const saga = await begun(60_000);
+    await lib.sagaStock.reserveStock(saga);
+    const other = await lib.order.createOrder(saga.userId);
+    await lib.order.addItemToOrder(other, saga.lines[0][0], 1, 3);
+    await expect(lib.sagaOrder.beginCheckout(other, saga.sagaId)).rejects.toThrow(/already taken/);
+    expect(await redis('order').hget(`{order}:order:${other}`, 'checkout')).toBeNull();
+    expect(await redis('order').hget(`{order}:saga:${saga.sagaId}`, 'order_id')).toBe(saga.orderId);
+  });
+
   it('a create never overwrites an existing entity when the id counter goes back', async () => {
     const first = await lib.payment.createUser();
     await lib.payment.changeCredit(first, 50);
