@@ -1,5 +1,7 @@
-// Configuration is read once, at module load, and fails fast: a Lambda with a bad URL should
-// refuse to start rather than answer requests against the wrong Redis.
+// Configuration is read once, on first use, and fails fast: a Lambda with a bad URL refuses every
+// request (a JSON 500 from the one error middleware) rather than answer against the wrong Redis.
+// Never at import: a module that throws while loading is answered by some runtimes (serverless-
+// offline among them) with a 200 carrying the stack trace.
 import { parseRedisUrl } from './redis-url';
 
 export type Service = 'stock' | 'payment' | 'order' | 'ids';
@@ -69,4 +71,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   });
 }
 
-export const config = readConfig();
+export type Config = ReturnType<typeof readConfig>;
+
+let loaded: Config | undefined;
+
+/** The configuration of this process, read from its environment on first use. */
+export const config: Config = new Proxy({} as Config, {
+  get: (_target, name) => (loaded ??= readConfig())[name as keyof Config],
+});
