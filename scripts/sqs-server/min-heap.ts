@@ -1,5 +1,9 @@
-/** A binary min-heap ordered by `at`: the next moment something in a queue changes state. */
-export class MinHeap<T extends { at: number }> {
+/**
+ * A binary min-heap ordered by `at`: the next moment something in a queue changes state. Each item
+ * knows its slot, so an entry whose message was deleted or rescheduled leaves the heap at once
+ * instead of lingering (with its message) until its deadline.
+ */
+export class MinHeap<T extends { at: number; slot: number }> {
   private items: T[] = [];
 
   get size(): number {
@@ -11,39 +15,83 @@ export class MinHeap<T extends { at: number }> {
   }
 
   push(item: T): void {
+    item.slot = this.items.length;
+    this.items.push(item);
+    this.up(item.slot);
+  }
+
+  pop(): T | undefined {
+    const top = this.items[0];
+    if (top) this.remove(top);
+    return top;
+  }
+
+  /** Takes `item` out wherever it is; false when it is not (or no longer) in this heap. */
+  remove(item: T): boolean {
     const items = this.items;
-    items.push(item);
-    let index = items.length - 1;
+    const slot = item.slot;
+    if (slot < 0 || items[slot] !== item) return false;
+    const last = items.pop()!;
+    item.slot = -1;
+    if (last !== item) {
+      items[slot] = last;
+      last.slot = slot;
+      this.down(slot);
+      this.up(last.slot);
+    }
+    return true;
+  }
+
+  /** Removes every item `drop` selects, in one pass: O(n), for sweeps over the whole heap. */
+  removeWhere(drop: (item: T) => boolean): T[] {
+    const dropped: T[] = [];
+    const kept: T[] = [];
+    for (const item of this.items) {
+      if (drop(item)) {
+        item.slot = -1;
+        dropped.push(item);
+      } else {
+        item.slot = kept.length;
+        kept.push(item);
+      }
+    }
+    this.items = kept;
+    for (let slot = (kept.length >> 1) - 1; slot >= 0; slot--) this.down(slot);
+    return dropped;
+  }
+
+  clear(): void {
+    for (const item of this.items) item.slot = -1;
+    this.items = [];
+  }
+
+  private swap(a: number, b: number): void {
+    const items = this.items;
+    [items[a], items[b]] = [items[b], items[a]];
+    items[a].slot = a;
+    items[b].slot = b;
+  }
+
+  private up(index: number): void {
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (items[parent].at <= items[index].at) break;
-      [items[parent], items[index]] = [items[index], items[parent]];
+      if (this.items[parent].at <= this.items[index].at) return;
+      this.swap(parent, index);
       index = parent;
     }
   }
 
-  pop(): T | undefined {
+  private down(index: number): void {
     const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      let index = 0;
-      for (;;) {
-        const left = 2 * index + 1;
-        const right = left + 1;
-        let smallest = index;
-        if (left < items.length && items[left].at < items[smallest].at) smallest = left;
-        if (right < items.length && items[right].at < items[smallest].at) smallest = right;
-        if (smallest === index) break;
-        [items[smallest], items[index]] = [items[index], items[smallest]];
-        index = smallest;
-      }
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < items.length && items[left].at < items[smallest].at) smallest = left;
+      if (right < items.length && items[right].at < items[smallest].at) smallest = right;
+      if (smallest === index) return;
+      this.swap(smallest, index);
+      index = smallest;
     }
-    return top;
-  }
-
-  clear(): void {
-    this.items = [];
   }
 }

@@ -1,74 +1,46 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { Line } from './line';
+import { md5, type MessageAttributeValue, type QueueAttributes, type StoredMessage, type Wake } from './message';
 import { MinHeap } from './min-heap';
 
-export interface QueueAttributes {
-  VisibilityTimeout: number;
-  DelaySeconds: number;
-  MessageRetentionPeriod: number;
-  ReceiveMessageWaitTimeSeconds: number;
-  MaximumMessageSize: number;
-  RedrivePolicy?: { deadLetterTargetArn: string; maxReceiveCount: number };
-}
-
-export const DEFAULT_ATTRIBUTES: QueueAttributes = {
-  VisibilityTimeout: 30,
-  DelaySeconds: 0,
-  MessageRetentionPeriod: 345_600,
-  ReceiveMessageWaitTimeSeconds: 0,
-  MaximumMessageSize: 262_144,
-};
-
-export interface StoredMessage {
-  messageId: string;
-  body: string;
-  md5OfBody: string;
-  messageAttributes?: Record<string, MessageAttributeValue>;
-  md5OfMessageAttributes?: string;
-  sentAt: number;
-  firstReceivedAt?: number;
-  receiveCount: number;
-  /** The only receipt handle that may delete it or change its visibility; undefined while visible. */
-  receiptHandle?: string;
-  /** Bumped on every state change, so a stale heap entry is recognised and ignored. */
-  generation: number;
-  deleted: boolean;
-}
-
-export interface MessageAttributeValue {
-  DataType: string;
-  StringValue?: string;
-  BinaryValue?: string; // base64 in the JSON protocol
-}
+export { DEFAULT_ATTRIBUTES, md5, type MessageAttributeValue, type QueueAttributes, type StoredMessage } from './message';
 
 interface Waiter {
   max: number;
   visibilityTimeout: number;
   resolve: (messages: StoredMessage[]) => void;
   timer: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
-
-type Wake = { at: number; message: StoredMessage; generation: number };
 
 export type Clock = () => number;
 
-export const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
+export interface QueueOptions {
+  now?: Clock;
+  /** How often messages past MessageRetentionPeriod are swept out, whether or not anyone receives. */
+  sweepIntervalMs?: number;
+}
 
 /**
  * One standard SQS queue, in memory, with the semantics Lambda's event source relies on:
  * delays, visibility timeouts, receive counts, redrive to a dead-letter queue after
  * maxReceiveCount receives, retention, and long polls that answer as soon as one message is there.
+ * A message is held by exactly one structure at a time (the visible line, or the deadline heap and,
+ * while in flight, the receipt-handle map), and leaves it when deleted or expired.
  */
 export class MemoryQueue {
   readonly createdAt: number;
   lastModifiedAt: number;
-  private visible: StoredMessage[] = [];
-  private visibleHead = 0;
+  private readonly visible = new Line<StoredMessage>();
   private readonly wakes = new MinHeap<Wake>();
   private readonly inFlight = new Map<string, StoredMessage>();
   private readonly waiters: Waiter[] = [];
   private delayedCount = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeTimerAt = Infinity;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly now: Clock;
 
   constructor(
     readonly name: string,
@@ -76,10 +48,13 @@ export class MemoryQueue {
     public attributes: QueueAttributes,
     /** Finds a dead-letter queue by ARN when a message exceeds maxReceiveCount. */
     private readonly deadLetterQueue: (arn: string) => MemoryQueue | undefined,
-    private readonly now: Clock = Date.now,
+    options: QueueOptions = {},
   ) {
-    this.createdAt = now();
+    this.now = options.now ?? Date.now;
+    this.createdAt = this.now();
     this.lastModifiedAt = this.createdAt;
+    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 10_000);
+    this.sweepTimer.unref();
   }
 
   send(
@@ -97,7 +72,6 @@ export class MemoryQueue {
       md5OfMessageAttributes,
       sentAt: this.now(),
       receiveCount: 0,
-      generation: 0,
       deleted: false,
     };
     this.enqueue(message, (delaySeconds ?? this.attributes.DelaySeconds) * 1000 + extraDelayMs);
@@ -107,7 +81,6 @@ export class MemoryQueue {
   /** Puts a message (new, or moved here from another queue) in line, visible after a delay. */
   enqueue(message: StoredMessage, delayMs = 0): void {
     message.receiptHandle = undefined;
-    message.generation++;
     if (delayMs > 0) {
       this.delayedCount++;
       this.schedule(message, this.now() + delayMs);
@@ -116,8 +89,12 @@ export class MemoryQueue {
     }
   }
 
-  /** Answers at once with what is visible, or waits up to `waitSeconds` for the first message. */
-  receive(max: number, waitSeconds: number, visibilityTimeout = this.attributes.VisibilityTimeout): Promise<StoredMessage[]> {
+  /**
+   * Answers at once with what is visible, or waits up to `waitSeconds` for the first message. An
+   * aborted `signal` (the client went away) ends the wait with nothing taken.
+   */
+  receive(max: number, waitSeconds: number, visibilityTimeout = this.attributes.VisibilityTimeout, signal?: AbortSignal): Promise<StoredMessage[]> {
+    if (signal?.aborted) return Promise.resolve([]);
     this.promoteDue();
     const taken = this.take(max, visibilityTimeout);
     if (taken.length > 0 || waitSeconds <= 0) return Promise.resolve(taken);
@@ -125,12 +102,24 @@ export class MemoryQueue {
       const waiter: Waiter = {
         max,
         visibilityTimeout,
-        resolve,
+        signal,
+        resolve: (messages) => {
+          if (waiter.onAbort) signal?.removeEventListener('abort', waiter.onAbort);
+          resolve(messages);
+        },
         timer: setTimeout(() => {
           this.removeWaiter(waiter);
-          resolve([]);
+          waiter.resolve([]);
         }, waitSeconds * 1000),
       };
+      if (signal) {
+        waiter.onAbort = () => {
+          this.removeWaiter(waiter);
+          clearTimeout(waiter.timer);
+          waiter.resolve([]);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       this.waiters.push(waiter);
     });
   }
@@ -140,8 +129,9 @@ export class MemoryQueue {
     const message = this.inFlight.get(receiptHandle);
     if (!message) return false;
     this.inFlight.delete(receiptHandle);
+    this.cancelWake(message);
+    message.receiptHandle = undefined;
     message.deleted = true;
-    message.generation++;
     return true;
   }
 
@@ -149,9 +139,9 @@ export class MemoryQueue {
   changeVisibility(receiptHandle: string, visibilityTimeout: number): boolean {
     const message = this.inFlight.get(receiptHandle);
     if (!message) return false;
-    message.generation++;
     if (visibilityTimeout === 0) {
       this.inFlight.delete(receiptHandle);
+      this.cancelWake(message);
       message.receiptHandle = undefined;
       this.makeVisible(message);
     } else {
@@ -160,14 +150,41 @@ export class MemoryQueue {
     return true;
   }
 
+  /**
+   * Undoes receives whose answer never reached the client (its connection closed first): the
+   * messages are visible again at once, first in line, and the receive does not count toward
+   * redrive. Handles that were re-issued or used since change nothing.
+   */
+  release(receiptHandles: string[]): void {
+    for (const handle of [...receiptHandles].reverse()) {
+      const message = this.inFlight.get(handle);
+      if (!message) continue;
+      this.inFlight.delete(handle);
+      this.cancelWake(message);
+      message.receiptHandle = undefined;
+      if (--message.receiveCount === 0) message.firstReceivedAt = undefined;
+      this.visible.pushFront(message);
+    }
+    this.serveWaiters();
+  }
+
   purge(): void {
-    for (const message of this.liveVisible()) message.deleted = true;
-    for (const message of this.inFlight.values()) message.deleted = true;
-    this.visible = [];
-    this.visibleHead = 0;
+    for (const message of this.visible) message.deleted = true;
+    for (const wake of this.wakes.removeWhere(() => true)) this.forget(wake.message);
+    this.visible.clear();
     this.inFlight.clear();
-    this.wakes.clear();
     this.delayedCount = 0;
+  }
+
+  /** Drops every message older than MessageRetentionPeriod, wherever it is: visible, delayed or in flight. */
+  sweep(): void {
+    const now = this.now();
+    const expired = (message: StoredMessage) => now - message.sentAt > this.attributes.MessageRetentionPeriod * 1000;
+    this.visible.retain((message) => {
+      if (expired(message)) message.deleted = true;
+      return !message.deleted;
+    });
+    for (const wake of this.wakes.removeWhere((entry) => expired(entry.message))) this.forget(wake.message);
   }
 
   /** Ends every waiting receive with no messages (the queue is being deleted or the server stops). */
@@ -178,15 +195,26 @@ export class MemoryQueue {
     }
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
+    clearInterval(this.sweepTimer);
   }
 
   counts() {
     this.promoteDue();
-    return { visible: this.visible.length - this.visibleHead, inFlight: this.inFlight.size, delayed: this.delayedCount };
+    return { visible: this.visible.length, inFlight: this.inFlight.size, delayed: this.delayedCount };
   }
 
-  private *liveVisible(): Iterable<StoredMessage> {
-    for (let index = this.visibleHead; index < this.visible.length; index++) yield this.visible[index];
+  /** How many message references each internal structure holds, and how many receives wait: for leak tests. */
+  inspect() {
+    return { visible: this.visible.length, scheduled: this.wakes.size, inFlight: this.inFlight.size, waiters: this.waiters.length };
+  }
+
+  /** A message taken out of the deadline heap for good (purged or expired). */
+  private forget(message: StoredMessage): void {
+    message.wake = undefined;
+    message.deleted = true;
+    if (message.receiptHandle) this.inFlight.delete(message.receiptHandle);
+    else this.delayedCount--;
+    message.receiptHandle = undefined;
   }
 
   private makeVisible(message: StoredMessage): void {
@@ -195,16 +223,24 @@ export class MemoryQueue {
   }
 
   private schedule(message: StoredMessage, at: number): void {
-    this.wakes.push({ at, message, generation: message.generation });
+    this.cancelWake(message);
+    const wake: Wake = { at, slot: -1, message };
+    message.wake = wake;
+    this.wakes.push(wake);
     this.armWakeTimer();
+  }
+
+  private cancelWake(message: StoredMessage): void {
+    if (message.wake) this.wakes.remove(message.wake);
+    message.wake = undefined;
   }
 
   private take(max: number, visibilityTimeout: number): StoredMessage[] {
     const taken: StoredMessage[] = [];
     const now = this.now();
     const retentionMs = this.attributes.MessageRetentionPeriod * 1000;
-    while (taken.length < max && this.visibleHead < this.visible.length) {
-      const message = this.visible[this.visibleHead++];
+    while (taken.length < max && this.visible.length > 0) {
+      const message = this.visible.shift()!;
       if (message.deleted) continue;
       if (now - message.sentAt > retentionMs) {
         message.deleted = true;
@@ -221,14 +257,9 @@ export class MemoryQueue {
       message.receiveCount++;
       message.firstReceivedAt ??= now;
       message.receiptHandle = randomUUID();
-      message.generation++;
       this.inFlight.set(message.receiptHandle, message);
       this.schedule(message, now + visibilityTimeout * 1000);
       taken.push(message);
-    }
-    if (this.visibleHead > 1024 && this.visibleHead * 2 > this.visible.length) {
-      this.visible = this.visible.slice(this.visibleHead);
-      this.visibleHead = 0;
     }
     return taken;
   }
@@ -238,21 +269,20 @@ export class MemoryQueue {
     const now = this.now();
     for (let next = this.wakes.peek(); next && next.at <= now; next = this.wakes.peek()) {
       this.wakes.pop();
-      const { message, generation } = next;
-      if (message.deleted || message.generation !== generation) continue;
+      const message = next.message;
+      message.wake = undefined;
       if (message.receiptHandle) {
         this.inFlight.delete(message.receiptHandle);
         message.receiptHandle = undefined;
       } else {
         this.delayedCount--;
       }
-      message.generation++;
       this.visible.push(message);
     }
   }
 
   private serveWaiters(): void {
-    while (this.waiters.length > 0 && this.visibleHead < this.visible.length) {
+    while (this.waiters.length > 0 && this.visible.length > 0) {
       const waiter = this.waiters.shift()!;
       const taken = this.take(waiter.max, waiter.visibilityTimeout);
       if (taken.length === 0) {

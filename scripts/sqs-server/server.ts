@@ -1,87 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { attributesView, parseAttributes, requestedAttributes } from './attributes';
 import { copiesToEnqueue, parseSendFaults, type SendFaults } from './faults';
-import { integerParameter, invalidParameter, messageAttributesDigestInput, missingParameter, queueDoesNotExist, SqsError } from './protocol';
-import { DEFAULT_ATTRIBUTES, md5, MemoryQueue, type MessageAttributeValue, type QueueAttributes, type StoredMessage } from './queue';
+import { answer, type Action, type Params, type RequestContext } from './http';
+import { batchEntries, batchRequestTooLong, MAX_BATCH_ENTRIES, MAX_BATCH_PAYLOAD_BYTES, messageSize } from './limits';
+import {
+  integerParameter,
+  invalidParameter,
+  messageAttributesDigestInput,
+  messageAttributesParameter,
+  missingParameter,
+  queueDoesNotExist,
+  serviceError,
+  SqsError,
+  stringListParameter,
+  stringParameter,
+} from './protocol';
+import { md5, MemoryQueue, type StoredMessage } from './queue';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
-const MAX_BATCH = 10;
 
-type Params = Record<string, any>;
-type Action = (params: Params, host: string) => Promise<unknown> | unknown;
-
-function parseAttributes(raw: Record<string, string> = {}, base: QueueAttributes = DEFAULT_ATTRIBUTES): QueueAttributes {
-  const attributes: QueueAttributes = { ...base };
-  for (const [name, value] of Object.entries(raw)) {
-    switch (name) {
-      case 'VisibilityTimeout':
-        attributes.VisibilityTimeout = integerParameter(value, name, 0, 43_200)!;
-        break;
-      case 'DelaySeconds':
-        attributes.DelaySeconds = integerParameter(value, name, 0, 900)!;
-        break;
-      case 'MessageRetentionPeriod':
-        attributes.MessageRetentionPeriod = integerParameter(value, name, 60, 1_209_600)!;
-        break;
-      case 'ReceiveMessageWaitTimeSeconds':
-        attributes.ReceiveMessageWaitTimeSeconds = integerParameter(value, name, 0, 20)!;
-        break;
-      case 'MaximumMessageSize':
-        attributes.MaximumMessageSize = integerParameter(value, name, 1024, 262_144)!;
-        break;
-      case 'RedrivePolicy': {
-        const policy = JSON.parse(value);
-        const maxReceiveCount = integerParameter(policy.maxReceiveCount, 'maxReceiveCount', 1, 1000)!;
-        if (typeof policy.deadLetterTargetArn !== 'string') throw invalidParameter('RedrivePolicy needs a deadLetterTargetArn.');
-        attributes.RedrivePolicy = { deadLetterTargetArn: policy.deadLetterTargetArn, maxReceiveCount };
-        break;
-      }
-      case 'FifoQueue':
-        if (value === 'true') throw new SqsError('UnsupportedOperation', 'FIFO queues are not supported by this local endpoint.');
-        break;
-      case 'Policy':
-      case 'KmsMasterKeyId':
-      case 'KmsDataKeyReusePeriodSeconds':
-      case 'SqsManagedSseEnabled':
-      case 'RedriveAllowPolicy':
-        break; // accepted and ignored: they govern access and encryption, not delivery
-      default:
-        throw new SqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
-    }
-  }
-  return attributes;
-}
-
-function attributesView(queue: MemoryQueue): Record<string, string> {
-  const { visible, inFlight, delayed } = queue.counts();
-  const { RedrivePolicy, ...plain } = queue.attributes;
-  const view: Record<string, string> = {
-    QueueArn: queue.arn,
-    ApproximateNumberOfMessages: String(visible),
-    ApproximateNumberOfMessagesNotVisible: String(inFlight),
-    ApproximateNumberOfMessagesDelayed: String(delayed),
-    CreatedTimestamp: String(Math.floor(queue.createdAt / 1000)),
-    LastModifiedTimestamp: String(Math.floor(queue.lastModifiedAt / 1000)),
-  };
-  for (const [name, value] of Object.entries(plain)) view[name] = String(value);
-  if (RedrivePolicy) view.RedrivePolicy = JSON.stringify(RedrivePolicy);
-  return view;
-}
-
-function requestedAttributes(all: Record<string, string>, names: string[] | undefined): Record<string, string> | undefined {
-  if (!names || names.length === 0) return undefined;
-  if (names.includes('All')) return all;
-  return Object.fromEntries(names.filter((name) => name in all).map((name) => [name, all[name]]));
-}
-
-function batchEntries(entries: unknown): Params[] {
-  if (!Array.isArray(entries) || entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
-  if (entries.length > MAX_BATCH) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH}.`);
-  const ids = new Set(entries.map((entry: Params) => entry.Id));
-  if (ids.size !== entries.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
-  return entries;
-}
+const messageNotInflight = () => serviceError('MessageNotInflight', 'The message referred to is not in flight.');
 
 /** An SQS endpoint holding its queues in memory: the JSON-protocol subset that the AWS SDK v3 uses. */
 export class SqsEndpoint {
@@ -89,13 +29,14 @@ export class SqsEndpoint {
 
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly actions: Record<string, Action> = {
-    CreateQueue: (p, host) => this.createQueue(p, host),
-    GetQueueUrl: (p, host) => {
-      if (!this.queues.has(p.QueueName)) throw queueDoesNotExist();
-      return { QueueUrl: this.url(host, p.QueueName) };
+    CreateQueue: (p, { host }) => this.createQueue(p, host),
+    GetQueueUrl: (p, { host }) => {
+      const name = stringParameter(p.QueueName, 'QueueName');
+      if (!this.queues.has(name)) throw queueDoesNotExist();
+      return { QueueUrl: this.url(host, name) };
     },
-    ListQueues: (p, host) => ({
-      QueueUrls: [...this.queues.keys()].filter((name) => name.startsWith(p.QueueNamePrefix ?? '')).map((name) => this.url(host, name)),
+    ListQueues: (p, { host }) => ({
+      QueueUrls: [...this.queues.keys()].filter((name) => name.startsWith(String(p.QueueNamePrefix ?? ''))).map((name) => this.url(host, name)),
     }),
     DeleteQueue: (p) => {
       const queue = this.queue(p);
@@ -107,47 +48,33 @@ export class SqsEndpoint {
       this.queue(p).purge();
       return {};
     },
-    GetQueueAttributes: (p) => ({ Attributes: requestedAttributes(attributesView(this.queue(p)), p.AttributeNames) ?? {} }),
+    GetQueueAttributes: (p) => ({
+      Attributes: requestedAttributes(attributesView(this.queue(p)), stringListParameter(p.AttributeNames, 'AttributeNames')) ?? {},
+    }),
     SetQueueAttributes: (p) => {
       const queue = this.queue(p);
       queue.attributes = parseAttributes(p.Attributes, queue.attributes);
       queue.lastModifiedAt = Date.now();
       return {};
     },
-    SendMessage: (p) => this.sendMessage(this.queue(p), p),
-    SendMessageBatch: (p) => {
-      const queue = this.queue(p);
-      const Successful: Params[] = [];
-      const Failed: Params[] = [];
-      for (const entry of batchEntries(p.Entries)) {
-        try {
-          Successful.push({ Id: entry.Id, ...this.sendMessage(queue, entry) });
-        } catch (error) {
-          const sqsError = error instanceof SqsError ? error : invalidParameter(String(error));
-          Failed.push({ Id: entry.Id, Code: sqsError.code, Message: sqsError.message, SenderFault: true });
-        }
-      }
-      return { Successful, Failed };
-    },
-    ReceiveMessage: (p) => this.receiveMessage(p),
+    SendMessage: (p) => this.sendMessage(this.queue(p), p, 'are invalid'),
+    SendMessageBatch: (p) => this.sendMessageBatch(this.queue(p), p),
+    ReceiveMessage: (p, context) => this.receiveMessage(p, context),
     DeleteMessage: (p) => {
       const queue = this.queue(p);
-      if (typeof p.ReceiptHandle !== 'string' || p.ReceiptHandle === '') throw missingParameter('ReceiptHandle');
-      queue.delete(p.ReceiptHandle);
+      queue.delete(stringParameter(p.ReceiptHandle, 'ReceiptHandle'));
       return {};
     },
     DeleteMessageBatch: (p) => {
       const queue = this.queue(p);
       const entries = batchEntries(p.Entries);
-      for (const entry of entries) queue.delete(entry.ReceiptHandle);
+      for (const entry of entries) queue.delete(String(entry.ReceiptHandle ?? ''));
       return { Successful: entries.map((entry) => ({ Id: entry.Id })), Failed: [] };
     },
     ChangeMessageVisibility: (p) => {
       const queue = this.queue(p);
-      const timeout = integerParameter(p.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200)!;
-      if (!queue.changeVisibility(p.ReceiptHandle, timeout)) {
-        throw new SqsError('MessageNotInflight', 'The message referred to is not in flight.', 'AWS.SimpleQueueService.MessageNotInflight');
-      }
+      const handle = stringParameter(p.ReceiptHandle, 'ReceiptHandle');
+      if (!queue.changeVisibility(handle, this.visibilityTimeout(p.VisibilityTimeout))) throw messageNotInflight();
       return {};
     },
     ChangeMessageVisibilityBatch: (p) => {
@@ -155,9 +82,9 @@ export class SqsEndpoint {
       const Successful: Params[] = [];
       const Failed: Params[] = [];
       for (const entry of batchEntries(p.Entries)) {
-        const timeout = integerParameter(entry.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200)!;
-        if (queue.changeVisibility(entry.ReceiptHandle, timeout)) Successful.push({ Id: entry.Id });
-        else Failed.push({ Id: entry.Id, Code: 'MessageNotInflight', Message: 'The message referred to is not in flight.', SenderFault: true });
+        const timeout = this.visibilityTimeout(entry.VisibilityTimeout);
+        if (queue.changeVisibility(String(entry.ReceiptHandle ?? ''), timeout)) Successful.push({ Id: entry.Id });
+        else Failed.push({ Id: entry.Id, Code: 'MessageNotInflight', Message: messageNotInflight().message, SenderFault: true });
       }
       return { Successful, Failed };
     },
@@ -168,10 +95,16 @@ export class SqsEndpoint {
   }
 
   private queue(params: Params): MemoryQueue {
-    if (typeof params.QueueUrl !== 'string') throw missingParameter('QueueUrl');
-    const queue = this.queues.get(params.QueueUrl.split('/').pop() ?? '');
+    const url = stringParameter(params.QueueUrl, 'QueueUrl');
+    const queue = this.queues.get(url.split('/').pop() ?? '');
     if (!queue) throw queueDoesNotExist();
     return queue;
+  }
+
+  private visibilityTimeout(value: unknown): number {
+    const timeout = integerParameter(value, 'VisibilityTimeout', 0, 43_200);
+    if (timeout === undefined) throw missingParameter('VisibilityTimeout');
+    return timeout;
   }
 
   private createQueue(params: Params, host: string) {
@@ -198,19 +131,18 @@ export class SqsEndpoint {
     return this.queues.get(arn.split(':').pop() ?? '');
   }
 
-  private sendMessage(queue: MemoryQueue, params: Params) {
-    const body = params.MessageBody;
-    if (typeof body !== 'string' || body === '') throw missingParameter('MessageBody');
-    if (Buffer.byteLength(body) > queue.attributes.MaximumMessageSize) {
-      throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`);
+  /** `verdict` is AWS's wording: "are invalid" for SendMessage, "cannot be validated" in a batch. */
+  private sendMessage(queue: MemoryQueue, params: Params, verdict: string) {
+    const body = stringParameter(params.MessageBody, 'MessageBody');
+    const attributes = messageAttributesParameter(params.MessageAttributes);
+    if (messageSize(body, attributes) > queue.attributes.MaximumMessageSize) {
+      throw invalidParameter(`One or more parameters ${verdict}. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`);
     }
     const delay = integerParameter(params.DelaySeconds, 'DelaySeconds', 0, 900);
-    const attributes = params.MessageAttributes as Record<string, MessageAttributeValue> | undefined;
-    const hasAttributes = attributes && Object.keys(attributes).length > 0;
-    const attributesMd5 = hasAttributes ? md5(messageAttributesDigestInput(attributes)) : undefined;
+    const attributesMd5 = attributes ? md5(messageAttributesDigestInput(attributes)) : undefined;
     let sent: StoredMessage | undefined;
     for (const extraDelayMs of copiesToEnqueue(this.faults)) {
-      sent = queue.send(body, delay, hasAttributes ? attributes : undefined, attributesMd5, extraDelayMs);
+      sent = queue.send(body, delay, attributes, attributesMd5, extraDelayMs);
     }
     // A message lost by fault injection is acknowledged all the same, as a lost message would be.
     return {
@@ -220,14 +152,44 @@ export class SqsEndpoint {
     };
   }
 
-  private async receiveMessage(params: Params) {
+  /**
+   * As AWS does: a request whose messages add up to more than 1 MiB is refused whole; within that,
+   * each entry succeeds or fails on its own (e.g. one over the queue's MaximumMessageSize).
+   */
+  private sendMessageBatch(queue: MemoryQueue, params: Params) {
+    const entries = batchEntries(params.Entries);
+    let total = 0;
+    for (const entry of entries) {
+      try {
+        total += messageSize(entry.MessageBody, messageAttributesParameter(entry.MessageAttributes));
+      } catch {
+        total += messageSize(entry.MessageBody); // its attributes fail the entry below
+      }
+    }
+    if (total > MAX_BATCH_PAYLOAD_BYTES) throw batchRequestTooLong(total);
+    const Successful: Params[] = [];
+    const Failed: Params[] = [];
+    for (const entry of entries) {
+      try {
+        Successful.push({ Id: entry.Id, ...this.sendMessage(queue, entry, 'cannot be validated') });
+      } catch (error) {
+        const sqsError = error instanceof SqsError ? error : invalidParameter(String(error));
+        Failed.push({ Id: entry.Id, Code: sqsError.code, Message: sqsError.message, SenderFault: true });
+      }
+    }
+    return { Successful, Failed };
+  }
+
+  private async receiveMessage(params: Params, context: RequestContext) {
     const queue = this.queue(params);
-    const max = integerParameter(params.MaxNumberOfMessages, 'MaxNumberOfMessages', 1, MAX_BATCH) ?? 1;
+    const max = integerParameter(params.MaxNumberOfMessages, 'MaxNumberOfMessages', 1, MAX_BATCH_ENTRIES) ?? 1;
     const wait = integerParameter(params.WaitTimeSeconds, 'WaitTimeSeconds', 0, 20) ?? queue.attributes.ReceiveMessageWaitTimeSeconds;
     const visibility = integerParameter(params.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200);
-    const systemNames: string[] | undefined = params.MessageSystemAttributeNames ?? params.AttributeNames;
-    const attributeNames: string[] | undefined = params.MessageAttributeNames;
-    const messages = await queue.receive(max, wait, visibility);
+    const systemNames = stringListParameter(params.MessageSystemAttributeNames ?? params.AttributeNames, 'AttributeNames');
+    const attributeNames = stringListParameter(params.MessageAttributeNames, 'MessageAttributeNames');
+    const messages = await queue.receive(max, wait, visibility, context.signal);
+    const handles = messages.map((message) => message.receiptHandle!);
+    if (handles.length > 0) context.undelivered = () => queue.release(handles);
     return { Messages: messages.map((message) => this.view(message, systemNames, attributeNames)) };
   }
 
@@ -259,40 +221,16 @@ export class SqsEndpoint {
     };
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const text = JSON.stringify(body);
-      response.writeHead(status, {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'Content-Length': Buffer.byteLength(text),
-        'x-amzn-RequestId': randomUUID(),
-        ...headers,
-      });
-      response.end(text);
-    };
-    try {
-      const target = String(request.headers['x-amz-target'] ?? '');
-      if (!target.startsWith('AmazonSQS.')) {
-        throw new SqsError('InvalidAction', 'This endpoint speaks the SQS JSON protocol (X-Amz-Target: AmazonSQS.<Action>) only.');
-      }
-      const action = this.actions[target.slice('AmazonSQS.'.length)];
-      if (!action) throw new SqsError('InvalidAction', `The action ${target} is not supported by this local endpoint.`);
-      let params: Params;
-      try {
-        params = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-      } catch {
-        throw new SqsError('SerializationException', 'The request body is not valid JSON.');
-      }
-      reply(200, await action(params, request.headers.host ?? '127.0.0.1'));
-    } catch (error) {
-      const sqsError = error instanceof SqsError ? error : new SqsError('InternalFailure', 'The local endpoint failed.', 'InternalFailure', 500);
-      if (!(error instanceof SqsError)) console.error(error);
-      reply(sqsError.status, { __type: `com.amazonaws.sqs#${sqsError.code}`, message: sqsError.message }, {
-        'x-amzn-query-error': `${sqsError.queryCode};Sender`,
-      });
-    }
+  /** Answers one request. Never rejects: whatever goes wrong becomes an SQS error answer, or silence for a client that left. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    return answer(this.actions, request, response);
+  }
+
+  /** What each structure of a queue holds (see MemoryQueue.inspect): for tests of memory over long runs. */
+  inspect(queueName: string) {
+    const queue = this.queues.get(queueName);
+    if (!queue) throw new Error(`no queue named ${queueName}`);
+    return queue.inspect();
   }
 
   close(): void {
@@ -305,9 +243,14 @@ export async function startSqsEndpoint(
   port: number,
   hostname = '127.0.0.1',
   faults: SendFaults = parseSendFaults(undefined),
-): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+): Promise<{ url: string; server: Server; endpoint: SqsEndpoint; close(): Promise<void> }> {
   const endpoint = new SqsEndpoint(faults);
-  const server = createServer((request, response) => void endpoint.handle(request, response));
+  const server = createServer((request, response) => {
+    endpoint.handle(request, response).catch((error: unknown) => {
+      console.error('the SQS endpoint failed to answer a request:', error);
+      response.destroy();
+    });
+  });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -317,6 +260,7 @@ export async function startSqsEndpoint(
   return {
     url: `http://${hostname}:${bound}`,
     server,
+    endpoint,
     close: async () => {
       endpoint.close();
       server.closeAllConnections();
