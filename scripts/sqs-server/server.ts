@@ -23,6 +23,32 @@ const REGION = 'us-east-1';
 
 const messageNotInflight = () => serviceError('MessageNotInflight', 'The message referred to is not in flight.');
 
+// This endpoint issues UUIDs as receipt handles. Anything else cannot be one of ours, from this
+// run or an earlier one: AWS answers such a handle with ReceiptHandleIsInvalid, while a handle
+// that is merely stale (deleted, expired, re-issued) deletes nothing and is no error.
+const RECEIPT_HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function receiptHandle(value: unknown): string {
+  const handle = stringParameter(value, 'ReceiptHandle');
+  if (!RECEIPT_HANDLE.test(handle)) throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
+  return handle;
+}
+
+/** A batch answer: each entry succeeds or fails (with the code it threw) on its own. */
+function eachEntry(entries: Params[], apply: (entry: Params) => Params | void) {
+  const Successful: Params[] = [];
+  const Failed: Params[] = [];
+  for (const entry of entries) {
+    try {
+      Successful.push({ Id: entry.Id, ...(apply(entry) ?? {}) });
+    } catch (error) {
+      const sqsError = error instanceof SqsError ? error : invalidParameter(String(error));
+      Failed.push({ Id: entry.Id, Code: sqsError.code, Message: sqsError.message, SenderFault: true });
+    }
+  }
+  return { Successful, Failed };
+}
+
 /** An SQS endpoint holding its queues in memory: the JSON-protocol subset that the AWS SDK v3 uses. */
 export class SqsEndpoint {
   constructor(private readonly faults: SendFaults = parseSendFaults(undefined)) {}
@@ -62,31 +88,26 @@ export class SqsEndpoint {
     ReceiveMessage: (p, context) => this.receiveMessage(p, context),
     DeleteMessage: (p) => {
       const queue = this.queue(p);
-      queue.delete(stringParameter(p.ReceiptHandle, 'ReceiptHandle'));
+      queue.delete(receiptHandle(p.ReceiptHandle));
       return {};
     },
     DeleteMessageBatch: (p) => {
       const queue = this.queue(p);
-      const entries = batchEntries(p.Entries);
-      for (const entry of entries) queue.delete(String(entry.ReceiptHandle ?? ''));
-      return { Successful: entries.map((entry) => ({ Id: entry.Id })), Failed: [] };
+      return eachEntry(batchEntries(p.Entries), (entry) => {
+        queue.delete(receiptHandle(entry.ReceiptHandle));
+      });
     },
     ChangeMessageVisibility: (p) => {
       const queue = this.queue(p);
-      const handle = stringParameter(p.ReceiptHandle, 'ReceiptHandle');
+      const handle = receiptHandle(p.ReceiptHandle);
       if (!queue.changeVisibility(handle, this.visibilityTimeout(p.VisibilityTimeout))) throw messageNotInflight();
       return {};
     },
     ChangeMessageVisibilityBatch: (p) => {
       const queue = this.queue(p);
-      const Successful: Params[] = [];
-      const Failed: Params[] = [];
-      for (const entry of batchEntries(p.Entries)) {
-        const timeout = this.visibilityTimeout(entry.VisibilityTimeout);
-        if (queue.changeVisibility(String(entry.ReceiptHandle ?? ''), timeout)) Successful.push({ Id: entry.Id });
-        else Failed.push({ Id: entry.Id, Code: 'MessageNotInflight', Message: messageNotInflight().message, SenderFault: true });
-      }
-      return { Successful, Failed };
+      return eachEntry(batchEntries(p.Entries), (entry) => {
+        if (!queue.changeVisibility(receiptHandle(entry.ReceiptHandle), this.visibilityTimeout(entry.VisibilityTimeout))) throw messageNotInflight();
+      });
     },
   };
 
@@ -167,17 +188,7 @@ export class SqsEndpoint {
       }
     }
     if (total > MAX_BATCH_PAYLOAD_BYTES) throw batchRequestTooLong(total);
-    const Successful: Params[] = [];
-    const Failed: Params[] = [];
-    for (const entry of entries) {
-      try {
-        Successful.push({ Id: entry.Id, ...this.sendMessage(queue, entry, 'cannot be validated') });
-      } catch (error) {
-        const sqsError = error instanceof SqsError ? error : invalidParameter(String(error));
-        Failed.push({ Id: entry.Id, Code: sqsError.code, Message: sqsError.message, SenderFault: true });
-      }
-    }
-    return { Successful, Failed };
+    return eachEntry(entries, (entry) => this.sendMessage(queue, entry, 'cannot be validated'));
   }
 
   private async receiveMessage(params: Params, context: RequestContext) {

@@ -3,6 +3,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
@@ -17,10 +18,12 @@ import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo, Server } from 'node:net';
 import { freePort } from '../../scripts/stack/processes';
 import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { parityTargets, type ParityTarget } from './parity-targets';
 
-// One suite, two servers: what our endpoint does must match what local-aws-sqs does, through
-// the same AWS SDK v3 client that the saga uses (which also checks every MD5 it gets back).
-const servers: [string, () => Promise<{ url: string; close(): Promise<void> }>][] = [
+// One suite, two servers (three with SQS_PARITY_ENDPOINT): what our endpoint does must match what
+// local-aws-sqs does, through the same AWS SDK v3 client that the saga uses (which also checks
+// every MD5 it gets back).
+const servers: ParityTarget[] = parityTargets([
   ['sagashop', () => startSqsEndpoint(0)],
   [
     'local-aws-sqs',
@@ -33,7 +36,7 @@ const servers: [string, () => Promise<{ url: string; close(): Promise<void> }>][
       };
     },
   ],
-];
+]);
 
 // Where AWS leaves room (purge may take up to 60 s; a long poll may answer late) only our endpoint
 // is held to the strict behaviour. local-aws-sqs 2.0 has one real deviation from AWS: it moves a
@@ -44,8 +47,12 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
   let server: { url: string; close(): Promise<void> };
   let sqs: SQSClient;
   let counter = 0;
+  // Names unique to this run: an endpoint from SQS_PARITY_ENDPOINT keeps its queues between runs.
+  const run = Date.now().toString(36);
+  const created: string[] = [];
   const newQueue = async (attributes: Record<string, string> = {}) => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `parity-${++counter}`, Attributes: attributes }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `parity-${run}-${++counter}`, Attributes: attributes }));
+    created.push(QueueUrl!);
     return QueueUrl!;
   };
   /** Receives until `count` messages arrived (local-aws-sqs may answer a partial batch late). */
@@ -70,33 +77,36 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   });
   afterAll(async () => {
+    for (const QueueUrl of created) await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
     sqs.destroy();
     await server.close();
   });
 
   it('creates a queue idempotently, finds its URL and lists it', async () => {
-    const first = await sqs.send(new CreateQueueCommand({ QueueName: 'parity-named', Attributes: { VisibilityTimeout: '45' } }));
-    const again = await sqs.send(new CreateQueueCommand({ QueueName: 'parity-named', Attributes: { VisibilityTimeout: '45' } }));
+    const QueueName = `parity-named-${run}`;
+    const first = await sqs.send(new CreateQueueCommand({ QueueName, Attributes: { VisibilityTimeout: '45' } }));
+    created.push(first.QueueUrl!);
+    const again = await sqs.send(new CreateQueueCommand({ QueueName, Attributes: { VisibilityTimeout: '45' } }));
     expect(again.QueueUrl).toBe(first.QueueUrl);
-    expect((await sqs.send(new GetQueueUrlCommand({ QueueName: 'parity-named' }))).QueueUrl).toBe(first.QueueUrl);
-    expect((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'parity-named' }))).QueueUrls).toEqual([first.QueueUrl]);
+    expect((await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl).toBe(first.QueueUrl);
+    expect((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: QueueName }))).QueueUrls).toEqual([first.QueueUrl]);
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: first.QueueUrl, AttributeNames: ['VisibilityTimeout', 'QueueArn'] }));
-    expect(Attributes).toMatchObject({ VisibilityTimeout: '45', QueueArn: expect.stringMatching(/^arn:aws:sqs:.*:parity-named$/) });
+    expect(Attributes).toMatchObject({ VisibilityTimeout: '45', QueueArn: expect.stringMatching(new RegExp(`^arn:aws:sqs:.*:${QueueName}$`)) });
   });
 
   it('refuses to create a queue of the same name with other attributes', async () => {
     await newQueue();
-    const QueueName = `parity-${counter}`;
+    const QueueName = `parity-${run}-${counter}`;
     await expect(sqs.send(new CreateQueueCommand({ QueueName, Attributes: { VisibilityTimeout: '5' } }))).rejects.toMatchObject({
       name: expect.stringMatching(/QueueNameExists|QueueAlreadyExists/),
     });
   });
 
   it('reports a queue that does not exist', async () => {
-    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'parity-missing' }))).rejects.toMatchObject({
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: `parity-missing-${run}` }))).rejects.toMatchObject({
       name: expect.stringMatching(/QueueDoesNotExist/),
     });
-    const QueueUrl = `${server.url}/000000000000/parity-missing`;
+    const QueueUrl = `${server.url}/000000000000/parity-missing-${run}`;
     await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }))).rejects.toMatchObject({
       name: expect.stringMatching(/QueueDoesNotExist/),
     });
