@@ -5,15 +5,23 @@ import { useLocalStackEnv } from './stack/local-env';
 useLocalStackEnv();
 
 async function main(): Promise<void> {
-  const { readSystemState } = await import('../lib/store/inspection');
+  const { auditLogs, readSystemState } = await import('../lib/store/inspection');
   const { checkInvariants } = await import('../lib/domain/invariants');
   const { closeRedisClients } = await import('../lib/redis');
-  const verdict = checkInvariants(await readSystemState());
-  for (const violation of verdict.violations.slice(0, 50)) console.log(`  ${violation}`);
-  if (verdict.violations.length > 50) console.log(`  ... and ${verdict.violations.length - 50} more`);
+  const state = await readSystemState();
+  const verdict = checkInvariants(state);
+  const audit = await auditLogs(state);
+  const violations = [...verdict.violations, ...audit.violations];
+  for (const violation of violations.slice(0, 50)) console.log(`  ${violation}`);
+  if (violations.length > 50) console.log(`  ... and ${violations.length - 50} more`);
   console.log(verdict.summary);
+  console.log(
+    audit.violations.length === 0
+      ? `log audit: OK — ${audit.audited} balances follow their logged changes`
+      : `log audit: VIOLATED — ${audit.violations.length} balance(s) changed outside the log`,
+  );
   await closeRedisClients();
-  process.exitCode = verdict.ok ? 0 : 1;
+  process.exitCode = verdict.ok && audit.violations.length === 0 ? 0 : 1;
 }
 
 main().catch((error: Error) => {

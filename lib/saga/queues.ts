@@ -4,7 +4,9 @@ import { sqs } from '../sqs';
 import { readQueueUrls } from './queues-config';
 import type { StepName } from './steps';
 
-const queueUrls = readQueueUrls(process.env);
+// Read on first send, never at import (a module that throws while loading is answered with a 200
+// and its stack trace by serverless-offline).
+let queueUrls: ReturnType<typeof readQueueUrls> | undefined;
 
 /** SQS's limits: a message (body + attributes) of at most 1 MiB, and ten of them per request. */
 export const MAX_MESSAGE_BYTES = 1_048_576;
@@ -70,7 +72,7 @@ async function flush(queueUrl: string): Promise<void> {
  * per request. A message SQS could never take is refused here, alone, before any request.
  */
 export function sendToStep(step: StepName, message: SagaMessage): Promise<void> {
-  const queueUrl = queueUrls[step];
+  const queueUrl = (queueUrls ??= readQueueUrls(process.env))[step];
   const body = JSON.stringify(message);
   const size = Buffer.byteLength(body, 'utf8');
   if (size > MAX_MESSAGE_BYTES) {

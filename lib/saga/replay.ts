@@ -9,6 +9,7 @@ import { forgetPaymentMarkers, abortCharge, PAYMENT_FENCE_KEY, readPaymentMarker
 import { forgetStockMarkers, releaseReservation, readStockMarker, STOCK_FENCE_KEY } from '../store/saga-stock';
 import { forgetSwept, openSagas, ORDER_FENCE_KEY, sweepableSagas, writeVerdict, type OpenSaga } from '../store/saga-order';
 import { defineScript } from '../store/script';
+import { advanceLogCursor, scanOrderLog, type LogScan } from './log-scan';
 import { sendToStep } from './queues';
 import type { StepName } from './steps';
 
@@ -37,6 +38,9 @@ export interface ReplayReport {
   lines: ReplayLine[];
   /** Finished sagas whose step markers the sweep removed. */
   swept: number;
+  /** Order-log entries read since the previous run, and open sagas found there missing from the index. */
+  logEntries?: number;
+  relisted?: string[];
 }
 
 /** A recovery write, named for tests that stop a replay between two writes. */
@@ -179,10 +183,20 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
   const lock = await holdLock(options.lockMs ?? LOCK_MS);
   if (!lock) return { ran: false, note: 'another replay holds the lock', lines: [], swept: 0 };
   const lines: ReplayLine[] = [];
-  const report = (note: string | undefined, swept = 0, token?: number): ReplayReport => ({ ran: true, token, note, lines, swept });
+  let scan: LogScan | undefined;
+  const report = (note: string | undefined, swept = 0, token?: number): ReplayReport => ({
+    ran: true,
+    token,
+    note,
+    lines,
+    swept,
+    logEntries: scan?.entries,
+    relisted: scan?.relisted,
+  });
   let token: number;
   try {
     token = await drawToken();
+    scan = await scanOrderLog();
   } catch (error) {
     await lock.release();
     throw error;
@@ -210,6 +224,8 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
     }
     crashPoint('mid-replay');
   }
+  // Every saga the scanned entries named is decided (or left to wait, listed): the next run may start after them.
+  await advanceLogCursor(scan);
   const swept = await sweepFinished(clock(), options, lock.lost);
   if (swept === 'crashed') {
     lock.abandon();

@@ -1,5 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { ItemState, OrderState, SystemState, UserState } from '../domain/invariants';
+import { auditChains, type AuditResult } from '../domain/log-audit';
+import { wholeLog } from './log-reader';
 import { decodeLines } from '../domain/order';
 import { redisFor, type RedisClient } from '../redis';
 import { OPEN_SAGAS_KEY } from './saga-order';
@@ -47,4 +49,15 @@ export async function readSystemState(): Promise<SystemState> {
     checkout: checkout ?? '',
   }));
   return { items, users, orders, openSagaIds };
+}
+
+/** The log audit of `npm run check`: every balance against its chain of logged changes. */
+export async function auditLogs(state: SystemState): Promise<AuditResult> {
+  const current = new Map<string, number>([
+    ...state.items.map((item): [string, number] => [`item ${item.id}`, item.stock]),
+    ...state.users.map((user): [string, number] => [`user ${user.id}`, user.credit]),
+  ]);
+  const [stock, payment] = await Promise.all([wholeLog('stock'), wholeLog('payment')]);
+  const results = [auditChains(stock, current), auditChains(payment, current)];
+  return { audited: results[0].audited + results[1].audited, violations: results.flatMap((result) => result.violations) };
 }

@@ -11,6 +11,7 @@
 -- KEYS[4..n+3] the items' keys. ARGV[1] the saga id; ARGV[2] the log's retention in ms;
 -- ARGV[3] the recovery token ('' for the saga step itself); ARGV[4] the last moment (epoch ms) a
 -- message of this saga may act (ignored for recovery); ARGV[5..n+4] the item ids.
+-- The log entry names each item's stock before and after ('balances': "item before after,...").
 -- Returns {'released'} | {'nothing-taken'} | {'already'} | {'fenced'} | {'expired'}.
 local marker = KEYS[1]
 local clock = redis.call('TIME')
@@ -30,15 +31,17 @@ end
 local retention = tonumber(ARGV[2])
 local outcome = 'nothing-taken'
 local discarded = {}
+local balances = {}
 if redis.call('HGET', marker, 'reserve') == 'done' then
   outcome = 'released'
   for i = 1, #KEYS - 3 do
     local item = ARGV[i + 4]
     local taken = tonumber(redis.call('HGET', marker, 'taken:' .. item) or '0')
     if taken > 0 then
-      local room = 9007199254740991 - tonumber(redis.call('HGET', KEYS[i + 3], 'stock') or '0')
-      local back = math.min(taken, room)
-      redis.call('HINCRBY', KEYS[i + 3], 'stock', back)
+      local before = tonumber(redis.call('HGET', KEYS[i + 3], 'stock') or '0')
+      local back = math.min(taken, 9007199254740991 - before)
+      local after = redis.call('HINCRBY', KEYS[i + 3], 'stock', back)
+      balances[#balances + 1] = item .. ' ' .. string.format('%.0f', before) .. ' ' .. after
       if back < taken then
         redis.call('HINCRBY', KEYS[i + 3], 'direct', back - taken)
         discarded[#discarded + 1] = item .. ' ' .. string.format('%.0f', taken - back)
@@ -48,5 +51,5 @@ if redis.call('HGET', marker, 'reserve') == 'done' then
 end
 redis.call('HSET', marker, 'release', 'done', 'moved_at', now)
 redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'release-stock', 'saga', ARGV[1], 'outcome', outcome,
-  'recovery', ARGV[3], 'discarded', table.concat(discarded, ','), 't', now)
+  'recovery', ARGV[3], 'balances', table.concat(balances, ','), 'discarded', table.concat(discarded, ','), 't', now)
 return {outcome}

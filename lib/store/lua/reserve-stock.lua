@@ -8,6 +8,7 @@
 -- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3..n+2] the items' keys.
 -- ARGV[1] the saga id; ARGV[2] the log's retention in ms; ARGV[3] the last moment (epoch ms) a
 -- message of this saga may act; ARGV[4..n+3] the item ids; ARGV[n+4..2n+3] the quantities (summed per item).
+-- The log entry of a reservation names each item's stock before and after ('balances': "item before after,...").
 -- Returns {'done'} | {'cancelled'} | {'expired'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
 local marker = KEYS[1]
 local n = #KEYS - 2
@@ -44,10 +45,13 @@ for i = 1, n do
   end
 end
 local taken = {}
+local balances = {}
 for i = 1, n do
-  redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 3]))
+  local before = redis.call('HGET', KEYS[i + 2], 'stock')
+  local after = redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 3]))
   redis.call('HSET', marker, 'taken:' .. ARGV[i + 3], ARGV[n + i + 3])
   taken[i] = ARGV[i + 3] .. ' ' .. ARGV[n + i + 3]
+  balances[i] = ARGV[i + 3] .. ' ' .. before .. ' ' .. after
 end
-settle('done', 'lines', table.concat(taken, ','))
+settle('done', 'lines', table.concat(taken, ','), 'balances', table.concat(balances, ','))
 return {'done'}

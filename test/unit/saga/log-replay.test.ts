@@ -1,0 +1,64 @@
+// The replay reads the order log from its cursor: a saga begun there and not finished is found
+// even when the open-saga index lost it.
+import { closeRedisClients, redisFor } from '@lib/redis';
+import type { SagaMessage } from '@lib/domain/checkout';
+import { replayLog } from '@lib/saga/replay';
+import { addItemToOrder, createOrder } from '@lib/store/order-store';
+import { beginCheckout, completeOrder, OPEN_SAGAS_KEY, readVerdict } from '@lib/store/saga-order';
+import { reserveStock } from '@lib/store/saga-stock';
+import { flushDatabase } from '../../support/redis-state';
+
+beforeAll(flushDatabase);
+afterAll(closeRedisClients);
+
+let sequence = 0;
+async function begun(deadlineMs: number): Promise<SagaMessage> {
+  const id = `l${++sequence}`;
+  await redisFor('stock').hset(`{stock}:item:${id}`, 'stock', 10, 'direct', 10, 'price', 3);
+  await redisFor('payment').hset(`{payment}:user:${id}`, 'credit', 100, 'direct', 100);
+  const orderId = await createOrder(id);
+  await addItemToOrder(orderId, id, 2, 3);
+  const started = await beginCheckout(orderId, `saga-${id}`, deadlineMs);
+  if (started.kind !== 'started') throw new Error('not started');
+  return started.facts;
+}
+const sent: string[] = [];
+const send = async (step: string, message: SagaMessage) => void sent.push(`${step} ${message.sagaId}`);
+
+describe('the replay reads the log', () => {
+  it('finds and settles a saga begun in the log and missing from the open-saga index', async () => {
+    const lost = await begun(1);
+    await reserveStock(lost);
+    const finished = await begun(60_000);
+    await completeOrder(finished);
+    await redisFor('order').zrem(OPEN_SAGAS_KEY, lost.sagaId);
+
+    const report = await replayLog({ staleMs: 0, send });
+    expect(report.relisted).toEqual([lost.sagaId]);
+    expect(report.lines.map((line) => line.sagaId)).toEqual([lost.sagaId]);
+    expect(await readVerdict(lost.sagaId)).toMatchObject({ verdict: 'refused' });
+    expect(Number(await redisFor('stock').hget(`{stock}:item:${lost.lines[0][0]}`, 'stock'))).toBe(10);
+  });
+
+  it('starts where the previous run stopped: entries already read are not read again', async () => {
+    await replayLog({ staleMs: 0, send }); // reads what the previous replay wrote itself
+    expect((await replayLog({ staleMs: 0, send })).logEntries).toBe(0);
+    const saga = await begun(60_000);
+    const second = await replayLog({ staleMs: 60_000, send });
+    expect(second.logEntries).toBe(1);
+    expect(second.relisted).toEqual([]);
+    expect(second.lines.map((line) => [line.sagaId, line.result])).toEqual([[saga.sagaId, 'left alone']]);
+  });
+
+  it('does not advance its cursor past a run that crashed: the next run reads the same entries', async () => {
+    const saga = await begun(1);
+    await redisFor('order').zrem(OPEN_SAGAS_KEY, saga.sagaId);
+    const crashed = await replayLog({ staleMs: 0, send, lockMs: 200, beforeWrite: () => 'crash' });
+    expect(crashed.relisted).toEqual([saga.sagaId]);
+    await redisFor('order').del('{order}:recovery:lock');
+    await redisFor('order').zrem(OPEN_SAGAS_KEY, saga.sagaId);
+    const next = await replayLog({ staleMs: 0, send });
+    expect(next.relisted).toEqual([saga.sagaId]);
+    expect(await readVerdict(saga.sagaId)).toMatchObject({ verdict: 'refused' });
+  });
+});
