@@ -6,9 +6,11 @@
 //   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
 //   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
 //   npm run bench -- --retention 12                finished sagas, markers and log entries kept 12 s (memory stays flat)
+//   npm run bench -- --out bench-results           where the results go (JSON + an SVG latency-over-time chart)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
 import Redis from 'ioredis';
 import { httpClient, percentile } from './bench/http-client';
+import { summarise, timeline, writeResults, type BenchResults, type PhaseResult } from './bench/results';
 import { isolatedStackPorts, removeStackFolders, startStack, type RunningStack } from './stack/child-stack';
 
 function option(name: string, fallback: string): string {
@@ -28,6 +30,7 @@ const startingStock = Number(option('stock', '1000000'));
 const userCount = Number(option('users', '10000'));
 const startingCredit = Number(option('credit', '1000000'));
 const itemPrice = Number(option('price', '1'));
+const outDir = option('out', 'bench-results');
 // Enough unpaid orders for every phase at up to 3,000 checkouts/s.
 const orderCount = Number(option('orders', String(Math.min(1_000_000, (phases.reduce((sum, p) => sum + p.seconds, 0) + warmupSeconds) * 3_000))));
 
@@ -41,6 +44,8 @@ interface Outcome {
   order: number;
   status: number;
   ms: number;
+  /** When it began, in seconds since the run began. */
+  at: number;
 }
 
 async function main(): Promise<void> {
@@ -68,6 +73,9 @@ async function main(): Promise<void> {
       if (status !== 200) throw new Error(`seeding ${path} answered ${status}: ${body}`);
     }
     let nextOrder = 0;
+    const runStarted = performance.now();
+    const since = () => (performance.now() - runStarted) / 1000;
+    const phaseResults: PhaseResult[] = [];
     const runPhase = async (clients: number, seconds: number, label: string): Promise<Outcome[]> => {
       const phase: Outcome[] = [];
       const started = performance.now();
@@ -85,13 +93,14 @@ async function main(): Promise<void> {
           while (performance.now() < ends && nextOrder < orderCount) {
             const order = nextOrder++;
             const begun = performance.now();
+            const at = (begun - runStarted) / 1000;
             let status: number;
             try {
               status = (await client.call('POST', `/orders/checkout/${order}`)).status;
             } catch {
               status = 599;
             }
-            phase.push({ order, status, ms: performance.now() - begun });
+            phase.push({ order, status, ms: performance.now() - begun, at });
           }
         }),
       );
@@ -110,17 +119,29 @@ async function main(): Promise<void> {
       outcomes.push(...warm);
     }
     for (const { clients, seconds } of phases) {
-      const started = performance.now();
+      const from = since();
       const phase = await runPhase(clients, seconds, `${clients} client(s)`);
-      report(`${clients} client(s), ${seconds} s`, phase, (performance.now() - started) / 1000);
+      const result = summarise(`${clients} client(s)`, clients, phase, from, since());
+      report(`${clients} client(s), ${seconds} s`, result);
+      phaseResults.push(result);
       if (redis) console.log(`  memory      ${await memory()}`);
       outcomes.push(...phase);
     }
     // A saga answered 5xx may still be finishing: the invariants hold at a quiet moment.
-    for (let attempt = 1; !(await checkConsistency(client.call, outcomes, attempt === 6)); attempt++) {
+    let consistency = '';
+    for (let attempt = 1; !(consistency = await checkConsistency(client.call, outcomes, attempt === 6)); attempt++) {
       console.log(`consistency: not balanced yet (sagas still finishing?); checking again in 5 s (${attempt}/5)`);
       await new Promise((resolve) => setTimeout(resolve, 5_000));
     }
+    const results: BenchResults = {
+      when: new Date().toISOString(),
+      settings: { phases: option('phases', '1:10,64:20'), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api: api! },
+      phases: phaseResults,
+      timeline: timeline(outcomes.filter((outcome) => outcome.at >= (phaseResults[0]?.from ?? 0))),
+      consistency,
+    };
+    const written = writeResults(outDir, results);
+    console.log(`results: ${written.json} and ${written.svg}`);
   } finally {
     redis?.disconnect();
     client.close();
@@ -129,19 +150,16 @@ async function main(): Promise<void> {
   }
 }
 
-function report(title: string, outcomes: Outcome[], seconds: number): void {
-  const sorted = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-  const count = (test: (status: number) => boolean) => outcomes.filter((o) => test(o.status)).length;
-  console.log(`${title}: ${outcomes.length} checkouts in ${seconds.toFixed(1)} s = ${(outcomes.length / seconds).toFixed(0)} checkouts/s`);
-  console.log(
-    `  latency ms  p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted[sorted.length - 1]?.toFixed(1)}`,
-  );
-  console.log(`  status      2xx ${count((s) => s >= 200 && s < 300)}  4xx ${count((s) => s >= 400 && s < 500)}  5xx ${count((s) => s >= 500)}`);
+function report(title: string, phase: PhaseResult): void {
+  const { latencyMs, status } = phase;
+  console.log(`${title}: ${phase.checkouts} checkouts in ${phase.seconds.toFixed(1)} s = ${phase.perSecond} checkouts/s`);
+  console.log(`  latency ms  p50 ${latencyMs.p50.toFixed(1)}  p95 ${latencyMs.p95.toFixed(1)}  p99 ${latencyMs.p99.toFixed(1)}  max ${latencyMs.max.toFixed(1)}`);
+  console.log(`  status      2xx ${status['2xx']}  4xx ${status['4xx']}  5xx ${status['5xx']}`);
 }
 
 /** Reads back every item, user and checked-out order and balances them against the 200s; reports
- * a violation only when `final` (or when it is one no waiting can mend: a 200 that is not paid). */
-async function checkConsistency(call: ReturnType<typeof httpClient>['call'], outcomes: Outcome[], final: boolean): Promise<boolean> {
+ * a violation only when `final`, and returns the verdict line ('' while it is not final). */
+async function checkConsistency(call: ReturnType<typeof httpClient>['call'], outcomes: Outcome[], final: boolean): Promise<string> {
   const byOrder = new Map(outcomes.map((o) => [o.order, o.status]));
   const checked = [...byOrder.keys()];
   const read = async <T>(paths: string[]): Promise<T[]> => {
@@ -179,13 +197,15 @@ async function checkConsistency(call: ReturnType<typeof httpClient>['call'], out
   const negative = [...items.filter((i) => i.stock < 0), ...users.filter((u) => u.credit < 0)];
   if (negative.length > 0) problems.push(`${negative.length} negative balances`);
   if (problems.length === 0) {
-    console.log(`consistency: OK — ${orders.length} orders, ${items.length} items, ${users.length} users balance exactly against the 200 answers`);
-    return true;
+    const verdict = `consistency: OK — ${orders.length} orders, ${items.length} items, ${users.length} users balance exactly against the 200 answers`;
+    console.log(verdict);
+    return verdict;
   }
-  if (!final) return false;
-  console.log(`consistency: VIOLATED (${problems.length})\n  ${problems.slice(0, 20).join('\n  ')}`);
+  if (!final) return '';
+  const verdict = `consistency: VIOLATED (${problems.length})\n  ${problems.slice(0, 20).join('\n  ')}`;
+  console.log(verdict);
   process.exitCode = 1;
-  return true;
+  return verdict;
 }
 
 main().catch((error: Error) => {
