@@ -1,12 +1,16 @@
 // Configuration is read once, on first use, and fails fast: a Lambda with a bad URL refuses every
 // request (a JSON 500 from the one error middleware) rather than answer against the wrong Redis.
 // Never at import: a module that throws while loading is answered by some runtimes (serverless-
-// offline among them) with a 200 carrying the stack trace.
+// offline among them) with a 200 carrying the stack trace. Messages never quote a URL's
+// credentials: they end up in the function's log.
 import { parseRedisUrl } from './redis-url';
+import { redactUrl } from './secrets';
 
 export type Service = 'stock' | 'payment' | 'order' | 'ids';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6390';
+// The Redis `npm start` runs. Deployed bundles (built with SAGASHOP_BUILD defined as "deployed",
+// see lib/faults.ts) have none: a function without REDIS_URL must fail, not try localhost.
+export const DEFAULT_REDIS_URL: string | undefined = process.env.SAGASHOP_BUILD === 'deployed' ? undefined : 'redis://127.0.0.1:6390';
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -16,7 +20,7 @@ function checkedRedisUrl(name: string, value: string): string {
   try {
     parseRedisUrl(value);
   } catch (error) {
-    throw new Error(`${name} ${(error as Error).message} (got ${value})`);
+    throw new Error(`${name} ${(error as Error).message} (got ${redactUrl(value)})`);
   }
   return value;
 }
@@ -28,7 +32,9 @@ function redisUrlFor(service: Service, env: NodeJS.ProcessEnv): string {
   // The id counter is tiny: without a Redis of its own it lives beside the orders.
   const ordersOwn = nonEmpty(env.ORDER_REDIS_URL);
   if (service === 'ids' && ordersOwn) return checkedRedisUrl('ORDER_REDIS_URL', ordersOwn);
-  return checkedRedisUrl('REDIS_URL', nonEmpty(env.REDIS_URL) ?? DEFAULT_REDIS_URL);
+  const url = nonEmpty(env.REDIS_URL) ?? DEFAULT_REDIS_URL;
+  if (url === undefined) throw new Error(`REDIS_URL is not set (nor ${specific}): a deployed function has no default Redis`);
+  return checkedRedisUrl('REDIS_URL', url);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,10 +1,14 @@
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { isHttpError } from 'http-errors';
 import { Refusal, type RefusalKind } from './domain/errors';
+import { loadRedisAuth } from './redis-auth';
 
-export type HttpEvent = APIGatewayProxyEventV2;
-export type HttpResult = APIGatewayProxyStructuredResultV2;
+// The same routes run behind an HTTP API on AWS (payload 2.0 events) and behind a REST API on
+// LocalStack, whose free edition has no HTTP APIs (1.0 events). Both carry `pathParameters`
+// (null in 1.0 when a route has none), and both take `{ statusCode, headers, body }` as the answer.
+export type HttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
+export type HttpResult = APIGatewayProxyResult;
 
 const STATUS_BY_REFUSAL: Record<RefusalKind, number> = {
   invalid: 400,
@@ -40,7 +44,7 @@ const jsonResponses = (): middy.MiddlewareObj<HttpEvent, any> => ({
  * The middy chain of every HTTP route: the handler returns the 200 body as a plain object, or
  * throws a Refusal / http-error, and gets a JSON response either way.
  */
-export const httpRoute = () => middy<HttpEvent, any>().use(jsonResponses());
+export const httpRoute = () => middy<HttpEvent, any>().use(jsonResponses()).use(loadRedisAuth());
 
-/** A path parameter as the route declared it. */
-export const pathParam = (event: HttpEvent, name: string): string | undefined => event.pathParameters?.[name];
+/** A path parameter as the route declared it, from a 1.0 or a 2.0 event. */
+export const pathParam = (event: HttpEvent, name: string): string | undefined => event.pathParameters?.[name] ?? undefined;

@@ -1,5 +1,6 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { config, type Service } from './config';
+import { redisAuth } from './redis-auth';
 import { parseRedisUrl } from './redis-url';
 
 export type RedisClient = Redis | Cluster;
@@ -15,12 +16,13 @@ const commonOptions: RedisOptions = {
 
 export function connectRedis(url: string): RedisClient {
   const endpoint = parseRedisUrl(url);
-  // ElastiCache in-transit encryption: rediss:// turns TLS on; the password is its AUTH token.
+  // ElastiCache in-transit encryption: rediss:// turns TLS on; the password is its AUTH token,
+  // given in the URL locally and read from SSM on AWS (lib/redis-auth.ts).
   const connection: RedisOptions = {
     ...commonOptions,
     tls: endpoint.tls ? {} : undefined,
     username: endpoint.username,
-    password: endpoint.password,
+    password: endpoint.password ?? redisAuth.token(),
   };
   if (endpoint.cluster) {
     return new Cluster(endpoint.seeds, {

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSagaMessage, type SagaMessage } from './domain/checkout';
 import { crashPoint } from './faults';
+import { loadRedisAuth } from './redis-auth';
 import { sendToStep } from './saga/queues';
 import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
 
@@ -12,7 +13,8 @@ import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
  * step's marker makes the retry safe even when the failure came after the step's write.
  */
 export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<StepOutcome>) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+  // Without the Redis token nothing can be handled: that fails the whole batch, to be retried.
+  return middy<SQSEvent, SQSBatchResponse>().use(loadRedisAuth()).handler(async (event) => {
     const failures: SQSBatchItemFailure[] = [];
     await Promise.all(
       event.Records.map(async (record) => {
