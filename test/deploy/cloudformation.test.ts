@@ -1,63 +1,41 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import {
+  CONTRACT_ROUTES,
+  LOCAL_SHELL,
+  SAGA_QUEUES,
+  functionsOf,
+  logicalIdOf,
+  ofType,
+  sharedPackage,
+  PROD_PARAMS,
+  roleStatements,
+  type Packaged,
+} from './support/package';
 
-// `serverless package` for a production-like stage (no AWS account needed), then assertions over
-// the CloudFormation template it writes: what a deploy to AWS would create.
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-const out = mkdtempSync(join(tmpdir(), 'sagashop-package-'));
-const workFolder = `.esbuild-package-${process.pid}`;
-const REDIS = 'rediss://:auth-token@master.cache.example.com:6379';
-type Resource = { Type: string; Properties: any };
-let resources: Record<string, Resource>;
+// `serverless package --stage prod` (no AWS account needed), from a shell full of local settings,
+// then assertions over the CloudFormation template: what a deploy to AWS would create.
+let prod: Packaged;
 
 beforeAll(async () => {
-  await run(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'prod', '--package', out, `--param=redisUrl=${REDIS}`], {
-    cwd: ROOT,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ESBUILD_WORK_FOLDER: workFolder, REDIS_URL: '', SQS_ENDPOINT: '' },
-    timeout: 240_000,
-  });
-  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
-}, 300_000);
-afterAll(() => {
-  rmSync(out, { recursive: true, force: true });
-  rmSync(join(ROOT, workFolder), { recursive: true, force: true });
-});
+  prod = await sharedPackage('prod', PROD_PARAMS, LOCAL_SHELL);
+}, 180_000);
+afterAll(() => prod?.remove());
 
-const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
-const logicalIdOf = (value: any): string => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
-const SAGA_QUEUES = ['ReserveStockQueue', 'ChargePaymentQueue', 'CompleteOrderQueue', 'ReleaseStockQueue'];
+const resources = () => prod.template.Resources;
+const text = () => JSON.stringify(prod.template);
 
 describe('the production CloudFormation template', () => {
-  it('has an HTTP API route for every path of the contract, and no other', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
-    expect(routes).toEqual(
-      [
-        'POST /stock/item/create/{price}',
-        'GET /stock/find/{item_id}',
-        'POST /stock/add/{item_id}/{amount}',
-        'POST /stock/subtract/{item_id}/{amount}',
-        'POST /stock/batch_init/{n}/{starting_stock}/{item_price}',
-        'POST /payment/create_user',
-        'GET /payment/find_user/{user_id}',
-        'POST /payment/add_funds/{user_id}/{amount}',
-        'POST /payment/pay/{user_id}/{amount}',
-        'POST /payment/batch_init/{n}/{starting_money}',
-        'POST /orders/create/{user_id}',
-        'GET /orders/find/{order_id}',
-        'POST /orders/addItem/{order_id}/{item_id}/{quantity}',
-        'POST /orders/checkout/{order_id}',
-        'POST /orders/batch_init/{n}/{n_items}/{n_users}/{item_price}',
-        'GET /ids/create',
-      ].sort(),
-    );
+  it('has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on', () => {
+    const routes = ofType(prod, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
+    expect(routes).toEqual(CONTRACT_ROUTES.filter((route) => !route.includes('/batch_init/')).sort());
+    expect(ofType(prod, 'AWS::ApiGateway::RestApi')).toEqual([]);
+  });
+
+  it('throttles the API', () => {
+    expect(resources().HttpApiStage.Properties.DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
   });
 
   it('gives every saga queue a dead-letter queue through its redrive policy', () => {
-    const queues = Object.fromEntries(ofType('AWS::SQS::Queue'));
+    const queues = Object.fromEntries(ofType(prod, 'AWS::SQS::Queue'));
     expect(Object.keys(queues).sort()).toEqual([...SAGA_QUEUES, ...SAGA_QUEUES.map((q) => q.replace('Queue', 'Dlq'))].sort());
     for (const name of SAGA_QUEUES) {
       const redrive = queues[name].Properties.RedrivePolicy;
@@ -67,21 +45,22 @@ describe('the production CloudFormation template', () => {
     }
   });
 
-  it('maps every saga queue to its function with partial batch failures, and a visibility timeout ≥ 6 × its timeout', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
+  it('maps every saga queue to its function with partial batch failures, and a visibility timeout ≥ 6 × its timeout (not the shell\'s)', () => {
+    const mappings = ofType(prod, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
     expect(mappings.map((mapping) => logicalIdOf(mapping.EventSourceArn)).sort()).toEqual([...SAGA_QUEUES].sort());
     for (const mapping of mappings) {
       expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       expect(mapping.BatchSize).toBe(10);
       expect(mapping.MaximumBatchingWindowInSeconds).toBe(0);
-      const timeout = resources[logicalIdOf(mapping.FunctionName)].Properties.Timeout;
-      const visibility = Number(resources[logicalIdOf(mapping.EventSourceArn)].Properties.VisibilityTimeout);
+      const timeout = resources()[logicalIdOf(mapping.FunctionName)].Properties.Timeout;
+      const visibility = Number(resources()[logicalIdOf(mapping.EventSourceArn)].Properties.VisibilityTimeout);
+      expect(visibility).toBe(60);
       expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
     }
   });
 
-  it('runs the replay on rate(5 minutes)', () => {
-    const rules = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties);
+  it('runs the replay on rate(5 minutes), whatever REPLAY_RATE the shell has', () => {
+    const rules = ofType(prod, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
     expect(rules).toHaveLength(1);
     expect(rules[0].ScheduleExpression).toBe('rate(5 minutes)');
     expect(logicalIdOf(rules[0].Targets[0].Arn)).toBe('ReplayLogLambdaFunction');
@@ -89,15 +68,13 @@ describe('the production CloudFormation template', () => {
 
   it('lets each function use only its own queues', () => {
     const granted: Record<string, string[]> = {};
-    for (const [, fn] of ofType('AWS::Lambda::Function')) {
-      const role = resources[logicalIdOf(fn.Properties.Role)];
-      const statements = role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
-      const grants = statements
+    for (const [name, fn] of functionsOf(prod, 'prod')) {
+      const grants = roleStatements(prod, fn)
         .filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('sqs:')))
         .flatMap((statement: any) =>
           [statement.Action].flat().flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
         );
-      granted[fn.Properties.FunctionName.replace('sagashop-prod-', '')] = [...new Set<string>(grants)].sort();
+      granted[name] = [...new Set<string>(grants)].sort();
     }
     const consume = (queue: string) => ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
     const send = (...queues: string[]) => queues.map((queue) => `sqs:SendMessage ${queue}`);
@@ -112,11 +89,71 @@ describe('the production CloudFormation template', () => {
     for (const [name, grants] of Object.entries(granted)) expect({ name, grants }).toEqual({ name, grants: (expected[name] ?? []).sort() });
   });
 
-  it('gives every function the Redis URL passed as a stage parameter, and no local endpoint', () => {
-    for (const [, fn] of ofType('AWS::Lambda::Function')) {
-      expect(fn.Properties.Environment.Variables.REDIS_URL).toBe(REDIS);
-      expect(fn.Properties.Environment.Variables.SQS_ENDPOINT).toBe('');
-      expect(fn.Properties.Environment.Variables.SAGASHOP_CRASH_AT).toBe('');
+  it('holds the Redis token\'s name only, and lets each role read only that parameter', () => {
+    const parameterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop/prod/redis-auth' };
+    for (const [name, fn] of functionsOf(prod, 'prod')) {
+      const variables = fn.Properties.Environment.Variables;
+      expect({ name, url: variables.REDIS_URL, parameter: variables.REDIS_AUTH_PARAMETER }).toEqual({ name, url: PROD_PARAMS.redisUrl, parameter: '/sagashop/prod/redis-auth' });
+      const other = roleStatements(prod, fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs):/.test(action)));
+      expect({ name, other }).toEqual({ name, other: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArn }] });
     }
+    expect(text()).not.toMatch(/kms:|secretsmanager:|ssm:GetParameters\b|ssm:\*/);
+  });
+
+  it('takes nothing from the shell: no local endpoint, no crash injection, no local Redis or timings', () => {
+    for (const [name, fn] of functionsOf(prod, 'prod')) {
+      expect({ name, variables: Object.keys(fn.Properties.Environment.Variables).sort() }).toEqual({
+        name,
+        variables: [
+          'CHARGE_PAYMENT_QUEUE_URL',
+          'CHECKOUT_DEADLINE_MS',
+          'COMPLETE_ORDER_QUEUE_URL',
+          'MESSAGE_GRACE_MS',
+          'REDIS_AUTH_PARAMETER',
+          'REDIS_URL',
+          'RELEASE_STOCK_QUEUE_URL',
+          'REPLAY_STALE_MS',
+          'RESERVE_STOCK_QUEUE_URL',
+          'SAGA_RETENTION_SECONDS',
+        ],
+      });
+      expect(fn.Properties.Environment.Variables.SAGA_RETENTION_SECONDS).toBe('3600');
+    }
+    expect(text()).not.toMatch(/localhost|127\.0\.0\.1|shell-secret|6390|6391|SAGASHOP_CRASH|SQS_ENDPOINT/);
+  });
+
+  it('runs every function on a supported runtime, arm64, in the cache\'s VPC', () => {
+    for (const [name, fn] of functionsOf(prod, 'prod')) {
+      expect({ name, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({ name, runtime: 'nodejs22.x', arch: ['arm64'] });
+      expect({ name, vpc: fn.Properties.VpcConfig }).toEqual({ name, vpc: { SecurityGroupIds: [{ Ref: 'FunctionSecurityGroup' }, 'sg-0c3'], SubnetIds: ['subnet-0a1', 'subnet-0b2'] } });
+      const role = resources()[logicalIdOf(fn.Properties.Role)];
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+    }
+  });
+
+  it('reaches SQS and SSM from the VPC through interface endpoints that let in only the functions', () => {
+    for (const [id, service] of [['SqsVpcEndpoint', 'sqs'], ['SsmVpcEndpoint', 'ssm']]) {
+      expect(resources()[id]).toEqual({
+        Type: 'AWS::EC2::VPCEndpoint',
+        Properties: {
+          ServiceName: { 'Fn::Sub': `com.amazonaws.\${AWS::Region}.${service}` },
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-0a1b2c3d',
+          SubnetIds: ['subnet-0a1', 'subnet-0b2'],
+          SecurityGroupIds: [{ Ref: 'VpcEndpointSecurityGroup' }],
+          PrivateDnsEnabled: true,
+        },
+      });
+    }
+    expect(resources().VpcEndpointSecurityGroup.Properties.SecurityGroupIngress).toEqual([
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { Ref: 'FunctionSecurityGroup' } },
+    ]);
+    expect(resources().FunctionSecurityGroup.Properties.VpcId).toBe('vpc-0a1b2c3d');
+  });
+
+  it('keeps every log group 30 days, not forever', () => {
+    const groups = ofType(prod, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(functionsOf(prod, 'prod').length);
+    for (const [id, group] of groups) expect({ id, days: group.Properties.RetentionInDays }).toEqual({ id, days: 30 });
   });
 });

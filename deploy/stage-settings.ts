@@ -1,0 +1,265 @@
+// What each stage of serverless.yml is made of, decided in one place and checked before anything
+// is built. Three kinds of stage:
+// - `local`: `sls offline` (npm start, the tests, the chaos runs). The only stage that reads the
+//   shell's environment, and the only one whose bundles keep the fault-injection code.
+// - `localstack`: a deploy into LocalStack's free image. Fixed settings: a REST API (its free
+//   edition has no HTTP APIs), the host's architecture, Redis on the compose network.
+// - every other name deploys to AWS: every setting comes from `--param` (nothing from the shell),
+//   the required ones must be given, and a missing or malformed one stops packaging with a message
+//   saying what to pass.
+import { parseRedisUrl } from '../lib/redis-url';
+import { redactUrl } from '../lib/secrets';
+import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
+
+export type StageKind = 'local' | 'localstack' | 'aws';
+
+export interface StageInputs {
+  stage: string;
+  region: string;
+  /** The stage's --param values. */
+  params: Record<string, string>;
+  /** The shell's environment: read for the local stage only. */
+  env: NodeJS.ProcessEnv;
+  /** process.arch of the machine packaging (LocalStack runs functions on the host's). */
+  hostArch: string;
+}
+
+export interface StageSettings {
+  kind: StageKind;
+  deployed: boolean;
+  /** serverless.yml's routes are HTTP API routes; `rest` turns them into REST API routes. */
+  api: 'httpApi' | 'rest';
+  batchInitRoutes: boolean;
+  architecture: 'arm64' | 'x86_64';
+  environment: Record<string, unknown>;
+  replayRate: string;
+  visibilityTimeout: number;
+  logRetentionInDays: number;
+  vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
+  iamStatements: unknown[];
+  resources: { Resources?: Record<string, unknown>; extensions?: Record<string, unknown> };
+  esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean };
+}
+
+export class StageSettingsError extends Error {}
+
+type ParamSpec = { example: string; meaning: string; required?: boolean; fallback?: string; check?: (value: string) => string | undefined };
+
+const RATE = /^[1-9]\d* (minute|minutes|hour|hours|day|days)$/;
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653];
+const SSM_NAME = /^(none|\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)$/;
+
+const redisUrlCheck = (value: string) => {
+  try {
+    const endpoint = parseRedisUrl(value);
+    if (endpoint.password) return 'must not carry the AUTH token: the template would hold it in plain text; put it in SSM and name it with redisAuthParameter';
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+};
+const oneOf = (...values: string[]) => (value: string) => (values.includes(value) ? undefined : `must be one of ${values.join(', ')}`);
+const positive = (value: string) => (/^[1-9]\d*$/.test(value) ? undefined : 'must be a positive whole number');
+const idList = (prefix: string, most: number) => (value: string) => {
+  const ids = value.split(',').map((id) => id.trim());
+  if (ids.some((id) => !new RegExp(`^${prefix}-[0-9a-f]+$`).test(id))) return `must be a comma-separated list of ${prefix}-... ids`;
+  return ids.length > most ? `takes at most ${most} ids` : undefined;
+};
+
+const SERVICE_URLS: Record<string, ParamSpec> = Object.fromEntries(
+  ['stock', 'payment', 'order', 'ids'].map((service) => [
+    `${service}RedisUrl`,
+    { example: 'rediss://...', meaning: `a Redis of its own for the ${service} service (default: redisUrl)`, check: redisUrlCheck },
+  ]),
+);
+
+export const AWS_PARAMS: Record<string, ParamSpec> = {
+  redisUrl: { required: true, example: 'rediss://master.my-cache.abc123.use1.cache.amazonaws.com:6379', meaning: 'the ElastiCache endpoint, without the token', check: redisUrlCheck },
+  redisAuthParameter: { required: true, example: '/sagashop/prod/redis-auth', meaning: 'the SSM SecureString holding the AUTH token, or "none"', check: (v) => (SSM_NAME.test(v) ? undefined : 'must be an SSM parameter name') },
+  vpcId: { required: true, example: 'vpc-0123456789abcdef0', meaning: "the cache's VPC", check: idList('vpc', 1) },
+  subnetIds: { required: true, example: 'subnet-0aaa1111,subnet-0bbb2222', meaning: 'private subnets for the functions', check: idList('subnet', 16) },
+  securityGroupIds: { required: true, example: 'sg-0ccc3333', meaning: 'groups the cache lets in', check: idList('sg', 4) },
+  ...SERVICE_URLS,
+  redisAuthKmsKeyArn: { example: 'arn:aws:kms:...:key/...', meaning: 'only if the SecureString uses a customer-managed key', check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN') },
+  createVpcEndpoints: { example: 'false', meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT', fallback: 'true', check: oneOf('true', 'false') },
+  architecture: { example: 'x86_64', meaning: 'the functions\' CPU', fallback: 'arm64', check: oneOf('arm64', 'x86_64') },
+  logRetentionDays: { example: '90', meaning: 'how long CloudWatch keeps the logs', fallback: '30', check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`) },
+  apiRateLimit: { example: '200', meaning: 'steady requests per second the API lets through', fallback: '100', check: positive },
+  apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
+  batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
+  replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
+};
+
+const LOCALSTACK_PARAMS: Record<string, ParamSpec> = {
+  redisUrl: { example: 'redis://redis:6379', meaning: 'Redis as the Lambda containers reach it', fallback: 'redis://redis:6379', check: redisUrlCheck },
+  architecture: { example: 'arm64', meaning: "the functions' CPU (default: this machine's)", check: oneOf('arm64', 'x86_64') },
+  batchInitRoutes: { example: 'false', meaning: 'serve the batch_init routes', fallback: 'true', check: oneOf('true', 'false') },
+};
+
+/** The stage's parameters, checked: every problem at once, with the command that would work. */
+function readParams(stage: string, specs: Record<string, ParamSpec>, given: Record<string, string>): Record<string, string | undefined> {
+  const problems: string[] = [];
+  for (const name of Object.keys(given)) if (!(name in specs)) problems.push(`unknown parameter "${name}"`);
+  const values: Record<string, string | undefined> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const value = given[name]?.trim() || undefined;
+    if (value === undefined) {
+      if (spec.required) problems.push(`${name} is missing: ${spec.meaning}`);
+      values[name] = spec.fallback;
+      continue;
+    }
+    const problem = spec.check?.(value);
+    // A URL is echoed without its credentials: this message is printed.
+    if (problem) problems.push(`${name} ${problem} (got ${redactUrl(value)})`);
+    values[name] = value;
+  }
+  if (problems.length > 0) {
+    const required = Object.entries(specs).filter(([, spec]) => spec.required);
+    const example = required.map(([name, spec]) => ` \\\n    --param="${name}=${spec.example}"`).join('');
+    const optional = Object.entries(specs)
+      .filter(([, spec]) => !spec.required)
+      .map(([name, spec]) => `  ${name}: ${spec.meaning}${spec.fallback ? ` (default ${spec.fallback})` : ''}`);
+    throw new StageSettingsError(
+      [
+        `Stage "${stage}" cannot be packaged:`,
+        ...problems.map((problem) => `  - ${problem}`),
+        ...(required.length > 0 ? [`Deploy it with:`, `  serverless deploy --stage ${stage}${example}`] : []),
+        ...(optional.length > 0 ? ['Optional parameters:', ...optional] : []),
+        'See the README, section "Deploy".',
+      ].join('\n'),
+    );
+  }
+  return values;
+}
+
+const QUEUE_URLS = {
+  RESERVE_STOCK_QUEUE_URL: { Ref: 'ReserveStockQueue' },
+  CHARGE_PAYMENT_QUEUE_URL: { Ref: 'ChargePaymentQueue' },
+  COMPLETE_ORDER_QUEUE_URL: { Ref: 'CompleteOrderQueue' },
+  RELEASE_STOCK_QUEUE_URL: { Ref: 'ReleaseStockQueue' },
+};
+
+// The saga's timings on deployed stages: lib/config.ts's defaults, written out so the template
+// says what runs. The visibility timeout is 6 × the step functions' 10 s timeout.
+const DEPLOYED_TIMINGS = { SAGA_RETENTION_SECONDS: '3600', CHECKOUT_DEADLINE_MS: '60000', MESSAGE_GRACE_MS: '60000', REPLAY_STALE_MS: '15000' };
+const DEPLOYED_VISIBILITY_TIMEOUT = 60;
+/** Deployed bundles: lib/faults.ts and lib/config.ts read SAGASHOP_BUILD as a constant, and
+ * esbuild's syntax minification drops the branches that constant rules out (names and
+ * whitespace stay, so stack traces stay readable). */
+const DEPLOYED_BUILD = { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, skipRebuild: true, minifySyntax: true };
+
+function localSettings(inputs: StageInputs): StageSettings {
+  const { env } = inputs;
+  const readEnv = (name: string, fallback: string) => env[name]?.trim() || fallback;
+  if (Object.keys(inputs.params).length > 0) {
+    throw new StageSettingsError(`Stage "local" reads the shell's environment (README, "Environment"); --param is for deployed stages (got ${Object.keys(inputs.params).join(', ')}).`);
+  }
+  return {
+    kind: 'local',
+    deployed: false,
+    api: 'httpApi',
+    batchInitRoutes: true,
+    architecture: 'arm64',
+    environment: {
+      REDIS_URL: readEnv('REDIS_URL', 'redis://127.0.0.1:6390'),
+      STOCK_REDIS_URL: readEnv('STOCK_REDIS_URL', ''),
+      PAYMENT_REDIS_URL: readEnv('PAYMENT_REDIS_URL', ''),
+      ORDER_REDIS_URL: readEnv('ORDER_REDIS_URL', ''),
+      IDS_REDIS_URL: readEnv('IDS_REDIS_URL', ''),
+      SQS_ENDPOINT: readEnv('SQS_ENDPOINT', ''),
+      SAGA_RETENTION_SECONDS: readEnv('SAGA_RETENTION_SECONDS', '3600'),
+      CHECKOUT_DEADLINE_MS: readEnv('CHECKOUT_DEADLINE_MS', '60000'),
+      MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
+      REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
+      // Fault injection for the chaos runs only (lib/faults.ts).
+      SAGASHOP_CRASH_AT: readEnv('SAGASHOP_CRASH_AT', ''),
+      SAGASHOP_CRASH_PROBABILITY: readEnv('SAGASHOP_CRASH_PROBABILITY', '1'),
+      ...QUEUE_URLS,
+    },
+    replayRate: readEnv('REPLAY_RATE', '5 minutes'),
+    visibilityTimeout: Number(readEnv('QUEUE_VISIBILITY_TIMEOUT', '60')),
+    logRetentionInDays: 1,
+    vpc: null,
+    iamStatements: [],
+    resources: {},
+    esbuild: { define: {}, skipRebuild: false, minifySyntax: false },
+  };
+}
+
+function localstackSettings(inputs: StageInputs): StageSettings {
+  const params = readParams(inputs.stage, LOCALSTACK_PARAMS, inputs.params);
+  const hostArchitecture = inputs.hostArch === 'arm64' ? 'arm64' : 'x86_64';
+  return {
+    kind: 'localstack',
+    deployed: true,
+    api: 'rest',
+    batchInitRoutes: params.batchInitRoutes === 'true',
+    architecture: (params.architecture ?? hostArchitecture) as StageSettings['architecture'],
+    // No SQS endpoint here: the SDK sends to the host of the queue URL, which LocalStack resolves
+    // for its Lambda containers, and it sets AWS_ENDPOINT_URL in them.
+    environment: { REDIS_URL: params.redisUrl, ...DEPLOYED_TIMINGS, ...QUEUE_URLS },
+    replayRate: '5 minutes',
+    visibilityTimeout: DEPLOYED_VISIBILITY_TIMEOUT,
+    logRetentionInDays: 1,
+    vpc: null,
+    iamStatements: [],
+    resources: {},
+    esbuild: DEPLOYED_BUILD,
+  };
+}
+
+function awsSettings(inputs: StageInputs): StageSettings {
+  const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
+  const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const authParameter = params.redisAuthParameter === 'none' ? undefined : params.redisAuthParameter;
+  const serviceUrls = Object.fromEntries(
+    ['stock', 'payment', 'order', 'ids'].flatMap((service) => {
+      const url = params[`${service}RedisUrl`];
+      return url ? [[`${service.toUpperCase()}_REDIS_URL`, url]] : [];
+    }),
+  );
+  const template: AwsTemplateInput = {
+    authParameter,
+    kmsKeyArn: params.redisAuthKmsKeyArn,
+    vpcId: params.vpcId!,
+    subnetIds: list(params.subnetIds),
+    securityGroupIds: list(params.securityGroupIds),
+    createVpcEndpoints: params.createVpcEndpoints === 'true',
+    rateLimit: Number(params.apiRateLimit),
+    burstLimit: Number(params.apiBurstLimit),
+  };
+  const parts = awsTemplateParts(template);
+  return {
+    kind: 'aws',
+    deployed: true,
+    api: 'httpApi',
+    batchInitRoutes: params.batchInitRoutes === 'true',
+    architecture: params.architecture as StageSettings['architecture'],
+    environment: {
+      REDIS_URL: params.redisUrl,
+      ...serviceUrls,
+      // Only the parameter's name: the function reads the token at run time (lib/redis-auth.ts).
+      ...(authParameter ? { REDIS_AUTH_PARAMETER: authParameter } : {}),
+      ...DEPLOYED_TIMINGS,
+      ...QUEUE_URLS,
+    },
+    replayRate: params.replayRate!,
+    visibilityTimeout: DEPLOYED_VISIBILITY_TIMEOUT,
+    logRetentionInDays: Number(params.logRetentionDays),
+    vpc: parts.vpc,
+    iamStatements: parts.iamStatements,
+    resources: parts.resources,
+    esbuild: DEPLOYED_BUILD,
+  };
+}
+
+export function stageKind(stage: string): StageKind {
+  if (stage === 'local') return 'local';
+  return stage === 'localstack' ? 'localstack' : 'aws';
+}
+
+export function stageSettings(inputs: StageInputs): StageSettings {
+  const kind = stageKind(inputs.stage);
+  if (kind === 'local') return localSettings(inputs);
+  return kind === 'localstack' ? localstackSettings(inputs) : awsSettings(inputs);
+}
