@@ -1,0 +1,102 @@
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { BundleHost } from './bundle-host';
+import { ROUTE_OF, httpEvent, sqsEvent, type PayloadVersion } from './events';
+
+// The shop driven through the packaged functions alone: HTTP functions get API Gateway events,
+// and this file plays Lambda's SQS event source for the saga steps: it receives from each step's
+// queue on a real SQS endpoint, invokes that step's function with the batch, and deletes what the
+// function did not report as failed.
+
+export const STEPS = { 'reserve-stock': 'reserveStock', 'charge-payment': 'chargePayment', 'complete-order': 'completeOrder', 'release-stock': 'releaseStock' } as const;
+export type Step = keyof typeof STEPS;
+
+/** The template's logical id of each step's queue. */
+const QUEUE_ID: Record<string, Step> = {
+  ReserveStockQueue: 'reserve-stock',
+  ChargePaymentQueue: 'charge-payment',
+  CompleteOrderQueue: 'complete-order',
+  ReleaseStockQueue: 'release-stock',
+};
+
+export async function createStepQueues(sqs: SQSClient, prefix: string): Promise<Record<Step, string>> {
+  const urls = {} as Record<Step, string>;
+  for (const step of Object.keys(STEPS) as Step[]) {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${step}`, Attributes: { VisibilityTimeout: '60' } }));
+    urls[step] = QueueUrl!;
+  }
+  return urls;
+}
+
+/** The template's environment with each `{ Ref: <queue> }` replaced by that queue's URL here. */
+export function withQueueUrls(variables: Record<string, unknown>, urls: Record<Step, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(variables)) {
+    const ref = (value as { Ref?: string })?.Ref;
+    if (typeof value === 'string') env[name] = value;
+    else if (ref && QUEUE_ID[ref]) env[name] = urls[QUEUE_ID[ref]];
+    else throw new Error(`${name} is ${JSON.stringify(value)}: neither a value nor a queue`);
+  }
+  return env;
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  contentType: string;
+}
+
+export class Shop {
+  readonly invocations: Record<string, number> = {};
+
+  constructor(
+    readonly host: BundleHost,
+    private readonly version: PayloadVersion,
+    private readonly stage: string,
+    private readonly sqs: SQSClient,
+    private readonly queues: Record<Step, string>,
+  ) {}
+
+  /** Calls an HTTP function through its route's event and decodes the answer. */
+  async call(name: string, params: Record<string, string> = {}): Promise<Answer> {
+    const result = await this.host.invoke(name, httpEvent(this.version, ROUTE_OF[name], params, this.stage));
+    this.invocations[name] = (this.invocations[name] ?? 0) + 1;
+    if (typeof result?.body !== 'string' || typeof result?.statusCode !== 'number') throw new Error(`${name} answered ${JSON.stringify(result)}`);
+    return { status: result.statusCode, body: JSON.parse(result.body), contentType: String(result.headers?.['Content-Type'] ?? '') };
+  }
+
+  /** Hands every waiting message of every step's queue to its function, until `settled` is. */
+  async runSaga(settled: Promise<unknown>): Promise<void> {
+    let done = false;
+    void settled.finally(() => (done = true)).catch(() => {});
+    const pump = async (step: Step) => {
+      while (!done) {
+        const { Messages = [] } = await this.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: this.queues[step], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        if (Messages.length === 0) continue;
+        const name = STEPS[step];
+        const arn = `arn:aws:sqs:us-east-1:000000000000:${this.queues[step].split('/').pop()}`;
+        const result = await this.host.invoke(name, sqsEvent(Messages, arn));
+        this.invocations[name] = (this.invocations[name] ?? 0) + 1;
+        const failed = new Set((result?.batchItemFailures ?? []).map((failure: { itemIdentifier: string }) => failure.itemIdentifier));
+        const handled = Messages.filter((message) => !failed.has(message.MessageId));
+        if (handled.length > 0) {
+          await this.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: this.queues[step],
+              Entries: handled.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+            }),
+          );
+        }
+      }
+    };
+    await Promise.all((Object.keys(STEPS) as Step[]).map(pump));
+  }
+
+  /** A checkout through the checkout function, with the saga's steps run as their queues fill. */
+  async checkout(orderId: string): Promise<Answer> {
+    const answer = this.call('checkout', { order_id: orderId });
+    await this.runSaga(answer);
+    return answer;
+  }
+}
