@@ -1,0 +1,100 @@
+// What the operator's page asks for, answered through the same store code the functions use.
+// Reads only, except the two buttons: the replay (the scheduled function's own code) and moving
+// dead-letter messages back. Nothing here writes a balance.
+import { describeEntry, formatHistory, standing, type HistoryLine } from '../../lib/domain/saga-history';
+import { replayLog, type ReplayReport } from '../../lib/saga/replay';
+import { readLog } from '../../lib/store/log-reader';
+import { openSagaOverview, type OpenSagaOverview } from '../../lib/store/saga-overview';
+import { readSagaHistory, sagasNamedBy } from '../../lib/store/saga-history';
+import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from './metrics';
+import { queueDepths, redrive, type QueueDepths, type RedriveResult } from './queues';
+import type { StepName } from '../../lib/saga/steps';
+
+export interface Overview {
+  metrics: MetricsSnapshot;
+  sagas: OpenSagaOverview;
+  queues: QueueDepths[];
+  /** Order-log entries read for this answer (0 when nothing new). */
+  logRead: number;
+  stage: string;
+}
+
+export interface SagaView {
+  sagaId: string;
+  record: Record<string, string>;
+  lines: HistoryLine[];
+  standing: string;
+  /** Exactly what `npm run saga` prints for it. */
+  text: string;
+}
+
+const msPart = (id: string) => Number(id.split('-')[0]);
+
+/**
+ * Follows the order log from a cursor held in memory: the first read starts at the window's
+ * beginning, later ones after the last entry read. It reads only when asked (the page polls),
+ * at most once per `minIntervalMs`, however many pages are open; after a pause it skips to the
+ * window rather than read what the chart would not show.
+ */
+export class OperatorApi {
+  private readonly metrics = new CheckoutMetrics(WINDOW_MS);
+  private cursor: string | null = null;
+  private cached: { at: number; overview: Promise<Overview> } | null = null;
+
+  constructor(
+    private readonly options: { now?: () => number; minIntervalMs?: number; stage?: string } = {},
+  ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async follow(now: number): Promise<number> {
+    const from = now - WINDOW_MS;
+    if (this.cursor === null || msPart(this.cursor) < from) this.cursor = `${from}-0`;
+    let read = 0;
+    this.cursor = await readLog('order', this.cursor, (page) => {
+      read += page.length;
+      this.metrics.add(page);
+    });
+    return read;
+  }
+
+  overview(): Promise<Overview> {
+    const now = this.now();
+    if (this.cached && now - this.cached.at < (this.options.minIntervalMs ?? 1_000)) return this.cached.overview;
+    const overview = (async () => {
+      const [logRead, sagas, queues] = await Promise.all([this.follow(now), openSagaOverview(now), queueDepths()]);
+      return { metrics: this.metrics.snapshot(now), sagas, queues, logRead, stage: this.options.stage ?? process.env.STAGE ?? 'local' };
+    })();
+    this.cached = { at: now, overview };
+    overview.catch(() => (this.cached = null));
+    return overview;
+  }
+
+  /** Every saga an order or saga id names, with its history from the three logs. */
+  async saga(id: string): Promise<{ id: string; sagas: SagaView[] }> {
+    const sagaIds = await sagasNamedBy(id);
+    const sagas = await Promise.all(
+      sagaIds.map(async (sagaId) => {
+        const history = await readSagaHistory(sagaId);
+        return { sagaId, record: history.record, lines: history.entries.map(describeEntry), standing: standing(history), text: formatHistory(history) };
+      }),
+    );
+    return { id, sagas };
+  }
+
+  /** The scheduled replay's own code, now, with its default staleness. */
+  async replay(): Promise<ReplayReport & { ms: number }> {
+    const began = this.now();
+    const report = await replayLog();
+    this.cached = null;
+    return { ...report, ms: this.now() - began };
+  }
+
+  async redrive(step: StepName): Promise<RedriveResult> {
+    const result = await redrive(step);
+    this.cached = null;
+    return result;
+  }
+}

@@ -1,0 +1,98 @@
+// The operator's page: one HTML page (page.html + page.js, no build step) and its JSON endpoints,
+// on 127.0.0.1:$OPS_PORT (8001). `npm start` runs it beside the API; `npm run ops` runs it alone
+// against the stack `npm start` runs (or REDIS_URL / SQS_ENDPOINT).
+//   GET  /               the page                 GET  /api/overview     chart, counts, queues
+//   GET  /api/saga?id=   one order's or saga's history from the logs
+//   POST /api/replay     runs the replay now      POST /api/redrive?step=  DLQ messages back to the queue
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { useLocalStackEnv } from '../stack/local-env';
+
+const STATIC: Record<string, [file: string, type: string]> = {
+  '/': ['page.html', 'text/html; charset=utf-8'],
+  '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
+};
+
+type OperatorApi = import('./api').OperatorApi;
+
+function send(response: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  response.end(text);
+}
+
+async function route(api: OperatorApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://operator');
+  const file = STATIC[url.pathname];
+  if (request.method === 'GET' && file) return send(response, 200, readFileSync(join(__dirname, file[0]), 'utf8'), file[1]);
+  if (request.method === 'GET' && url.pathname === '/api/overview') return send(response, 200, await api.overview());
+  if (request.method === 'GET' && url.pathname === '/api/saga') {
+    const id = (url.searchParams.get('id') ?? '').trim();
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) return send(response, 400, { error: 'Give an order id or a saga id (letters, digits, - _ . :).' });
+    return send(response, 200, await api.saga(id));
+  }
+  if (request.method === 'POST' && (url.pathname === '/api/replay' || url.pathname === '/api/redrive')) {
+    // A cross-site form cannot send this content type without a preflight we never answer.
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
+    request.resume();
+    if (url.pathname === '/api/replay') return send(response, 200, await api.replay());
+    const { isStep } = await import('./queues');
+    const step = url.searchParams.get('step') ?? '';
+    if (!isStep(step)) return send(response, 400, { error: `unknown step "${step}"` });
+    return send(response, 200, await api.redrive(step));
+  }
+  send(response, 404, { error: 'not found' });
+}
+
+export interface OperatorServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the page's server; the environment must name the stack (see useLocalStackEnv). */
+export async function startOperatorServer(port: number, host = '127.0.0.1'): Promise<OperatorServer> {
+  const { OperatorApi } = await import('./api');
+  const api = new OperatorApi();
+  const server = createServer((request, response) => {
+    route(api, request, response).catch((error: Error) => {
+      if (!response.headersSent) send(response, 500, { error: error.message || String(error) });
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as { port: number };
+  return {
+    url: `http://${host}:${bound}`,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function main(): Promise<void> {
+  useLocalStackEnv();
+  const port = Number(process.env.OPS_PORT || 8001);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`OPS_PORT must be a TCP port number (got ${process.env.OPS_PORT})`);
+  const ops = await startOperatorServer(port, process.env.OPS_HOST || '127.0.0.1');
+  console.log(`operator's page on ${ops.url} (Redis ${process.env.REDIS_URL}, SQS ${process.env.SQS_ENDPOINT})`);
+  const stop = async () => {
+    ops.server.closeAllConnections();
+    await ops.close();
+    const [{ closeRedisClients }, { sqs }] = await Promise.all([import('../../lib/redis'), import('../../lib/sqs')]);
+    await closeRedisClients();
+    sqs.destroy();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    console.error(`the operator's page could not start: ${error.message}`);
+    process.exit(1);
+  });
+}
