@@ -39,7 +39,7 @@ const msPart = (id: string) => Number(id.split('-')[0]);
 export class OperatorApi {
   private readonly metrics = new CheckoutMetrics(WINDOW_MS);
   private cursor: string | null = null;
-  private cached: { at: number; overview: Promise<Overview> } | null = null;
+  private cached: { at: number; overview: Promise<Overview>; running: boolean } | null = null;
 
   constructor(
     private readonly options: { now?: () => number; minIntervalMs?: number; stage?: string } = {},
@@ -62,14 +62,24 @@ export class OperatorApi {
 
   overview(): Promise<Overview> {
     const now = this.now();
-    if (this.cached && now - this.cached.at < (this.options.minIntervalMs ?? 1_000)) return this.cached.overview;
+    // A read still running is joined, however old: two reads from one cursor would count twice.
+    if (this.cached && (this.cached.running || now - this.cached.at < (this.options.minIntervalMs ?? 1_000))) return this.cached.overview;
     const overview = (async () => {
       const [logRead, sagas, queues] = await Promise.all([this.follow(now), openSagaOverview(now), queueDepths()]);
       return { metrics: this.metrics.snapshot(now), sagas, queues, logRead, stage: this.options.stage ?? process.env.STAGE ?? 'local' };
     })();
-    this.cached = { at: now, overview };
-    overview.catch(() => (this.cached = null));
+    const cached = { at: now, overview, running: true };
+    this.cached = cached;
+    overview.then(
+      () => (cached.running = false),
+      () => this.cached === cached && (this.cached = null),
+    );
     return overview;
+  }
+
+  /** The next overview reads afresh (after a read still running, if one is). */
+  private invalidate(): void {
+    if (this.cached) this.cached.at = -Infinity;
   }
 
   /** Every saga an order or saga id names, with its history from the three logs. */
@@ -88,13 +98,13 @@ export class OperatorApi {
   async replay(): Promise<ReplayReport & { ms: number }> {
     const began = this.now();
     const report = await replayLog();
-    this.cached = null;
+    this.invalidate();
     return { ...report, ms: this.now() - began };
   }
 
   async redrive(step: StepName): Promise<RedriveResult> {
     const result = await redrive(step);
-    this.cached = null;
+    this.invalidate();
     return result;
   }
 }
