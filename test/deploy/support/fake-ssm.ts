@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 export interface SsmRequest {
   target: string;
   body: { Name?: string; WithDecryption?: boolean };
-  /** AWS_LAMBDA_FUNCTION_NAME is not sent; the SigV4 credential scope names the service. */
+  /** The SigV4 Authorization header: its credential scope names the region and the service. */
   authorization: string;
 }
 
