@@ -12,6 +12,15 @@ export interface RunningStack {
   /** Sends SIGINT (as Ctrl-C does) and resolves with the exit code. */
   stop(): Promise<number | null>;
   child: ChildProcess;
+  /** Resolves with the exit code of what was spawned (npm, or scripts/start.ts). */
+  exited: Promise<number | null>;
+}
+
+export interface StartHow {
+  /** Run `npm start`, as a user does, with npm, sh and tsx's wrapper between us and the launcher. */
+  viaNpm?: boolean;
+  /** Lead a process group of its own, so that a test can signal the group as a terminal does. */
+  detached?: boolean;
 }
 
 export interface StackPorts {
@@ -36,7 +45,7 @@ export async function isolatedStackPorts(): Promise<StackPorts> {
 }
 
 /** Starts the whole stack with the README's start script, as a user would, and waits for it. */
-export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningStack> {
+export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, how: StartHow = {}): Promise<RunningStack> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(ports.httpPort),
@@ -51,7 +60,8 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}):
   for (const name of ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL', 'SQS_ENDPOINT', 'TEST_REDIS_BASE_URL']) {
     if (!(name in extraEnv)) delete env[name];
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] = how.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')]];
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: how.detached });
   let text = '';
   child.stdout!.on('data', (chunk) => (text += chunk));
   child.stderr!.on('data', (chunk) => (text += chunk));
@@ -60,6 +70,7 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}):
     api: `http://127.0.0.1:${ports.httpPort}`,
     output: () => text,
     child,
+    exited,
     stop: async () => {
       child.kill('SIGINT');
       return exited;

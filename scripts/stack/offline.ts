@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { portInUseMessage } from './leftovers';
+import { LIFELINE, isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -9,16 +10,19 @@ export interface OfflineOptions {
   lambdaPort: number;
   logFile: string;
   env: NodeJS.ProcessEnv;
+  onSpawn?: StartOptions['onSpawn'];
 }
 
 /** `serverless offline start` serving every function of serverless.yml on 127.0.0.1:httpPort. */
 export async function startOffline(options: OfflineOptions): Promise<ManagedProcess> {
   for (const [name, port] of [['HTTP_PORT', options.httpPort], ['LAMBDA_PORT', options.lambdaPort]] as const) {
-    if (!(await isPortFree(port))) throw new Error(`port ${port} is already in use: set ${name} to a free port`);
+    if (!(await isPortFree(port))) throw new Error(portInUseMessage(port, `set ${name} to a free port`));
   }
-  const offline = startProcess('api', process.execPath, [SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
+  const offline = startProcess('api', process.execPath, ['--require', LIFELINE, SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
     cwd: PROJECT_ROOT,
     logFile: options.logFile,
+    lifeline: true,
+    onSpawn: options.onSpawn,
     env: {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',

@@ -1,64 +1,93 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * Preload for node parts that are told `lifeline: true`: they stop themselves when the process
+ * that started them is gone, even if it was killed with SIGKILL and could not stop them.
+ */
+export const LIFELINE = join(__dirname, 'lifeline.cjs');
 
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
   /** Resolves with the exit code (or signal name) once the process has ended. */
   exited: Promise<number | string>;
+  /** Resolves once the process has exited or was killed; never waits longer than graceMs + 2 s. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
+export interface StartOptions {
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Hold a pipe on the child's stdin; a child that watches it (LIFELINE) ends when we do. */
+  lifeline?: boolean;
+  /** Called right after the spawn, before the part is ready: who stops the stack must know it by then. */
+  onSpawn?: (part: ManagedProcess) => void;
+}
+
+/** True if `promise` settles within `ms`; the timer goes with it, so that it holds no process up. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends a signal to the child's process group (its own, see below); false if it is gone. */
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Spawns a long-running process whose output goes to a log file, not to our console. */
-export function startProcess(
-  name: string,
-  command: string,
-  args: string[],
-  options: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string },
-): ManagedProcess {
+export function startProcess(name: string, command: string, args: string[], options: StartOptions): ManagedProcess {
   mkdirSync(dirname(options.logFile), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // The child writes its log itself: it keeps logging (its own shutdown too) if we die first,
+  // and its output never passes through our event loop.
+  const log = openSync(options.logFile, 'a');
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
+    stdio: [options.lifeline ? 'pipe' : 'ignore', log, log],
+    // Its own process group: a signal to the stack's group (Ctrl-C, docker stop, CI) reaches
+    // only the launcher, which then stops the parts in order.
     detached: true,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  closeSync(log);
+  child.stdin?.on('error', () => {});
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
     child.once('error', (error) => {
-      log.write(`${name} could not start: ${error.message}\n`);
+      appendFileSync(options.logFile, `${name} could not start: ${error.message}\n`);
       resolve('spawn-error');
     });
   });
   let stopping: Promise<void> | null = null;
   const stop = (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) => {
     stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          /* already gone */
-        }
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, graceMs);
-        await exited;
-        clearTimeout(timer);
+      const pid = child.pid;
+      if (child.exitCode === null && child.signalCode === null && pid) {
+        signalGroup(pid, signal);
+        const gone = await settlesWithin(exited, graceMs);
+        // Also when the leader is gone: what it started in its group must not outlive it.
+        signalGroup(pid, 'SIGKILL');
+        if (!gone) await settlesWithin(exited, 2_000);
       }
-      await new Promise<void>((resolve) => log.end(resolve));
     })();
     return stopping;
   };
-  return { name, child, exited, stop };
+  const part: ManagedProcess = { name, child, exited, stop };
+  options.onSpawn?.(part);
+  return part;
 }
 
 /** Polls `probe` until it returns true; fails with `what` once `timeoutMs` has passed. */

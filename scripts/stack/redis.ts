@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { isPortFree, startProcess, waitUntil, type ManagedProcess } from './processes';
+import { portInUseMessage } from './leftovers';
+import { isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
 
 export const REDIS_MISSING_HELP = [
   'redis-server was not found on PATH. Install it, or point REDIS_URL at a Redis you already run:',
@@ -25,13 +26,14 @@ export interface RedisOptions {
   dataDir: string;
   logFile: string;
   extraArgs?: string[];
+  onSpawn?: StartOptions['onSpawn'];
 }
 
 /** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`. */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
   if (!redisServerAvailable()) throw new Error(REDIS_MISSING_HELP);
   if (!(await isPortFree(options.port))) {
-    throw new Error(`port ${options.port} is already in use: set REDIS_PORT to a free port, or REDIS_URL to use that Redis`);
+    throw new Error(portInUseMessage(options.port, 'set REDIS_PORT to a free port, or REDIS_URL to use that Redis'));
   }
   mkdirSync(options.dataDir, { recursive: true });
   const redis = startProcess(
@@ -47,7 +49,7 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
       '--daemonize', 'no',
       ...(options.extraArgs ?? []),
     ],
-    { logFile: options.logFile },
+    { logFile: options.logFile, onSpawn: options.onSpawn },
   );
   await waitUntil(`redis-server on port ${options.port}`, () => ping(options.port), 15_000, redis);
   return redis;
