@@ -12,7 +12,7 @@ import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
  * point is reported in batchItemFailures, so only it comes back after the visibility timeout; the
  * step's marker makes the retry safe even when the failure came after the step's write.
  */
-export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<StepOutcome>) {
+export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: string) => Promise<StepOutcome>) {
   // Without the Redis token nothing can be handled: that fails the whole batch, to be retried.
   return middy<SQSEvent, SQSBatchResponse>().use(loadRedisAuth()).handler(async (event) => {
     const failures: SQSBatchItemFailure[] = [];
@@ -20,7 +20,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage) => Promise<
       event.Records.map(async (record) => {
         try {
           const message = parseSagaMessage(record.body);
-          const outcome = await run(message);
+          const outcome = await run(message, `message ${record.messageId}, receive ${record.attributes?.ApproximateReceiveCount ?? '?'}`);
           if (outcome.status === 'expired') {
             console.warn(`${step}: message ${record.messageId} of saga ${message.sagaId} came after its deadline and grace; refused unhandled`);
           }

@@ -53,7 +53,7 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
 }
 
 /** Writes the verdict, paid unless the message carries a refusal; recovery passes its token. */
-export async function writeVerdict(message: SagaMessage, recoveryToken = ''): Promise<CompleteReply[0]> {
+export async function writeVerdict(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<CompleteReply[0]> {
   const verdict = message.refusal === undefined ? 'paid' : 'refused';
   const reply = await completeOrderScript(
     redisFor('order'),
@@ -66,14 +66,15 @@ export async function writeVerdict(message: SagaMessage, recoveryToken = ''): Pr
       config.retentionMs,
       recoveryToken,
       actUntil(message, config.messageGraceMs),
+      by,
     ],
   );
   return reply[0];
 }
 
 /** complete-order: the saga's verdict, paid unless the message carries a refusal. */
-export async function completeOrder(message: SagaMessage): Promise<StepOutcome> {
-  const outcome = await writeVerdict(message);
+export async function completeOrder(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
+  const outcome = await writeVerdict(message, '', by);
   if (outcome === 'expired') return { status: 'expired' };
   if (outcome === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
   if (outcome === 'not-held') throw new Error(`complete-order: order ${message.orderId} no longer holds saga ${message.sagaId}; the saga stays open`);

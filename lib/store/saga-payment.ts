@@ -16,11 +16,11 @@ type AbortReply = ['aborted' | 'done' | 'refused' | 'fenced'];
 const abortChargeScript = defineScript<AbortReply>(abortChargeLua);
 
 /** charge-payment: the order's total from the user's credit, once. */
-export async function chargePayment(message: SagaMessage): Promise<StepOutcome> {
+export async function chargePayment(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
   const reply = await chargePaymentScript(
     redisFor('payment'),
     [paymentMarkerKey(message.sagaId), PAYMENT_LOG_KEY, userKey(message.userId)],
-    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), message.userId, message.totalCost],
+    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), message.userId, message.totalCost, by],
   );
   if (reply[0] === 'done') return { status: 'done' };
   if (reply[0] === 'aborted') return { status: 'fenced' };

@@ -17,13 +17,13 @@ const releaseStockScript = defineScript<ReleaseReply>(releaseStockLua);
 
 const itemIds = (message: SagaMessage) => message.lines.map(([itemId]) => itemId);
 
-/** reserve-stock: every line's quantity, or nothing. */
-export async function reserveStock(message: SagaMessage): Promise<StepOutcome> {
+/** reserve-stock: every line's quantity, or nothing. `by` names the delivery, for the log. */
+export async function reserveStock(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
   const quantities = message.lines.map(([, quantity]) => quantity);
   const reply = await reserveStockScript(
     redisFor('stock'),
     [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), ...itemIds(message), ...quantities],
+    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), by, ...itemIds(message), ...quantities],
   );
   if (reply[0] === 'done') return { status: 'done' };
   if (reply[0] === 'cancelled') return { status: 'fenced' };
@@ -35,18 +35,18 @@ export async function reserveStock(message: SagaMessage): Promise<StepOutcome> {
 }
 
 /** The release itself; recovery passes its fencing token, the saga step none. */
-export async function releaseReservation(message: SagaMessage, recoveryToken = ''): Promise<ReleaseReply[0]> {
+export async function releaseReservation(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<ReleaseReply[0]> {
   const [outcome] = await releaseStockScript(
     redisFor('stock'),
     [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, STOCK_FENCE_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, recoveryToken, actUntil(message, config.messageGraceMs), ...itemIds(message)],
+    [message.sagaId, config.retentionMs, recoveryToken, actUntil(message, config.messageGraceMs), by, ...itemIds(message)],
   );
   return outcome;
 }
 
 /** release-stock: gives back what this saga's reservation took (possibly nothing). */
-export async function releaseStock(message: SagaMessage): Promise<StepOutcome> {
-  return (await releaseReservation(message)) === 'expired' ? { status: 'expired' } : { status: 'done' };
+export async function releaseStock(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
+  return (await releaseReservation(message, '', by)) === 'expired' ? { status: 'expired' } : { status: 'done' };
 }
 
 export interface StockMarker {

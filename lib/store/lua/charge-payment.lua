@@ -7,7 +7,7 @@
 -- (recovery's sweep removes it once no message can act on the saga any more).
 -- KEYS[1] the saga's payment marker; KEYS[2] the payment log; KEYS[3] the user's key.
 -- ARGV[1] the saga id; ARGV[2] the log's retention in ms; ARGV[3] the last moment (epoch ms) a
--- message of this saga may act; ARGV[4] the user id; ARGV[5] the amount.
+-- message of this saga may act; ARGV[4] the user id; ARGV[5] the amount; ARGV[6] who delivered it (for the log).
 -- Returns {'done'} | {'aborted'} | {'expired'} | {'refused', 'missing'} | {'refused', 'short', credit}.
 local marker = KEYS[1]
 local clock = redis.call('TIME')
@@ -26,7 +26,7 @@ local retention = tonumber(ARGV[2])
 local function settle(outcome, ...)
   redis.call('HSET', marker, 'charge', outcome, 'moved_at', now, ...)
   redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'charge-payment', 'saga', ARGV[1], 'user', ARGV[4],
-    'outcome', outcome, 't', now, ...)
+    'outcome', outcome, 'by', ARGV[6], 't', now, ...)
 end
 local credit = redis.call('HGET', KEYS[3], 'credit')
 if not credit then

@@ -12,7 +12,8 @@
 -- KEYS[5] the recovery fence; KEYS[6] the finished-saga index (for the sweep).
 -- ARGV[1] the saga id; ARGV[2] 'paid' or 'refused'; ARGV[3] the refusal sentence; ARGV[4] the
 -- channel; ARGV[5] the retention in ms; ARGV[6] the recovery token ('' for the saga step itself);
--- ARGV[7] the last moment (epoch ms) a message of this saga may act (ignored for recovery).
+-- ARGV[7] the last moment (epoch ms) a message of this saga may act (ignored for recovery);
+-- ARGV[8] who delivered it (for the log).
 -- Returns {'done', verdict} | {'already', verdict} | {'unknown'} | {'fenced'} | {'expired'} | {'not-held'}.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -49,6 +50,6 @@ redis.call('PEXPIRE', KEYS[2], retention)
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[6], now + retention, ARGV[1])
 redis.call('XADD', KEYS[4], 'MINID', '~', now - retention, '*', 'step', 'complete-order', 'saga', ARGV[1],
-  'order', saga[2], 'verdict', ARGV[2], 'recovery', ARGV[6], 't', now)
+  'order', saga[2], 'verdict', ARGV[2], 'recovery', ARGV[6], 'by', ARGV[8], 't', now)
 redis.call('PUBLISH', ARGV[4], ARGV[2])
 return {'done', ARGV[2]}

@@ -10,7 +10,8 @@
 -- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3] the recovery fence;
 -- KEYS[4..n+3] the items' keys. ARGV[1] the saga id; ARGV[2] the log's retention in ms;
 -- ARGV[3] the recovery token ('' for the saga step itself); ARGV[4] the last moment (epoch ms) a
--- message of this saga may act (ignored for recovery); ARGV[5..n+4] the item ids.
+-- message of this saga may act (ignored for recovery); ARGV[5] who delivered it (for the log);
+-- ARGV[6..n+5] the item ids.
 -- The log entry names each item's stock before and after ('balances': "item before after,...").
 -- Returns {'released'} | {'nothing-taken'} | {'already'} | {'fenced'} | {'expired'}.
 local marker = KEYS[1]
@@ -35,7 +36,7 @@ local balances = {}
 if redis.call('HGET', marker, 'reserve') == 'done' then
   outcome = 'released'
   for i = 1, #KEYS - 3 do
-    local item = ARGV[i + 4]
+    local item = ARGV[i + 5]
     local taken = tonumber(redis.call('HGET', marker, 'taken:' .. item) or '0')
     if taken > 0 then
       local before = tonumber(redis.call('HGET', KEYS[i + 3], 'stock') or '0')
@@ -51,5 +52,5 @@ if redis.call('HGET', marker, 'reserve') == 'done' then
 end
 redis.call('HSET', marker, 'release', 'done', 'moved_at', now)
 redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'release-stock', 'saga', ARGV[1], 'outcome', outcome,
-  'recovery', ARGV[3], 'balances', table.concat(balances, ','), 'discarded', table.concat(discarded, ','), 't', now)
+  'recovery', ARGV[3], 'by', ARGV[5], 'balances', table.concat(balances, ','), 'discarded', table.concat(discarded, ','), 't', now)
 return {outcome}

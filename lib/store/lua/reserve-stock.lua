@@ -7,7 +7,8 @@
 -- the saga is open, and recovery's sweep removes it once no message can act on the saga any more.
 -- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3..n+2] the items' keys.
 -- ARGV[1] the saga id; ARGV[2] the log's retention in ms; ARGV[3] the last moment (epoch ms) a
--- message of this saga may act; ARGV[4..n+3] the item ids; ARGV[n+4..2n+3] the quantities (summed per item).
+-- message of this saga may act; ARGV[4] who delivered it (for the log); ARGV[5..n+4] the item ids;
+-- ARGV[n+5..2n+4] the quantities (summed per item).
 -- The log entry of a reservation names each item's stock before and after ('balances': "item before after,...").
 -- Returns {'done'} | {'cancelled'} | {'expired'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
 local marker = KEYS[1]
@@ -27,7 +28,7 @@ end
 local retention = tonumber(ARGV[2])
 local function settle(outcome, ...)
   redis.call('HSET', marker, 'reserve', outcome, 'moved_at', now, ...)
-  redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'reserve-stock', 'saga', ARGV[1], 'outcome', outcome, 't', now, ...)
+  redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'reserve-stock', 'saga', ARGV[1], 'outcome', outcome, 'by', ARGV[4], 't', now, ...)
 end
 if redis.call('HEXISTS', marker, 'release') == 1 then
   settle('cancelled')
@@ -36,22 +37,22 @@ end
 for i = 1, n do
   local stock = redis.call('HGET', KEYS[i + 2], 'stock')
   if not stock then
-    settle('refused', 'why', 'missing', 'item', ARGV[i + 3])
-    return {'refused', 'missing', ARGV[i + 3]}
+    settle('refused', 'why', 'missing', 'item', ARGV[i + 4])
+    return {'refused', 'missing', ARGV[i + 4]}
   end
-  if tonumber(stock) < tonumber(ARGV[n + i + 3]) then
-    settle('refused', 'why', 'short', 'item', ARGV[i + 3], 'stock', stock)
-    return {'refused', 'short', ARGV[i + 3], stock}
+  if tonumber(stock) < tonumber(ARGV[n + i + 4]) then
+    settle('refused', 'why', 'short', 'item', ARGV[i + 4], 'stock', stock)
+    return {'refused', 'short', ARGV[i + 4], stock}
   end
 end
 local taken = {}
 local balances = {}
 for i = 1, n do
   local before = redis.call('HGET', KEYS[i + 2], 'stock')
-  local after = redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 3]))
-  redis.call('HSET', marker, 'taken:' .. ARGV[i + 3], ARGV[n + i + 3])
-  taken[i] = ARGV[i + 3] .. ' ' .. ARGV[n + i + 3]
-  balances[i] = ARGV[i + 3] .. ' ' .. before .. ' ' .. after
+  local after = redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 4]))
+  redis.call('HSET', marker, 'taken:' .. ARGV[i + 4], ARGV[n + i + 4])
+  taken[i] = ARGV[i + 4] .. ' ' .. ARGV[n + i + 4]
+  balances[i] = ARGV[i + 4] .. ' ' .. before .. ' ' .. after
 end
 settle('done', 'lines', table.concat(taken, ','), 'balances', table.concat(balances, ','))
 return {'done'}

@@ -57,6 +57,9 @@ describe('every step and compensation, delivered twice', () => {
     const saga = await begunSaga(100, 10);
     expect(saga.lines).toEqual([[saga.lines[0][0], 2], [saga.lines[1][0], 2]]);
     expect((await run(steps.reserve, saga)).batchItemFailures).toEqual([]);
+    // The log names the delivery that did the work, for `npm run saga`.
+    const [[, logged]] = await redisFor('stock').xrevrange('{stock}:log', '+', '-', 'COUNT', 1);
+    expect(logged).toEqual(expect.arrayContaining(['by', `message m${sequence}, receive ?`]));
     const once = await snapshot();
     expect(await stockOf(saga.lines[0][0])).toBe(8);
     await run(steps.reserve, saga);
