@@ -40,10 +40,10 @@ export async function deliver(model: SagaModel, system: SagaSystem, stats: Explo
   try {
     outcome = await stepFunction(system, entry.step)(message);
   } catch (error) {
-    // The real handler reports the record as failed and SQS brings it back; here that is a
-    // complete-order which found its saga unknown or its order no longer held, both of which
-    // the saga's guarantees rule out (the saga record outlives every message of it).
-    if (!faults.keep) model.bag.push(entry);
+    // A step has an outcome for every message: the real handler would report the record as failed
+    // and SQS would bring it back until its dead-letter queue, the saga stuck meanwhile. The only
+    // throws by design, complete-order's saga unknown or order no longer held, are ruled out by
+    // the guarantees (the saga record outlives its messages; a held order is never replaced).
     note(model, `deliver ${label}: threw ${(error as Error).message}`);
     throw new ModelViolation(model, [`${entry.step} of saga ${message.sagaId} failed: ${(error as Error).message}`]);
   }

@@ -43,6 +43,11 @@ export interface SagaModel {
 export interface SagaSystem {
   lib: SagaLib;
   ledger: Ledger;
+  /**
+   * Errors thrown where no caller can catch them (inside a library's callback): in a Lambda or in
+   * `sls offline` they would end the process. Collected while a run lasts (see property.ts).
+   */
+  crashes: Error[];
 }
 
 /** Counters shared by every run of one exploration, for progress and the final report. */
@@ -86,7 +91,7 @@ export function newModel(runId: string): SagaModel {
 }
 
 export function newSystem(lib: SagaLib): SagaSystem {
-  return { lib, ledger: new Ledger(lib) };
+  return { lib, ledger: new Ledger(lib), crashes: [] };
 }
 
 export function note(model: SagaModel, line: string): void {
@@ -98,6 +103,24 @@ export function pickNewest<T>(list: T[], pick: number): { index: number; value: 
   if (list.length === 0) return null;
   const index = list.length - 1 - (pick % list.length);
   return { index, value: list[index] };
+}
+
+/** "Error: message", for violations that quote what was thrown. */
+export const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/** How long one command may take: a replay whose promise never settles would otherwise hang the run. */
+export const COMMAND_DEADLINE_MS = 15_000;
+
+export async function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const TRACE_LINES = 60;

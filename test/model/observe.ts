@@ -2,7 +2,7 @@
 // balances) and, at the end of a run, settling it: every message delivered, every saga finished.
 import { deliver, replay } from './actions';
 import { safetyViolations, settledViolations } from './invariants';
-import { count, ModelViolation, note, type ExplorationStats, type SagaModel, type SagaSystem } from './model';
+import { count, describeError, ModelViolation, note, type ExplorationStats, type SagaModel, type SagaSystem } from './model';
 import { LOCK_KEY } from './saga-lib';
 
 /** Reads the logs and the verdicts, then checks what holds at every instant. */
@@ -21,6 +21,7 @@ export async function observe(model: SagaModel, system: SagaSystem): Promise<voi
       violations.push(`the verdict of saga ${saga.sagaId} changed from ${saga.told} to ${verdict.verdict}`);
     }
   });
+  violations.push(...system.crashes.map((crash) => `the process crashed: uncaught ${describeError(crash)}`));
   const state = await system.lib.inspection.readSystemState();
   violations.push(...safetyViolations(model, system.ledger, state));
   // The log audit of `npm run check`: every balance change is logged in the same script, so each

@@ -3,7 +3,7 @@
 // (test/model/saga-model.test.ts) and the longer exploration (scripts/explore.ts).
 import * as fc from 'fast-check';
 import { sagaCommands, type CommandChoices } from './commands';
-import { BATCH_ITEM_PRICE, BATCH_ITEM_STOCK, BATCH_ITEMS, BATCH_USER_CREDIT, BATCH_USERS, newModel, newSystem, type ExplorationStats } from './model';
+import { BATCH_ITEM_PRICE, BATCH_ITEM_STOCK, BATCH_ITEMS, BATCH_USER_CREDIT, BATCH_USERS, newModel, newSystem, withinDeadline, type ExplorationStats } from './model';
 import { settle } from './observe';
 import type { SagaLib } from './saga-lib';
 
@@ -17,6 +17,7 @@ export interface ModelRunOptions {
 }
 
 const ID_COUNTER_KEY = '{ids}:next';
+const SETTLE_DEADLINE_MS = 60_000;
 
 async function startFromScratch(lib: SagaLib): Promise<void> {
   const services = ['stock', 'payment', 'order', 'ids'] as const;
@@ -37,8 +38,18 @@ export function sagaModelProperty(lib: SagaLib, stats: ExplorationStats, options
     await startFromScratch(lib);
     const model = newModel(`m${stats.runs}`);
     const system = newSystem(lib);
-    await fc.asyncModelRun(() => ({ model, real: { system, stats } }), sequence);
-    await settle(model, system, stats);
+    // An error thrown inside a library callback reaches no caller: in production it ends the
+    // process. Here it is collected and reported as a violation after the command that caused it.
+    const crashed = (error: unknown) => void system.crashes.push(error instanceof Error ? error : new Error(String(error)));
+    process.on('uncaughtException', crashed);
+    process.on('unhandledRejection', crashed);
+    try {
+      await fc.asyncModelRun(() => ({ model, real: { system, stats } }), sequence);
+      await withinDeadline(settle(model, system, stats), SETTLE_DEADLINE_MS, 'settling');
+    } finally {
+      process.off('uncaughtException', crashed);
+      process.off('unhandledRejection', crashed);
+    }
     options.onRunPassed?.(Date.now() - started, model.trace);
   });
 }
