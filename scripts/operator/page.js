@@ -183,7 +183,8 @@ function sagaView(saga) {
   const facts = r.order_id ? `order ${r.order_id} · user ${r.user_id} · total ${r.total_cost} · items ${r.items}` : 'record expired';
   const rows = saga.lines.map((line) => el('tr', { class: 'step', 'data-step': line.step },
     el('td', {}, clock(line.at)), el('td', {}, line.service), el('td', {}, line.step),
-    el('td', { class: `outcome-${line.outcome.split(' ')[0]}` }, line.outcome), el('td', {}, line.changes), el('td', {}, line.by)));
+    el('td', { class: `outcome-${line.outcome.split(' ')[0]}` }, line.outcome), el('td', {}, line.changes),
+    el('td', { title: line.by }, line.by.replace(/message ([0-9a-f]{8})[0-9a-f-]{20,}/, 'message $1…'))));
   return el('div', { class: 'saga', 'data-saga': saga.sagaId },
     el('h3', {}, `saga ${saga.sagaId}`), el('div', { class: 'facts' }, facts),
     el('table', {}, el('thead', {}, el('tr', {}, ...['time (UTC)', 'service', 'step', 'outcome', 'changes', 'by'].map((h) => el('th', {}, h)))),

@@ -28,6 +28,7 @@ export interface StackPorts {
   lambdaPort: number;
   redisPort: number;
   sqsPort: number;
+  opsPort: number;
   dataDir: string;
   esbuildFolder: string;
 }
@@ -39,6 +40,7 @@ export async function isolatedStackPorts(): Promise<StackPorts> {
     lambdaPort: await freePort(),
     redisPort: await freePort(),
     sqsPort: await freePort(),
+    opsPort: await freePort(),
     dataDir: mkdtempSync(join(tmpdir(), 'sagashop-e2e-')),
     esbuildFolder: `.esbuild-test-${process.pid}-${Date.now()}`,
   };
@@ -52,6 +54,7 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, 
     LAMBDA_PORT: String(ports.lambdaPort),
     REDIS_PORT: String(ports.redisPort),
     SQS_PORT: String(ports.sqsPort),
+    OPS_PORT: String(ports.opsPort),
     DATA_DIR: ports.dataDir,
     ESBUILD_WORK_FOLDER: ports.esbuildFolder,
     ...extraEnv,

@@ -1,12 +1,13 @@
 // The launcher behind `npm start` (scripts/start.ts starts it in a process group of its own):
-// starts Redis, the SQS endpoint and `serverless offline`, each in its own process group, and
-// stops them in reverse order — api, then the SQS endpoint, then Redis, so that nothing Redis has
-// acknowledged is lost — on SIGINT, SIGTERM or SIGHUP, however many arrive, or when the process
-// that started it is gone. Every part gets a bounded time, then SIGKILL.
+// starts Redis, the SQS endpoint, `serverless offline` and the operator's page, each in its own
+// process group, and stops them in reverse order — the page, api, then the SQS endpoint, then
+// Redis, so that nothing Redis has acknowledged is lost — on SIGINT, SIGTERM or SIGHUP, however
+// many arrive, or when the process that started it is gone. Every part gets a bounded time, then SIGKILL.
 import { join, relative } from 'node:path';
 import { fstatSync } from 'node:fs';
 import { isOurs, readRecord, removeRecord, stopLeftovers, waitForExit, writeRecord, type RunRecord } from './leftovers';
 import { startOffline } from './offline';
+import { startOperatorPage } from './operator-page';
 import { LIFELINE, type ManagedProcess } from './processes';
 import { redisDataDir, startRedis } from './redis';
 import { stackSettings } from './settings';
@@ -16,7 +17,7 @@ import { startSqs } from './sqs';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Per part: SIGTERM, then SIGKILL after this long. serverless offline alone waits 5 s for open requests. */
-const GRACE_MS: Record<string, number> = { api: 10_000, sqs: 5_000, redis: 10_000 };
+const GRACE_MS: Record<string, number> = { ops: 5_000, api: 10_000, sqs: 5_000, redis: 10_000 };
 const graceOf = (name: string) => GRACE_MS[name] ?? 10_000;
 
 const settings = stackSettings();
@@ -169,11 +170,21 @@ async function main(): Promise<void> {
   const api = `http://127.0.0.1:${settings.httpPort}`;
   line('api', api, `serverless offline (pid ${offline.child.pid})`);
 
+  if (stopping) return;
+  const ops = await startOperatorPage({
+    port: settings.opsPort,
+    logFile: join(settings.logDir, 'ops.log'),
+    env,
+    onSpawn: track(settings.opsPort, ['operator/server.ts', LIFELINE]),
+  });
+  const opsUrl = `http://127.0.0.1:${settings.opsPort}`;
+  line('ops', opsUrl, `operator's page (pid ${ops.child.pid})`);
+
   line('replay', 'replayLog, once at start-up', await startupReplay(settings.lambdaPort));
   if (stopping) return;
 
   const seconds = ((Date.now() - begun) / 1000).toFixed(1);
-  say(`sagashop is up in ${seconds} s. API: ${api}  Logs: ${show(settings.logDir)}\n`);
+  say(`sagashop is up in ${seconds} s. API: ${api}  Operator's page: ${opsUrl}  Logs: ${show(settings.logDir)}\n`);
   say('Press Ctrl-C to stop (or send SIGTERM to this process).\n');
 
   for (const part of parts) {

@@ -20,6 +20,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
     lambdaPort: port(env, 'LAMBDA_PORT', 3002),
     redisPort: port(env, 'REDIS_PORT', 6390),
     sqsPort: port(env, 'SQS_PORT', 9324),
+    opsPort: port(env, 'OPS_PORT', 8001),
     dataDir,
     logDir: resolve(dataDir, 'logs'),
     /** A Redis we do not start: REDIS_URL, or every per-service URL, is set. */

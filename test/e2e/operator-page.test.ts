@@ -4,7 +4,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort, isListening, startProcess, waitUntil, type ManagedProcess } from '../../scripts/stack/processes';
 import { ensureCommand } from '../../scripts/stack/system-packages';
 import { useStartedStack } from '../support/started-stack';
 
@@ -18,22 +17,12 @@ let paidOrder: string;
 let creditRefused: string;
 let stockRefused: string;
 
-let ownOps: ManagedProcess | undefined;
-let ownOpsUrl: string | undefined;
-const printedOpsUrl = () => /\n\s*ops\s+(http:\/\/\S+)/.exec(e2e.stack.output())?.[1];
-const opsUrl = () => printedOpsUrl() ?? ownOpsUrl!;
-
-/** Until npm start runs the page: the page's server on its own, against the started stack. */
-async function startOwnOps(): Promise<void> {
-  const port = await freePort();
-  ownOps = startProcess('ops', process.execPath, ['--require', './scripts/lua-require.cjs', '--import', 'tsx', 'scripts/operator/server.ts'], {
-    cwd: join(__dirname, '..', '..'),
-    logFile: join(e2e.ports.dataDir, 'logs', 'ops.log'),
-    env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${e2e.ports.redisPort}`, SQS_ENDPOINT: `http://127.0.0.1:${e2e.ports.sqsPort}`, OPS_PORT: String(port) },
-  });
-  await waitUntil('the operator page', () => isListening(port), 30_000, ownOps);
-  ownOpsUrl = `http://127.0.0.1:${port}`;
-}
+/** The page's URL, as `npm start` printed it beside the API's. */
+const opsUrl = () => {
+  const printed = /\n\s*ops\s+(http:\/\/\S+)/.exec(e2e.stack.output())?.[1];
+  if (!printed) throw new Error(`npm start printed no ops line:\n${e2e.stack.output()}`);
+  return printed;
+};
 const number = async (id: string) => Number((await page.textContent(`#${id}`))!.replace(/[^\d.]/g, ''));
 /**
  * The steps the page shows for the first saga found, sorted: entries of two services written
@@ -49,20 +38,23 @@ async function order(userId: string, itemId: string, quantity: number): Promise<
 }
 
 beforeAll(async () => {
-  const executablePath = await ensureCommand('chromium', { apt: 'chromium', dnf: 'chromium', brew: 'chromium', why: "for the operator page's browser test" });
+  const executablePath = await ensureCommand('chromium', { apt: 'chromium', dnf: 'chromium', why: "for the operator page's browser test" });
   // Root on CI: no sandbox; and nothing that would reach out to the network. playwright gives the
   // browser a fresh user-data dir in the temp folder and removes it on close.
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
   browser = await chromium.launch({ executablePath, args });
-  if (!printedOpsUrl()) await startOwnOps();
 }, 600_000);
 
 afterAll(async () => {
   await browser?.close();
-  await ownOps?.stop();
 });
 
 describe("the operator's page", () => {
+  it('npm start serves it and prints its URL beside the API', () => {
+    expect(opsUrl()).toBe(`http://127.0.0.1:${e2e.ports.opsPort}`);
+    expect(e2e.stack.output()).toContain(`API: ${e2e.stack.api}  Operator's page: ${opsUrl()}`);
+  });
+
   it('runs checkouts through the API, paid and refused', async () => {
     expect((await e2e.post('/stock/batch_init/10/100/5')).status).toBe(200);
     expect((await e2e.post('/payment/batch_init/10/1000')).status).toBe(200);
