@@ -7,6 +7,9 @@ import { paymentMarkerKey } from './saga-payment';
 import { stockMarkerKey } from './saga-stock';
 
 const SERVICES: LogService[] = ['order', 'stock', 'payment'];
+// Entries of two services written in the same millisecond: the saga's own order breaks the tie
+// (each step starts only after the one before it wrote).
+const STEP_ORDER = ['begin-checkout', 'reserve-stock', 'charge-payment', 'abort-charge', 'release-stock', 'complete-order'];
 
 /** The sagas an id names: itself if it is a saga, else every saga begun for that order (oldest first). */
 export async function sagasNamedBy(id: string): Promise<string[]> {
@@ -28,7 +31,11 @@ export async function readSagaHistory(sagaId: string): Promise<SagaHistory> {
   await Promise.all(
     SERVICES.map((service) => readLog(service, '-', (page) => void entries.push(...page.filter((entry) => entry.fields.saga === sagaId)))),
   );
-  entries.sort((a, b) => Number(a.fields.t) - Number(b.fields.t) || (a.service === b.service ? compareIds(a.id, b.id) : 0));
+  entries.sort(
+    (a, b) =>
+      Number(a.fields.t) - Number(b.fields.t) ||
+      (a.service === b.service ? compareIds(a.id, b.id) : STEP_ORDER.indexOf(a.fields.step) - STEP_ORDER.indexOf(b.fields.step)),
+  );
   const [record, stock, payment] = await Promise.all([
     redisFor('order').hgetall(sagaKey(sagaId)),
     redisFor('stock').hgetall(stockMarkerKey(sagaId)),
