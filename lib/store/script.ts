@@ -6,20 +6,21 @@ import createEntityLua from './lua/create-entity.lua';
 export type ScriptArg = string | number;
 
 /**
- * A Lua script run with EVALSHA (ioredis falls back to EVAL after a NOSCRIPT, e.g. after a Redis
- * restart). Every caller passes all keys the script touches, so Redis Cluster can check they share
- * one hash slot.
+ * A Lua script run with EVALSHA, and with EVAL once when Redis does not know it yet (first use on a
+ * server, or after a restart). Plain commands rather than ioredis's defineCommand: a script defined
+ * on a client while auto-pipelining has a pipeline open is missing from that pipeline, and ioredis
+ * then fails with an uncaught error. Every caller passes all keys the script touches, so Redis
+ * Cluster can check they share one hash slot.
  */
 export function defineScript<Reply>(source: string) {
-  const name = `sagashop_${createHash('sha1').update(source).digest('hex').slice(0, 16)}`;
-  const definedOn = new WeakSet<object>();
-  return (client: RedisClient, keys: string[], args: ScriptArg[]): Promise<Reply> => {
-    if (!definedOn.has(client)) {
-      client.defineCommand(name, { lua: source });
-      definedOn.add(client);
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (client: RedisClient, keys: string[], args: ScriptArg[]): Promise<Reply> => {
+    try {
+      return (await client.evalsha(sha, keys.length, ...keys, ...args)) as Reply;
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return (await client.eval(source, keys.length, ...keys, ...args)) as Reply;
     }
-    const run = (client as unknown as Record<string, (...a: ScriptArg[]) => Promise<Reply>>)[name];
-    return run.call(client, keys.length, ...keys, ...args);
   };
 }
 

@@ -1,5 +1,6 @@
 -- Adds a signed delta to one balance field (stock or credit) of an existing hash, atomically, and
--- logs it. Guarantees: the balance never goes below 0 nor above 2^53-1, and nothing is written
+-- logs it. Guarantees: the balance never goes below 0, and neither it nor its `direct` baseline
+-- above 2^53-1, and nothing is written
 -- unless every check passed (a missing key, a shortfall or an overflow leaves the hash and the log
 -- exactly as they were). The hash's `direct` field moves with the balance: it is the balance the
 -- entity would have without checkouts (initial value + direct changes), which `npm run check`
@@ -16,7 +17,9 @@ local after = tonumber(current) + tonumber(ARGV[2])
 if after < 0 then
   return {'insufficient', current}
 end
-if after > 9007199254740991 then
+-- `direct` runs ahead of the balance by what running sagas hold: it must stay exact too.
+local direct = tonumber(redis.call('HGET', KEYS[1], 'direct') or '0')
+if after > 9007199254740991 or direct + tonumber(ARGV[2]) > 9007199254740991 then
   return {'overflow', current}
 end
 local value = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])

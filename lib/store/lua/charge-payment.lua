@@ -37,6 +37,7 @@ if tonumber(credit) < tonumber(ARGV[5]) then
   settle('refused', 'why', 'short', 'credit', credit)
   return {'refused', 'short', credit}
 end
-local after = redis.call('HINCRBY', KEYS[3], 'credit', -tonumber(ARGV[5]))
+-- 0 - x, not -x: Lua's -0 reaches Redis as "-0", which HINCRBY refuses (an order may cost 0).
+local after = redis.call('HINCRBY', KEYS[3], 'credit', 0 - tonumber(ARGV[5]))
 settle('done', 'amount', ARGV[5], 'before', credit, 'after', after)
 return {'done'}

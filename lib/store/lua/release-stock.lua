@@ -42,7 +42,7 @@ if redis.call('HGET', marker, 'reserve') == 'done' then
       local before = tonumber(redis.call('HGET', KEYS[i + 3], 'stock') or '0')
       local back = math.min(taken, 9007199254740991 - before)
       local after = redis.call('HINCRBY', KEYS[i + 3], 'stock', back)
-      balances[#balances + 1] = item .. ' ' .. string.format('%.0f', before) .. ' ' .. after
+      balances[#balances + 1] = item .. ' ' .. string.format('%.0f', before) .. ' ' .. string.format('%.0f', after)
       if back < taken then
         redis.call('HINCRBY', KEYS[i + 3], 'direct', back - taken)
         discarded[#discarded + 1] = item .. ' ' .. string.format('%.0f', taken - back)

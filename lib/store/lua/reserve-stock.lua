@@ -49,10 +49,11 @@ local taken = {}
 local balances = {}
 for i = 1, n do
   local before = redis.call('HGET', KEYS[i + 2], 'stock')
-  local after = redis.call('HINCRBY', KEYS[i + 2], 'stock', -tonumber(ARGV[n + i + 4]))
+  local after = redis.call('HINCRBY', KEYS[i + 2], 'stock', 0 - tonumber(ARGV[n + i + 4]))
   redis.call('HSET', marker, 'taken:' .. ARGV[i + 4], ARGV[n + i + 4])
   taken[i] = ARGV[i + 4] .. ' ' .. ARGV[n + i + 4]
-  balances[i] = ARGV[i + 4] .. ' ' .. before .. ' ' .. after
+  -- %.0f: `..` would print a number with 14 significant digits (9.007199254741e+15).
+  balances[i] = ARGV[i + 4] .. ' ' .. before .. ' ' .. string.format('%.0f', after)
 end
 settle('done', 'lines', table.concat(taken, ','), 'balances', table.concat(balances, ','))
 return {'done'}
