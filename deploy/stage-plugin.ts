@@ -1,3 +1,4 @@
+import { functionErrorAlarms } from './alarms';
 import type { StageSettings } from './stage-settings';
 
 // Applies what serverless.yml cannot say with variables alone, from `custom.stage`
@@ -5,6 +6,8 @@ import type { StageSettings } from './stage-settings';
 // - routes: serverless.yml declares every route once, as an HTTP API route (what AWS gets). The
 //   LocalStack stage gets each as a REST API route instead; the batch_init routes are dropped
 //   unless the stage turns them on, and on AWS they get far tighter throttling than the rest.
+// - alarms: on AWS, each function's errors alarm (deploy/alarms.ts); the others come with
+//   custom.stage.alarms, but variables cannot list the functions.
 // - LocalStack: every command of that stage that talks to it (deploy, info, invoke, remove, ...)
 //   first checks that it is up and done with its init hooks, and fails at once with what to do,
 //   instead of waiting on connection retries. `package` needs no LocalStack.
@@ -40,7 +43,12 @@ export class StagePlugin {
   readonly hooks: Record<string, () => Promise<void>>;
 
   constructor(private readonly serverless: any) {
-    this.hooks = { initialize: async () => this.shapeRoutes() };
+    this.hooks = {
+      initialize: async () => {
+        this.shapeRoutes();
+        this.addFunctionAlarms();
+      },
+    };
     // The LocalStack check must run before the Framework's own `initialize` hooks: for `deploy`
     // one of them starts an account-id lookup in the background, which against an absent
     // LocalStack retries for ~25 s and holds the process open after any error. Hooks run in
@@ -73,6 +81,13 @@ export class StagePlugin {
       if (!stage) throw new this.serverless.classes.Error('stage-plugin: the AWS stage has no HttpApiStage extension to throttle batch_init in');
       stage.Properties.RouteSettings = routeSettings;
     }
+  }
+
+  private addFunctionAlarms(): void {
+    if (this.settings.kind !== 'aws') return;
+    const service = this.serverless.service;
+    service.resources ??= {};
+    service.resources.Resources = { ...service.resources.Resources, ...functionErrorAlarms(Object.keys(service.functions ?? {})) };
   }
 
   private async requireLocalStack(): Promise<void> {

@@ -9,6 +9,7 @@
 //   saying what to pass.
 import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
+import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
 
 export type StageKind = 'local' | 'localstack' | 'aws';
@@ -38,6 +39,9 @@ export interface StageSettings {
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
   iamStatements: unknown[];
   resources: { Resources?: Record<string, unknown>; extensions?: Record<string, unknown> };
+  /** CloudWatch alarms and their SNS topic: AWS stages only (deploy/alarms.ts; the plugin adds
+   * one per function, which variables cannot enumerate). */
+  alarms: { Resources?: Record<string, unknown> };
   esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean };
 }
 
@@ -48,6 +52,7 @@ type ParamSpec = { example: string; meaning: string; required?: boolean; fallbac
 const RATE = /^[1-9]\d* (minute|minutes|hour|hours|day|days)$/;
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653];
 const SSM_NAME = /^(none|\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*)$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const redisUrlCheck = (value: string) => {
   try {
@@ -88,6 +93,7 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
   batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
+  alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
 
 const LOCALSTACK_PARAMS: Record<string, ParamSpec> = {
@@ -171,6 +177,10 @@ function localSettings(inputs: StageInputs): StageSettings {
       CHECKOUT_DEADLINE_MS: readEnv('CHECKOUT_DEADLINE_MS', '60000'),
       MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
       REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
+      // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
+      // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
+      POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),
+      POWERTOOLS_METRICS_DISABLED: readEnv('POWERTOOLS_METRICS_DISABLED', 'true'),
       // Fault injection for the chaos runs only (lib/faults.ts).
       SAGASHOP_CRASH_AT: readEnv('SAGASHOP_CRASH_AT', ''),
       SAGASHOP_CRASH_PROBABILITY: readEnv('SAGASHOP_CRASH_PROBABILITY', '1'),
@@ -182,6 +192,7 @@ function localSettings(inputs: StageInputs): StageSettings {
     vpc: null,
     iamStatements: [],
     resources: {},
+    alarms: {},
     esbuild: { define: {}, skipRebuild: false, minifySyntax: false },
   };
 }
@@ -204,6 +215,7 @@ function localstackSettings(inputs: StageInputs): StageSettings {
     vpc: null,
     iamStatements: [],
     resources: {},
+    alarms: {},
     esbuild: DEPLOYED_BUILD,
   };
 }
@@ -249,6 +261,7 @@ function awsSettings(inputs: StageInputs): StageSettings {
     vpc: parts.vpc,
     iamStatements: parts.iamStatements,
     resources: parts.resources,
+    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail }) },
     esbuild: DEPLOYED_BUILD,
   };
 }

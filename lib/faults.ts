@@ -6,6 +6,8 @@
 // turning `process.env.SAGASHOP_BUILD` into the literal "deployed", so the condition below is a
 // constant, `crashPoint` becomes the empty function and esbuild drops `armedCrashPoint` with its
 // variable names and messages (test/deploy/bundles.test.ts checks the bundle text).
+import { logger } from './observability';
+
 export type CrashPoint =
   | 'after-begin-before-send' // the saga is recorded, its first message not yet sent
   | 'after-write-before-send' // a step wrote its outcome, the next message not yet sent
@@ -18,7 +20,7 @@ function armedCrashPoint(point: CrashPoint): void {
   armed ??= process.env.SAGASHOP_CRASH_AT?.split(',').map((name) => name.trim()) ?? [];
   if (armed.length === 0 || !armed.includes(point)) return;
   if (Math.random() >= Number(process.env.SAGASHOP_CRASH_PROBABILITY ?? 1)) return;
-  console.error(`fault injection: crashing at ${point}`);
+  logger.error(`fault injection: crashing at ${point}`);
   process.kill(process.pid, 'SIGKILL');
 }
 

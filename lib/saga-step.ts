@@ -1,38 +1,79 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseSagaMessage, type SagaMessage } from './domain/checkout';
 import { crashPoint } from './faults';
+import { emitMetrics, logger, metrics, MetricUnit, perInvocation } from './observability';
 import { loadRedisAuth } from './redis-auth';
 import { sendToStep } from './saga/queues';
 import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
+
+/**
+ * serverless.yml's `maxReceiveCount` of every saga queue: a message whose delivery number this is
+ * and which fails again goes to the dead-letter queue instead of coming back
+ * (test/deploy/alarms.test.ts checks the template agrees).
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
+export type RecordOutcome = StepOutcome['status'] | 'failed';
+
+const receiveCount = (record: SQSRecord) => Number(record.attributes?.ApproximateReceiveCount ?? 0);
 
 /**
  * The middy chain of every saga step. Each record is handled on its own: parse, run the step
  * (idempotent, keyed by saga and step), send the next step's message. A record that fails at any
  * point is reported in batchItemFailures, so only it comes back after the visibility timeout; the
  * step's marker makes the retry safe even when the failure came after the step's write.
+ *
+ * Its log lines carry the request id and each record's message, saga and order ids; its metrics
+ * are each record's latency and outcome (StepLatency, StepOutcome by Step and Outcome) and the
+ * messages that go to the dead-letter queue (DeadLetterRisk), which Lambda cannot see.
  */
 export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: string) => Promise<StepOutcome>) {
   // Without the Redis token nothing can be handled: that fails the whole batch, to be retried.
-  return middy<SQSEvent, SQSBatchResponse>().use(loadRedisAuth()).handler(async (event) => {
-    const failures: SQSBatchItemFailure[] = [];
-    await Promise.all(
-      event.Records.map(async (record) => {
-        try {
-          const message = parseSagaMessage(record.body);
-          const outcome = await run(message, `message ${record.messageId}, receive ${record.attributes?.ApproximateReceiveCount ?? '?'}`);
-          if (outcome.status === 'expired') {
-            console.warn(`${step}: message ${record.messageId} of saga ${message.sagaId} came after its deadline and grace; refused unhandled`);
+  const chain = middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(loadRedisAuth())
+    .handler(async (event) => {
+      const failures: SQSBatchItemFailure[] = [];
+      const latencies = new Map<RecordOutcome, number[]>();
+      let toDeadLetters = 0;
+      await Promise.all(
+        event.Records.map(async (record) => {
+          const started = performance.now();
+          // Keys go with each call: the records run concurrently, so keys appended to the
+          // invocation's logger would end up on another record's lines.
+          let keys: Record<string, string | number> = { messageId: record.messageId };
+          let outcome: RecordOutcome;
+          try {
+            const message = parseSagaMessage(record.body);
+            keys = { ...keys, sagaId: message.sagaId, orderId: message.orderId };
+            const result = await run(message, `message ${record.messageId}, receive ${record.attributes?.ApproximateReceiveCount ?? '?'}`);
+            outcome = result.status;
+            if (outcome === 'expired') logger.warn(`${step}: the message came after its saga's deadline and grace; refused unhandled`, keys);
+            const next = nextMessage(step, message, result);
+            crashPoint('after-write-before-send');
+            if (next) await sendToStep(next.step, next.message);
+            logger.debug(`${step}: ${outcome}`, keys);
+          } catch (error) {
+            outcome = 'failed';
+            const last = receiveCount(record) >= MAX_RECEIVE_COUNT;
+            if (last) toDeadLetters += 1;
+            const what = last ? 'failed its last delivery and goes to the dead-letter queue' : 'failed and will be retried';
+            logger.error(`${step}: the message ${what}`, { ...keys, receiveCount: receiveCount(record), error });
+            failures.push({ itemIdentifier: record.messageId });
           }
-          const next = nextMessage(step, message, outcome);
-          crashPoint('after-write-before-send');
-          if (next) await sendToStep(next.step, next.message);
-        } catch (error) {
-          console.error(`${step}: message ${record.messageId} failed and will be retried`, error);
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      }),
-    );
-    return { batchItemFailures: failures };
-  });
+          const took = performance.now() - started;
+          latencies.set(outcome, [...(latencies.get(outcome) ?? []), took]);
+        }),
+      );
+      for (const [outcome, took] of latencies) {
+        emitMetrics({ Step: step, Outcome: outcome }, { StepOutcome: [MetricUnit.Count, took.length], StepLatency: [MetricUnit.Milliseconds, took] });
+      }
+      if (toDeadLetters > 0) emitMetrics({ Step: step }, { DeadLetterRisk: [MetricUnit.Count, toDeadLetters] });
+      return { batchItemFailures: failures };
+    });
+  return perInvocation(chain);
 }

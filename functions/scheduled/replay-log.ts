@@ -1,4 +1,4 @@
-import { replayLog } from '@lib/saga/replay';
+import { replayWithMetrics } from '@lib/saga/replay-metrics';
 import { scheduledTask } from '@lib/scheduled-task';
 
-export const handler = scheduledTask('replay-log', () => replayLog());
+export const handler = scheduledTask('replay-log', () => replayWithMetrics());

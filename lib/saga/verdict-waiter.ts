@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis';
+import { logger } from '../observability';
 import { redisFor } from '../redis';
 import { readVerdict, verdictChannel, type Verdict } from '../store/saga-order';
 
@@ -14,7 +15,7 @@ const wakers = new Map<string, Set<() => void>>();
 function subscriberConnection(): Promise<RedisClient> {
   subscriber ??= new Promise((resolve) => {
     const connection = redisFor('order').duplicate();
-    connection.on('error', (error: Error) => console.error('verdict subscriber:', error.message));
+    connection.on('error', (error: Error) => logger.error('verdict subscriber: connection error', error));
     connection.on('message', (channel: string) => {
       for (const wake of wakers.get(channel) ?? []) wake();
     });
@@ -24,12 +25,19 @@ function subscriberConnection(): Promise<RedisClient> {
   return subscriber;
 }
 
+/** Closes this process's subscriber connection, if any (tests: a Lambda container just ends). */
+export async function closeVerdictSubscriber(): Promise<void> {
+  const connection = subscriber;
+  subscriber = null;
+  if (connection) (await connection).disconnect();
+}
+
 async function subscribe(channel: string): Promise<void> {
   try {
     await (await subscriberConnection()).subscribe(channel);
   } catch (error) {
     // Without the wake-up the wait still ends: the verdict is re-read every RECHECK_MS.
-    console.error(`verdict subscriber: could not subscribe to ${channel}`, error);
+    logger.error(`verdict subscriber: could not subscribe to ${channel}`, error as Error);
   }
 }
 

@@ -121,6 +121,14 @@ export async function openSagas(before: number, limit = 1000): Promise<OpenSaga[
   return sagas.filter((saga): saga is OpenSaga => saga !== null);
 }
 
+/**
+ * How many open sagas began more than `deadlineMs` before `now` (epoch ms), i.e. are past their
+ * deadline: the index is scored by start time, so this is one ZCOUNT, however many are open.
+ */
+export async function countOpenPastDeadline(now: number, deadlineMs = config.checkoutDeadlineMs): Promise<number> {
+  return redisFor('order').zcount(OPEN_SAGAS_KEY, '-inf', `(${now - deadlineMs}`);
+}
+
 export type Verdict = { verdict: 'paid' } | { verdict: 'refused'; reason: string };
 
 /** The saga's verdict, or null while it is still open. */

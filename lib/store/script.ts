@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { logger } from '../observability';
 import type { RedisClient } from '../redis';
 import { newId } from './ids-store';
 import createEntityLua from './lua/create-entity.lua';
@@ -34,7 +35,7 @@ export async function createEntity(client: RedisClient, keyOf: (id: string) => s
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
     const id = await newId();
     if (Number(await createEntityScript(client, [keyOf(id)], values)) === 1) return id;
-    console.warn(`id ${id} is already taken: the id counter went back; drawing another`);
+    logger.warn(`id ${id} is already taken: the id counter went back; drawing another`);
   }
   throw new Error(`no free id after ${CREATE_ATTEMPTS} attempts: the id counter is far behind the data`);
 }

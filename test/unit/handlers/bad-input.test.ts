@@ -100,7 +100,8 @@ describe('bad input', () => {
 
   it('answers a failure it did not expect with a 500 that reveals no internals', async () => {
     const { errorResult } = await import('@lib/http');
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const { logger } = await import('@lib/observability');
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const result = errorResult(new Error('ERR connection to {stock}:item:1 lost'));
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(String(result.body)).error).not.toMatch(/ERR|stock/);

@@ -248,7 +248,7 @@ describe('6. safe by construction', () => {
     const counter = Number(await redis('ids').get('{ids}:next'));
     await redis('ids').set('{ids}:next', counter - 100); // the block that held `first`, handed out again
     const created = new Set<string>();
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const warn = jest.spyOn((await import('@lib/observability')).logger, 'warn').mockImplementation(() => {});
     for (let i = 0; i < 150; i++) created.add(await lib.payment.createUser());
     warn.mockRestore();
     expect(created.has(first)).toBe(false);

@@ -149,10 +149,10 @@ describe('out of order', () => {
 describe('batches', () => {
   it('reports only the failed record of a batch', async () => {
     const saga = await begunSaga(100, 10);
-    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = jest.spyOn((await import('@lib/observability')).logger, 'error').mockImplementation(() => {});
     const result = await steps.reserve(event(saga, 'not a saga message'), {});
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: `m${sequence}` }]);
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining(`message m${sequence} failed`), expect.anything());
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('failed and will be retried'), expect.objectContaining({ messageId: `m${sequence}`, error: expect.any(Error) }));
     logged.mockRestore();
     expect(await stockOf(saga.lines[0][0])).toBe(8);
     await drain(sqs, queues['charge-payment']);

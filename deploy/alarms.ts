@@ -1,0 +1,121 @@
+// The CloudWatch alarms of an AWS stage (serverless.yml's `${self:custom.stage.alarms}`), each
+// notifying one SNS topic when it fires and when it clears; an `alarmEmail` parameter subscribes
+// an address to it. What each alarm watches, and why, is in the README ("Logs and metrics").
+//
+// The application's own metrics (namespace "sagashop") are EMF lines the functions print
+// (lib/observability.ts); their `service` dimension is the function's key, e.g. replayLog.
+
+import { STEP_NAMES } from '../lib/saga/steps';
+
+export interface AlarmInput {
+  alarmEmail?: string;
+}
+
+export const NAMESPACE = 'sagashop';
+export const REPLAY_FUNCTION = 'replayLog';
+export const ALARM_TOPIC = 'AlarmTopic';
+
+const sub = (text: string) => ({ 'Fn::Sub': text });
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+/** The Framework's logical id of a function (keys here are camelCase, without dashes). */
+export const functionLogicalId = (key: string) => `${key[0].toUpperCase()}${key.slice(1)}LambdaFunction`;
+/** serverless.yml's dead-letter queue of each saga step: ReserveStockDlq, ... */
+export const DEAD_LETTER_QUEUES = STEP_NAMES.map((step) => `${pascal(step)}Dlq`);
+
+type Dimension = { Name: string; Value: unknown };
+
+/** "Fires as soon as one period's value is above 0": what every alarm here is. No data (an idle
+ * queue, a function not invoked, the replay between runs) is not a problem. */
+function aboveZero(name: string, description: string, metric: Record<string, unknown>) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: sub(`\${AWS::StackName}-${name}`),
+      AlarmDescription: description,
+      ...metric,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: ALARM_TOPIC }],
+      OKActions: [{ Ref: ALARM_TOPIC }],
+    },
+  };
+}
+
+const single = (namespace: string, metricName: string, dimensions: Dimension[], statistic: 'Sum' | 'Maximum', period: number) => ({
+  Namespace: namespace,
+  MetricName: metricName,
+  Dimensions: dimensions,
+  Statistic: statistic,
+  Period: period,
+});
+
+const replayDimension: Dimension[] = [{ Name: 'service', Value: REPLAY_FUNCTION }];
+
+export function alarmResources(input: AlarmInput): Record<string, unknown> {
+  const resources: Record<string, unknown> = {
+    [ALARM_TOPIC]: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'sagashop alarms' } },
+  };
+  if (input.alarmEmail) {
+    resources.AlarmEmailSubscription = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: ALARM_TOPIC }, Protocol: 'email', Endpoint: input.alarmEmail },
+    };
+  }
+  // A message in a dead-letter queue failed five deliveries: its saga is recovered by the replay,
+  // but the cause wants looking at. Lambda cannot see the redrive, SQS's own metric can.
+  for (const dlq of DEAD_LETTER_QUEUES) {
+    resources[`${dlq}Alarm`] = aboveZero(
+      `${dlq.replace(/Dlq$/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}-dead-letters`,
+      `Messages are waiting in ${dlq}: a saga step failed them five times. See README "Logs and metrics".`,
+      single('AWS/SQS', 'ApproximateNumberOfMessagesVisible', [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }], 'Maximum', 60),
+    );
+  }
+  // The replay compensates every open saga past its deadline; one still open after it ran means
+  // the replay cannot finish it (or a step keeps moving it). The gauge is measured by each run.
+  resources.OpenSagaPastDeadlineAlarm = aboveZero(
+    'open-saga-past-deadline',
+    'An open saga is older than its deadline after the replay ran (OpenSagasPastDeadline > 0). See README "Logs and metrics".',
+    single(NAMESPACE, 'OpenSagasPastDeadline', replayDimension, 'Maximum', 300),
+  );
+  // The replay failing: a run that threw (ReplayFailed, and the function's own Errors, which also
+  // catch a timeout or a crash before any metric was written) or a saga it could not handle.
+  resources.ReplayFailingAlarm = aboveZero('replay-failing', 'The replay failed or could not handle a saga (ReplayFailed or its Errors > 0). See README "Logs and metrics".', {
+    Metrics: [
+      { Id: 'failed', ReturnData: false, MetricStat: { Metric: { Namespace: NAMESPACE, MetricName: 'ReplayFailed', Dimensions: replayDimension }, Period: 300, Stat: 'Sum' } },
+      {
+        Id: 'errors',
+        ReturnData: false,
+        MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(REPLAY_FUNCTION) } }] }, Period: 300, Stat: 'Sum' },
+      },
+      { Id: 'failing', ReturnData: true, Label: 'replay failures', Expression: 'FILL(failed, 0) + FILL(errors, 0)' },
+    ],
+  });
+  resources.HttpApi5xxAlarm = aboveZero(
+    'api-5xx',
+    'The API answered 5xx: a route failed unexpectedly (500), could not start a checkout (503) or could not decide one in time (504). See README "Logs and metrics".',
+    single('AWS/ApiGateway', '5xx', [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }], 'Sum', 60),
+  );
+  return resources;
+}
+
+/**
+ * One alarm per function but the replay (its Errors are in its own alarm): an invocation that
+ * failed outright (a timeout, a crash, a batch whose Redis token could not be read). Handled
+ * failures are not Lambda errors: a route answers a 5xx (the API's alarm) and a saga step retries
+ * the record (the dead-letter alarms). deploy/stage-plugin.ts adds them: serverless.yml's
+ * variables cannot list the functions (the replay's schedule itself reads custom.stage).
+ */
+export function functionErrorAlarms(functionKeys: string[]): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  for (const key of functionKeys.filter((name) => name !== REPLAY_FUNCTION)) {
+    resources[`${functionLogicalId(key)}ErrorsAlarm`] = aboveZero(
+      `${key}-errors`,
+      `Invocations of ${key} failed (Lambda Errors > 0). See README "Logs and metrics".`,
+      single('AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(key) } }], 'Sum', 60),
+    );
+  }
+  return resources;
+}

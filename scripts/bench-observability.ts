@@ -1,0 +1,127 @@
+// What Powertools' Logger and Metrics cost a function, measured on this machine:
+//
+//   node --require ./scripts/lua-require.cjs --import tsx scripts/bench-observability.ts [invocations]
+//
+// Runs the same HTTP handlers (a no-op; find-item against a real Redis; find-item plus what a
+// checkout adds: a dimension, two metrics and one info line) through three chains, each in a
+// process of its own, its stdout going to a file as serverless-offline's does:
+//   bare        the chain as it was before: JSON responses and the Redis token, no Powertools
+//   powertools  lib/http.ts's httpRoute as it runs on Lambda (one invocation at a time)
+//   local       the same outside the Lambda runtime: each invocation in its own async context
+// and prints µs per invocation, one at a time and 32 at once. It starts its own redis-server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+type Variant = 'bare' | 'powertools' | 'local';
+type Result = Record<string, number>;
+
+async function child(variant: Variant, invocations: number): Promise<void> {
+  if (variant !== 'local') process.env.AWS_LAMBDA_RUNTIME_API = 'bench'; // as on Lambda: no local store
+  const middy = (await import('@middy/core')).default;
+  const { errorResult, httpRoute, jsonResult, pathParam } = await import('../lib/http');
+  const { loadRedisAuth } = await import('../lib/redis-auth');
+  const { logger, metrics, MetricUnit } = await import('../lib/observability');
+  const { createItem, findItem } = await import('../lib/store/stock-store');
+  const { closeRedisClients } = await import('../lib/redis');
+  const chain = () =>
+    variant === 'bare'
+      ? middy<any, any>()
+          .use({ after: (request) => void (request.response = jsonResult(200, request.response)), onError: (request) => void (request.response = errorResult(request.error)) })
+          .use(loadRedisAuth())
+      : httpRoute();
+  const itemId = await createItem(5);
+  const find = async (event: any) => findItem(pathParam(event, 'item_id')!);
+  const handlers: Record<string, (event: any) => Promise<unknown>> = {
+    noop: async () => ({}),
+    find,
+    'find+line': async (event) => {
+      const item = await find(event);
+      if (variant !== 'bare') logger.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
+      return item;
+    },
+    'find+metrics': async (event) => {
+      const item = await find(event);
+      if (variant !== 'bare') {
+        metrics.addDimension('Verdict', 'paid');
+        metrics.addMetric('Checkouts', MetricUnit.Count, 1);
+        metrics.addMetric('CheckoutLatency', MetricUnit.Milliseconds, 1.5);
+      }
+      return item;
+    },
+    'find+checkout-metrics': async (event) => {
+      const item = await find(event);
+      if (variant !== 'bare') {
+        metrics.addDimension('Verdict', 'paid');
+        metrics.addMetric('Checkouts', MetricUnit.Count, 1);
+        metrics.addMetric('CheckoutLatency', MetricUnit.Milliseconds, 1.5);
+        logger.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
+      }
+      return item;
+    },
+  };
+  const event = { pathParameters: { item_id: itemId, order_id: 'x1' } };
+  const results: Result = {};
+  for (const [name, body] of Object.entries(handlers)) {
+    const handler = chain().handler(body) as unknown as (event: unknown, context: unknown) => Promise<unknown>;
+    for (const concurrency of [1, 32]) {
+      let next = 0;
+      const run = async () => {
+        while (next < invocations) {
+          next += 1;
+          await handler(event, { awsRequestId: `r${next}`, functionName: 'sagashop-bench-findItem' });
+        }
+      };
+      for (let warm = 0; warm < 2_000; warm++) await handler(event, { awsRequestId: 'warm', functionName: 'sagashop-bench-findItem' });
+      const started = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: concurrency }, run));
+      results[`${name} ×${concurrency}`] = Number(process.hrtime.bigint() - started) / 1e3 / invocations;
+    }
+  }
+  await closeRedisClients();
+  process.send!(results);
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+async function main(): Promise<void> {
+  const invocations = Number(process.argv[2] ?? 20_000);
+  const dir = mkdtempSync(join(tmpdir(), 'sagashop-bench-observability-'));
+  const port = await freePort();
+  const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const table: Record<string, Result> = {};
+  try {
+    for (const variant of ['bare', 'powertools', 'local'] as const) {
+      const log = openSync(join(dir, `${variant}.log`), 'a');
+      const worker = spawn(process.execPath, [...process.execArgv, __filename, '--child', variant, String(invocations)], {
+        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0` },
+        stdio: ['ignore', log, log, 'ipc'],
+      });
+      table[variant] = await new Promise<Result>((resolve, reject) => {
+        worker.once('message', (result) => resolve(result as Result));
+        worker.once('exit', (code) => reject(new Error(`${variant} exited (${code}); see ${join(dir, `${variant}.log`)}`)));
+      });
+      worker.kill();
+    }
+  } finally {
+    redis.kill();
+  }
+  console.log(`µs per invocation (${invocations} invocations each, stdout to a file):`);
+  console.log(['handler'.padEnd(30), 'bare', 'powertools', 'local'].join('\t'));
+  for (const row of Object.keys(table.bare)) {
+    console.log([row.padEnd(30), ...(['bare', 'powertools', 'local'] as const).map((variant) => table[variant][row].toFixed(1))].join('\t'));
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[2] === '--child') void child(process.argv[3] as Variant, Number(process.argv[4]));
+else void main();

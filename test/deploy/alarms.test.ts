@@ -1,0 +1,99 @@
+import { DEAD_LETTER_QUEUES } from '../../deploy/alarms';
+import { stageSettings, StageSettingsError } from '../../deploy/stage-settings';
+import { serviceNameOf } from '@lib/observability';
+import { MAX_RECEIVE_COUNT } from '@lib/saga-step';
+import { LOCAL_SHELL, PROD_PARAMS, functionsOf, logicalIdOf, ofType, sharedPackage, type Packaged } from './support/package';
+
+// The alarms a deploy to AWS creates, on the packaged production template: what each watches
+// (metric, dimensions, statistic), when it fires (> 0), and that every one notifies the topic.
+let prod: Packaged;
+
+beforeAll(async () => {
+  prod = await sharedPackage('prod', PROD_PARAMS, LOCAL_SHELL);
+}, 180_000);
+afterAll(() => prod?.remove());
+
+const resources = () => prod.template.Resources;
+const alarms = () => Object.fromEntries(ofType(prod, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties]));
+const firesAboveZero = { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }] };
+
+describe('the production alarms', () => {
+  it('notify one SNS topic, with no subscription unless alarmEmail is given', () => {
+    expect(resources().AlarmTopic.Type).toBe('AWS::SNS::Topic');
+    expect(ofType(prod, 'AWS::SNS::Subscription')).toEqual([]);
+    for (const [id, alarm] of Object.entries(alarms())) expect({ id, ...alarm }).toMatchObject({ id, ...firesAboveZero });
+  });
+
+  it('fire on any message in any dead-letter queue, which a message reaches after maxReceiveCount failed deliveries', () => {
+    const dlqs = ofType(prod, 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Dlq')).map(([id]) => id);
+    expect(dlqs.sort()).toEqual([...DEAD_LETTER_QUEUES].sort());
+    for (const dlq of dlqs) {
+      expect(alarms()[`${dlq}Alarm`]).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        Statistic: 'Maximum',
+      });
+    }
+    // DeadLetterRisk (lib/saga-step.ts) counts a record failing its last delivery by this number.
+    for (const [, queue] of ofType(prod, 'AWS::SQS::Queue').filter(([, queue]) => queue.Properties.RedrivePolicy)) {
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
+    }
+  });
+
+  it('fire on an open saga past its deadline, from the metric the replay function writes', () => {
+    // The metric's service dimension is what the deployed replay function calls itself.
+    const replayName = resources().ReplayLogLambdaFunction.Properties.FunctionName;
+    expect(serviceNameOf(replayName)).toBe('replayLog');
+    expect(alarms().OpenSagaPastDeadlineAlarm).toMatchObject({
+      Namespace: 'sagashop',
+      MetricName: 'OpenSagasPastDeadline',
+      Dimensions: [{ Name: 'service', Value: 'replayLog' }],
+      Statistic: 'Maximum',
+      Period: 300,
+    });
+  });
+
+  it('fire when the replay fails: ReplayFailed or the replay function\'s Errors above 0', () => {
+    const { Metrics } = alarms().ReplayFailingAlarm;
+    const byId = Object.fromEntries(Metrics.map((metric: any) => [metric.Id, metric]));
+    expect(byId.failed.MetricStat).toMatchObject({ Metric: { Namespace: 'sagashop', MetricName: 'ReplayFailed', Dimensions: [{ Name: 'service', Value: 'replayLog' }] }, Stat: 'Sum' });
+    expect(byId.errors.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ReplayLogLambdaFunction' } }] }, Stat: 'Sum' });
+    expect(byId.failing).toMatchObject({ Expression: 'FILL(failed, 0) + FILL(errors, 0)', ReturnData: true });
+    expect(Metrics.filter((metric: any) => metric.ReturnData)).toHaveLength(1);
+  });
+
+  it('fire on any function\'s errors, each function watched once, and on the API\'s 5xx answers', () => {
+    const watched = Object.values(alarms()).flatMap((alarm: any) =>
+      [alarm, ...(alarm.Metrics ?? []).map((metric: any) => metric.MetricStat?.Metric ?? {})]
+        .filter((metric: any) => metric.Namespace === 'AWS/Lambda' && metric.MetricName === 'Errors')
+        .map((metric: any) => logicalIdOf(metric.Dimensions[0].Value)),
+    );
+    const functions = functionsOf(prod, 'prod').map(([name]) => `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`);
+    expect(watched.sort()).toEqual(functions.sort());
+    for (const id of functions.filter((id) => id !== 'ReplayLogLambdaFunction')) {
+      expect(alarms()[`${id}ErrorsAlarm`]).toMatchObject({ Statistic: 'Sum', Period: 60, Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] });
+      expect(resources()[id].Type).toBe('AWS::Lambda::Function');
+    }
+    expect(alarms().HttpApi5xxAlarm).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }], Statistic: 'Sum' });
+    expect(resources().HttpApi.Type).toBe('AWS::ApiGatewayV2::Api');
+  });
+});
+
+describe('alarm settings', () => {
+  const inputs = (stage: string, params: Record<string, string> = {}) => ({ stage, region: 'eu-west-1', params, env: {}, hostArch: 'x64',  });
+
+  it('subscribe alarmEmail to the topic, and refuse what is not an address', () => {
+    const alarmsOf = (email: string) => stageSettings(inputs('prod', { ...PROD_PARAMS, alarmEmail: email })).alarms.Resources!;
+    expect(alarmsOf('ops@example.com').AlarmEmailSubscription).toEqual({
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: 'ops@example.com' },
+    });
+    expect(() => alarmsOf('ops')).toThrow(StageSettingsError);
+  });
+
+  it('exist on AWS stages only', () => {
+    expect(stageSettings(inputs('local')).alarms).toEqual({});
+    expect(stageSettings(inputs('localstack')).alarms).toEqual({});
+  });
+});
