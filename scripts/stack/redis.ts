@@ -1,24 +1,28 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { portInUseMessage } from './leftovers';
 import { isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
+import { ensureCommand, realSystem, type PackageNames, type SystemAccess } from './system-packages';
 
-export const REDIS_MISSING_HELP = [
-  'redis-server was not found on PATH. Install it, or point REDIS_URL at a Redis you already run:',
-  '  Debian/Ubuntu:  sudo apt-get install -y redis-server',
-  '  macOS:          brew install redis',
-  '  existing Redis: REDIS_URL=redis://host:6379 npm start',
-].join('\n');
+/** The packages that bring redis-server, per package manager (Fedora and Homebrew call it redis). */
+export const REDIS_PACKAGES: PackageNames = { apt: 'redis-server', dnf: 'redis', brew: 'redis', why: 'for the local Redis' };
 
-export function redisServerAvailable(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+let ensuring: Promise<string> | undefined;
+
+/**
+ * redis-server's path, installed first when it is missing and this process may install it (see
+ * system-packages.ts), or an error naming the one command to type. Every start of Redis asks, so
+ * `npm start`, `serverless offline start` and the tests all work on a machine without it; parts
+ * started at once share one install.
+ */
+export function ensureRedisServer(system: SystemAccess = realSystem): Promise<string> {
+  if (system !== realSystem) return ensureCommand('redis-server', REDIS_PACKAGES, system);
+  ensuring ??= ensureCommand('redis-server', REDIS_PACKAGES, system).catch((error: Error) => {
+    ensuring = undefined; // the next start asks again (the user may have installed it meanwhile)
+    throw error;
+  });
+  return ensuring;
 }
 
 export interface RedisOptions {
@@ -31,7 +35,7 @@ export interface RedisOptions {
 
 /** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`. */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
-  if (!redisServerAvailable()) throw new Error(REDIS_MISSING_HELP);
+  await ensureRedisServer();
   if (!(await isPortFree(options.port))) {
     throw new Error(portInUseMessage(options.port, 'set REDIS_PORT to a free port, or REDIS_URL to use that Redis'));
   }

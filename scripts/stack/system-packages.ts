@@ -52,7 +52,8 @@ export const realSystem: SystemAccess = {
       child.once('exit', (code) => resolve(code ?? 1));
     }),
   isRoot: () => process.getuid?.() === 0,
-  canSudo: () => onPath('sudo') !== undefined && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
+  // The environment is passed as run() passes it: the sudo found on PATH is the one asked.
+  canSudo: () => onPath('sudo') !== undefined && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', env: process.env }).status === 0,
   log: (text) => process.stderr.write(`${text}\n`),
   now: () => Date.now(),
 };

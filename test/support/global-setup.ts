@@ -2,12 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/stack/processes';
-import { startRedis } from '../../scripts/stack/redis';
+import { ensureRedisServer, startRedis } from '../../scripts/stack/redis';
 import { startSqs } from '../../scripts/stack/sqs';
 import { testServers } from './servers';
 
 /** One real Redis and one real SQS endpoint for the whole run, on free ports, in a temp dir. */
 export default async function globalSetup(): Promise<void> {
+  // On a machine without redis-server this installs it (saying so, and how long it took) when it
+  // may, or stops the run with the one command to type: its sentence, not a stack trace.
+  await ensureRedisServer().catch((error: Error) => {
+    error.stack = error.message;
+    throw error;
+  });
   const dir = mkdtempSync(join(tmpdir(), 'sagashop-test-'));
   const redisPort = await freePort();
   const sqsPort = await freePort();
