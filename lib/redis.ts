@@ -2,6 +2,7 @@ import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { config, type Service } from './config';
 import { redisAuth } from './redis-auth';
 import { parseRedisUrl } from './redis-url';
+import { redactUrl } from './secrets';
 
 export type RedisClient = Redis | Cluster;
 
@@ -14,6 +15,27 @@ const commonOptions: RedisOptions = {
   maxRetriesPerRequest: 3,
 };
 
+/**
+ * ioredis emits 'error' on every failed reconnect attempt, and an unheard one prints "[ioredis]
+ * Unhandled error event" with a stack, several times a second for as long as Redis is away. One
+ * line when it goes and one when it is back say the same; the commands that fail meanwhile are
+ * answered by their callers (a JSON 5xx, a retried message).
+ */
+function reportOutages(client: RedisClient, url: string): RedisClient {
+  let away = false;
+  client.on('error', (error: Error) => {
+    if (away) return;
+    away = true;
+    console.error(`Redis at ${redactUrl(url)} cannot be reached (${error.message}); retrying until it is back`);
+  });
+  client.on('ready', () => {
+    if (!away) return;
+    away = false;
+    console.error(`Redis at ${redactUrl(url)} is reachable again`);
+  });
+  return client;
+}
+
 export function connectRedis(url: string): RedisClient {
   const endpoint = parseRedisUrl(url);
   // ElastiCache in-transit encryption: rediss:// turns TLS on; the password is its AUTH token,
@@ -25,14 +47,15 @@ export function connectRedis(url: string): RedisClient {
     password: endpoint.password ?? redisAuth.token(),
   };
   if (endpoint.cluster) {
-    return new Cluster(endpoint.seeds, {
+    const cluster = new Cluster(endpoint.seeds, {
       enableAutoPipelining: true,
       // ElastiCache answers with node addresses its TLS certificates name: keep the hostnames.
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: connection,
     });
+    return reportOutages(cluster, url);
   }
-  return new Redis({ ...connection, ...endpoint.seeds[0], db: endpoint.db ?? 0 });
+  return reportOutages(new Redis({ ...connection, ...endpoint.seeds[0], db: endpoint.db ?? 0 }), url);
 }
 
 export function redisFor(service: Service): RedisClient {

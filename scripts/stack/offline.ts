@@ -1,9 +1,12 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUseMessage } from './leftovers';
 import { LIFELINE, isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+/** How scripts/offline-sqs/plugin.ts begins the one line it prints when it refuses to start. */
+const CANNOT_START = 'sagashop: serverless offline cannot start: ';
 
 export interface OfflineOptions {
   httpPort: number;
@@ -18,6 +21,7 @@ export async function startOffline(options: OfflineOptions): Promise<ManagedProc
   for (const [name, port] of [['HTTP_PORT', options.httpPort], ['LAMBDA_PORT', options.lambdaPort]] as const) {
     if (!(await isPortFree(port))) throw new Error(portInUseMessage(port, `set ${name} to a free port`));
   }
+  const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
   const offline = startProcess('api', process.execPath, ['--require', LIFELINE, SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
     cwd: PROJECT_ROOT,
     logFile: options.logFile,
@@ -35,6 +39,12 @@ export async function startOffline(options: OfflineOptions): Promise<ManagedProc
   });
   // Any answer from the gateway (even a 404 for an unknown id) means the routes are up.
   const probe = async () => (await fetch(`http://127.0.0.1:${options.httpPort}/stock/find/readiness-probe`)).status === 404;
-  await waitUntil(`serverless offline on port ${options.httpPort}`, probe, 120_000, offline);
+  try {
+    await waitUntil(`serverless offline on port ${options.httpPort}`, probe, 120_000, offline);
+  } catch (error) {
+    // Our companion plugin says in one line why it would not start (a Redis that cannot be reached...).
+    const said = readFileSync(options.logFile).subarray(logStart).toString('utf8').split('\n').filter((line) => line.startsWith(CANNOT_START)).pop();
+    throw said ? new Error(said.slice('sagashop: '.length)) : error;
+  }
   return offline;
 }
