@@ -6,24 +6,18 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 // AWS's limits since August 2025: a message (body + attributes) of up to 1 MiB, and a
 // SendMessageBatch whose entries together carry up to 1 MiB.
 const MIB = 1_048_576;
 
 describe('message and batch size limits of the local SQS endpoint', () => {
-  let server: Awaited<ReturnType<typeof startSqsEndpoint>>;
+  let server: InProcessEndpoint['server'];
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    server = await startSqsEndpoint(0);
-    sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await server.close();
-  });
+  beforeAll(async () => ({ server, sqs } = await openInProcessEndpoint()));
+  afterAll(() => closeInProcessEndpoint({ server, sqs }));
 
   const visible = async (QueueUrl: string) => {
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));

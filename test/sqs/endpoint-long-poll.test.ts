@@ -1,22 +1,16 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { request } from 'node:http';
 import { MemoryQueue, DEFAULT_ATTRIBUTES } from '../../scripts/sqs-server/queue';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a long poll whose client went away', () => {
-  let server: Awaited<ReturnType<typeof startSqsEndpoint>>;
+  let server: InProcessEndpoint['server'];
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    server = await startSqsEndpoint(0);
-    sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await server.close();
-  });
+  beforeAll(async () => ({ server, sqs } = await openInProcessEndpoint()));
+  afterAll(() => closeInProcessEndpoint({ server, sqs }));
 
   it('takes no message: the next receive gets it at once, not after the visibility timeout', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'abandoned-poll', Attributes: { VisibilityTimeout: '30' } }));

@@ -9,23 +9,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEFAULT_ATTRIBUTES, MemoryQueue } from '../../scripts/sqs-server/queue';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nothingHeld = { visible: 0, scheduled: 0, inFlight: 0, waiters: 0 };
 
 describe('memory of the local SQS endpoint over a long run', () => {
-  let server: Awaited<ReturnType<typeof startSqsEndpoint>>;
+  let server: InProcessEndpoint['server'];
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    server = await startSqsEndpoint(0);
-    sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await server.close();
-  });
+  beforeAll(async () => ({ server, sqs } = await openInProcessEndpoint()));
+  afterAll(() => closeInProcessEndpoint({ server, sqs }));
 
   it('holds nothing of a message once it is deleted, even with a long visibility timeout', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'churn', Attributes: { VisibilityTimeout: '3600' } }));
