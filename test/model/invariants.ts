@@ -39,25 +39,19 @@ export function safetyViolations(model: SagaModel, ledger: Ledger, state: System
   const { stockHeld, creditTaken } = ledger.totals();
   // Balances: never below 0 or above 2^53-1, and each one accounted for by direct changes and by
   // what the sagas' log entries say they took (and gave back).
-  for (const item of state.items) {
-    if (item.stock < 0 || item.stock > MAX) violations.push(`item ${item.id} has stock ${item.stock}, outside [0, 2^53-1]`);
+  // Stock and credit follow one rule, each with its own words.
+  const balance = (entity: string, field: string, value: number, direct: number, inSagas: number, sagasDid: string) => {
+    if (value < 0 || value > MAX) violations.push(`${entity} has ${field} ${value}, outside [0, 2^53-1]`);
     // The baseline `npm run check` balances against: past 2^53-1 it is no longer exact as a number.
-    if (item.direct > MAX) {
-      violations.push(`item ${item.id} has a direct baseline of ${item.direct}, above 2^53-1: the books cannot be checked exactly`);
-      continue;
+    if (direct > MAX) {
+      violations.push(`${entity} has a direct baseline of ${direct}, above 2^53-1: the books cannot be checked exactly`);
+      return;
     }
-    const expected = item.direct - (stockHeld.get(item.id) ?? 0);
-    if (item.stock !== expected) violations.push(`item ${item.id} has stock ${item.stock}, but direct changes minus what sagas hold give ${expected}`);
-  }
-  for (const user of state.users) {
-    if (user.credit < 0 || user.credit > MAX) violations.push(`user ${user.id} has credit ${user.credit}, outside [0, 2^53-1]`);
-    if (user.direct > MAX) {
-      violations.push(`user ${user.id} has a direct baseline of ${user.direct}, above 2^53-1: the books cannot be checked exactly`);
-      continue;
-    }
-    const expected = user.direct - (creditTaken.get(user.id) ?? 0);
-    if (user.credit !== expected) violations.push(`user ${user.id} has credit ${user.credit}, but direct changes minus what sagas took give ${expected}`);
-  }
+    const expected = direct - inSagas;
+    if (value !== expected) violations.push(`${entity} has ${field} ${value}, but direct changes minus what sagas ${sagasDid} give ${expected}`);
+  };
+  for (const item of state.items) balance(`item ${item.id}`, 'stock', item.stock, item.direct, stockHeld.get(item.id) ?? 0, 'hold');
+  for (const user of state.users) balance(`user ${user.id}`, 'credit', user.credit, user.direct, creditTaken.get(user.id) ?? 0, 'took');
   const open = new Set(state.openSagaIds);
   for (const order of state.orders) {
     if (order.checkout !== '' && !open.has(order.checkout)) violations.push(`order ${order.id} is held by saga ${order.checkout}, which is not open`);
