@@ -5,10 +5,13 @@
 // The application's own metrics (namespace "sagashop") are EMF lines the functions print
 // (lib/observability.ts); their `service` dimension is the function's key, e.g. replayLog.
 
-import { STEP_NAMES } from '../lib/saga/steps';
+import { SAGA, stepNamesOf, type SagaDeclaration } from '../lib/saga/definition';
+import { deadLetterLogicalId } from './saga-template';
 
 export interface AlarmInput {
   alarmEmail?: string;
+  /** The saga whose dead-letter queues are watched (lib/saga/definition.ts unless a test gives one). */
+  saga?: SagaDeclaration;
 }
 
 export const NAMESPACE = 'sagashop';
@@ -16,11 +19,10 @@ export const REPLAY_FUNCTION = 'replayLog';
 export const ALARM_TOPIC = 'AlarmTopic';
 
 const sub = (text: string) => ({ 'Fn::Sub': text });
-const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
 /** The Framework's logical id of a function (keys here are camelCase, without dashes). */
 export const functionLogicalId = (key: string) => `${key[0].toUpperCase()}${key.slice(1)}LambdaFunction`;
-/** serverless.yml's dead-letter queue of each saga step: ReserveStockDlq, ... */
-export const DEAD_LETTER_QUEUES = STEP_NAMES.map((step) => `${pascal(step)}Dlq`);
+/** The template's dead-letter queue of each saga step: ReserveStockDlq, ... */
+export const deadLetterQueuesOf = (saga: SagaDeclaration) => stepNamesOf(saga).map(deadLetterLogicalId);
 
 type Dimension = { Name: string; Value: unknown };
 
@@ -66,7 +68,7 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
   }
   // A message in a dead-letter queue failed five deliveries: its saga is recovered by the replay,
   // but the cause wants looking at. Lambda cannot see the redrive, SQS's own metric can.
-  for (const dlq of DEAD_LETTER_QUEUES) {
+  for (const dlq of deadLetterQueuesOf(input.saga ?? SAGA)) {
     resources[`${dlq}Alarm`] = aboveZero(
       `${dlq.replace(/Dlq$/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}-dead-letters`,
       `Messages are waiting in ${dlq}: a saga step failed them five times. See README "Logs and metrics".`,

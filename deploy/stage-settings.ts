@@ -11,6 +11,8 @@ import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
+import { queueUrlEnvironment } from './saga-template';
+import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
 
 export type StageKind = 'local' | 'localstack' | 'aws';
 
@@ -23,6 +25,8 @@ export interface StageInputs {
   env: NodeJS.ProcessEnv;
   /** process.arch of the machine packaging (LocalStack runs functions on the host's). */
   hostArch: string;
+  /** The saga whose queue URLs the functions get (lib/saga/definition.ts unless a test gives one). */
+  saga?: SagaDeclaration;
 }
 
 export interface StageSettings {
@@ -138,23 +142,20 @@ function readParams(stage: string, specs: Record<string, ParamSpec>, given: Reco
   return values;
 }
 
-const QUEUE_URLS = {
-  RESERVE_STOCK_QUEUE_URL: { Ref: 'ReserveStockQueue' },
-  CHARGE_PAYMENT_QUEUE_URL: { Ref: 'ChargePaymentQueue' },
-  COMPLETE_ORDER_QUEUE_URL: { Ref: 'CompleteOrderQueue' },
-  RELEASE_STOCK_QUEUE_URL: { Ref: 'ReleaseStockQueue' },
-};
-
-// The saga's timings on deployed stages: lib/config.ts's defaults, written out so the template
-// says what runs. The visibility timeout is 6 × the step functions' 10 s timeout.
-const DEPLOYED_TIMINGS = { SAGA_RETENTION_SECONDS: '3600', CHECKOUT_DEADLINE_MS: '60000', MESSAGE_GRACE_MS: '60000', REPLAY_STALE_MS: '15000' };
-const DEPLOYED_VISIBILITY_TIMEOUT = 60;
+// The saga's timings on deployed stages: lib/config.ts's defaults and the declared deadline,
+// written out so the template says what runs.
+const deployedTimings = (saga: SagaDeclaration) => ({
+  SAGA_RETENTION_SECONDS: '3600',
+  CHECKOUT_DEADLINE_MS: String(saga.deadlineMs),
+  MESSAGE_GRACE_MS: '60000',
+  REPLAY_STALE_MS: '15000',
+});
 /** Deployed bundles: lib/faults.ts and lib/config.ts read SAGASHOP_BUILD as a constant, and
  * esbuild's syntax minification drops the branches that constant rules out (names and
  * whitespace stay, so stack traces stay readable). */
 const DEPLOYED_BUILD = { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, skipRebuild: true, minifySyntax: true };
 
-function localSettings(inputs: StageInputs): StageSettings {
+function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const { env } = inputs;
   const readEnv = (name: string, fallback: string) => env[name]?.trim() || fallback;
   if (Object.keys(inputs.params).length > 0) {
@@ -174,7 +175,7 @@ function localSettings(inputs: StageInputs): StageSettings {
       IDS_REDIS_URL: readEnv('IDS_REDIS_URL', ''),
       SQS_ENDPOINT: readEnv('SQS_ENDPOINT', ''),
       SAGA_RETENTION_SECONDS: readEnv('SAGA_RETENTION_SECONDS', '3600'),
-      CHECKOUT_DEADLINE_MS: readEnv('CHECKOUT_DEADLINE_MS', '60000'),
+      CHECKOUT_DEADLINE_MS: readEnv('CHECKOUT_DEADLINE_MS', String(saga.deadlineMs)),
       MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
       REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
@@ -184,10 +185,10 @@ function localSettings(inputs: StageInputs): StageSettings {
       // Fault injection for the chaos runs only (lib/faults.ts).
       SAGASHOP_CRASH_AT: readEnv('SAGASHOP_CRASH_AT', ''),
       SAGASHOP_CRASH_PROBABILITY: readEnv('SAGASHOP_CRASH_PROBABILITY', '1'),
-      ...QUEUE_URLS,
+      ...queueUrlEnvironment(saga),
     },
     replayRate: readEnv('REPLAY_RATE', '5 minutes'),
-    visibilityTimeout: Number(readEnv('QUEUE_VISIBILITY_TIMEOUT', '60')),
+    visibilityTimeout: Number(readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds))),
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
@@ -197,7 +198,7 @@ function localSettings(inputs: StageInputs): StageSettings {
   };
 }
 
-function localstackSettings(inputs: StageInputs): StageSettings {
+function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const params = readParams(inputs.stage, LOCALSTACK_PARAMS, inputs.params);
   const hostArchitecture = inputs.hostArch === 'arm64' ? 'arm64' : 'x86_64';
   return {
@@ -208,9 +209,9 @@ function localstackSettings(inputs: StageInputs): StageSettings {
     architecture: (params.architecture ?? hostArchitecture) as StageSettings['architecture'],
     // No SQS endpoint here: the SDK sends to the host of the queue URL, which LocalStack resolves
     // for its Lambda containers, and it sets AWS_ENDPOINT_URL in them.
-    environment: { REDIS_URL: params.redisUrl, ...DEPLOYED_TIMINGS, ...QUEUE_URLS },
+    environment: { REDIS_URL: params.redisUrl, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
     replayRate: '5 minutes',
-    visibilityTimeout: DEPLOYED_VISIBILITY_TIMEOUT,
+    visibilityTimeout: saga.queues.visibilityTimeoutSeconds,
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
@@ -220,7 +221,7 @@ function localstackSettings(inputs: StageInputs): StageSettings {
   };
 }
 
-function awsSettings(inputs: StageInputs): StageSettings {
+function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
   const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
   const authParameter = params.redisAuthParameter === 'none' ? undefined : params.redisAuthParameter;
@@ -252,16 +253,16 @@ function awsSettings(inputs: StageInputs): StageSettings {
       ...serviceUrls,
       // Only the parameter's name: the function reads the token at run time (lib/redis-auth.ts).
       ...(authParameter ? { REDIS_AUTH_PARAMETER: authParameter } : {}),
-      ...DEPLOYED_TIMINGS,
-      ...QUEUE_URLS,
+      ...deployedTimings(saga),
+      ...queueUrlEnvironment(saga),
     },
     replayRate: params.replayRate!,
-    visibilityTimeout: DEPLOYED_VISIBILITY_TIMEOUT,
+    visibilityTimeout: saga.queues.visibilityTimeoutSeconds,
     logRetentionInDays: Number(params.logRetentionDays),
     vpc: parts.vpc,
     iamStatements: parts.iamStatements,
     resources: parts.resources,
-    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail }) },
+    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga }) },
     esbuild: DEPLOYED_BUILD,
   };
 }
@@ -273,6 +274,7 @@ export function stageKind(stage: string): StageKind {
 
 export function stageSettings(inputs: StageInputs): StageSettings {
   const kind = stageKind(inputs.stage);
-  if (kind === 'local') return localSettings(inputs);
-  return kind === 'localstack' ? localstackSettings(inputs) : awsSettings(inputs);
+  const saga = inputs.saga ?? SAGA;
+  if (kind === 'local') return localSettings(inputs, saga);
+  return kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
 }

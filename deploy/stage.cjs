@@ -2,7 +2,9 @@
 // while it resolves variables, and every stage-dependent setting of serverless.yml reads the
 // object it returns (see stage-settings.ts). TypeScript through tsx, as the other local plugins.
 require('tsx/cjs/api').register();
+const { join } = require('node:path');
 const { stageSettings, StageSettingsError } = require('./stage-settings.ts');
+const { loadSagaDeclaration } = require('./saga-template.ts');
 
 /** `--param` as the CLI gives it (one "key=value" string or a list of them) to an object. */
 function cliParams(option) {
@@ -18,7 +20,8 @@ module.exports = async ({ options, resolveVariable, resolveConfigurationProperty
   const stage = await resolveVariable('sls:stage');
   const region = await resolveConfigurationProperty(['provider', 'region']);
   try {
-    return stageSettings({ stage, region, params: cliParams(options.param), env: process.env, hostArch: process.arch });
+    const saga = loadSagaDeclaration(process.env, join(__dirname, '..'));
+    return stageSettings({ stage, region, params: cliParams(options.param), env: process.env, hostArch: process.arch, saga });
   } catch (error) {
     // The Framework prints a failed resolver's stack: let the stack be just the message.
     if (error instanceof StageSettingsError) error.stack = `\n${error.message}`;

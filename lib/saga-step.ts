@@ -7,14 +7,15 @@ import { crashPoint } from './faults';
 import { emitMetrics, logger, metrics, MetricUnit, perInvocation } from './observability';
 import { loadRedisAuth } from './redis-auth';
 import { sendToStep } from './saga/queues';
+import { SAGA } from './saga/definition';
 import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
 
 /**
- * serverless.yml's `maxReceiveCount` of every saga queue: a message whose delivery number this is
+ * The declared `maxReceiveCount` of every saga queue: a message whose delivery number this is
  * and which fails again goes to the dead-letter queue instead of coming back
  * (test/deploy/alarms.test.ts checks the template agrees).
  */
-export const MAX_RECEIVE_COUNT = 5;
+export const MAX_RECEIVE_COUNT = SAGA.queues.maxReceiveCount;
 
 export type RecordOutcome = StepOutcome['status'] | 'failed';
 

@@ -1,7 +1,7 @@
+import { queueUrlVariable } from './definition';
 import { STEP_NAMES, type StepName } from './steps';
 
-/** RESERVE_STOCK_QUEUE_URL etc.: serverless.yml sets them from the queues it declares. */
-export const queueUrlVariable = (step: StepName) => `${step.toUpperCase().replace(/-/g, '_')}_QUEUE_URL`;
+export { queueUrlVariable };
 
 /** The URL of every step's queue, failing fast when one is missing. */
 export function readQueueUrls(env: NodeJS.ProcessEnv): Record<StepName, string> {

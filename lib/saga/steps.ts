@@ -1,14 +1,10 @@
 import type { SagaMessage } from '../domain/checkout';
+import { SAGA, stepNamesOf, type SagaStep } from './definition';
 
-/**
- * The checkout saga, step by step. Each step is one service's handler on its own queue:
- *   reserve-stock ─ok→ charge-payment ─ok→ complete-order (paid)
- *        │refused            │refused
- *        ▼                   ▼
- *   complete-order      release-stock ──→ complete-order (refused)
- */
-export const STEP_NAMES = ['reserve-stock', 'charge-payment', 'complete-order', 'release-stock'] as const;
-export type StepName = (typeof STEP_NAMES)[number];
+// The handlers' view of the saga declared in ./definition.ts: which step a message goes to next.
+
+export const STEP_NAMES = stepNamesOf(SAGA);
+export type StepName = SagaStep;
 
 /**
  * What a step did: its work (now or on an earlier delivery), a refusal, nothing to do because a
@@ -16,18 +12,6 @@ export type StepName = (typeof STEP_NAMES)[number];
  * than its saga's deadline plus the grace (expired: recovery owns the saga by then).
  */
 export type StepOutcome = { status: 'done' } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
-
-interface StepRoute {
-  onDone: StepName | null;
-  onRefused: StepName | null;
-}
-
-export const STEP_TABLE: Record<StepName, StepRoute> = {
-  'reserve-stock': { onDone: 'charge-payment', onRefused: 'complete-order' },
-  'charge-payment': { onDone: 'complete-order', onRefused: 'release-stock' },
-  'release-stock': { onDone: 'complete-order', onRefused: null },
-  'complete-order': { onDone: null, onRefused: null },
-};
 
 export interface NextMessage {
   step: StepName;
@@ -40,9 +24,9 @@ export interface NextMessage {
  */
 export function nextMessage(step: StepName, message: SagaMessage, outcome: StepOutcome): NextMessage | null {
   if (outcome.status === 'fenced' || outcome.status === 'expired') return null;
-  const route = STEP_TABLE[step];
+  const declared = SAGA.steps[step];
   if (outcome.status === 'refused') {
-    return route.onRefused ? { step: route.onRefused, message: { ...message, refusal: outcome.reason } } : null;
+    return declared.onRefused ? { step: declared.onRefused, message: { ...message, refusal: outcome.reason } } : null;
   }
-  return route.onDone ? { step: route.onDone, message } : null;
+  return declared.onDone ? { step: declared.onDone, message } : null;
 }

@@ -1,5 +1,4 @@
-import { STEP_NAMES } from '../../lib/saga/steps';
-import { queueUrlVariable } from '../../lib/saga/queues-config';
+import { SAGA, queueNameOf, queueUrlVariable, stepNamesOf } from '../../lib/saga/definition';
 
 /**
  * The environment a script needs to act on a stack started with `npm start` (or on what
@@ -14,5 +13,5 @@ export function useLocalStackEnv(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
   const stage = env.STAGE ?? 'local';
-  for (const step of STEP_NAMES) env[queueUrlVariable(step)] ||= `${env.SQS_ENDPOINT}/000000000000/sagashop-${stage}-${step}`;
+  for (const step of stepNamesOf(SAGA)) env[queueUrlVariable(step)] ||= `${env.SQS_ENDPOINT}/000000000000/${queueNameOf(SAGA, stage, step)}`;
 }

@@ -1,4 +1,5 @@
-import { DEAD_LETTER_QUEUES } from '../../deploy/alarms';
+import { deadLetterQueuesOf } from '../../deploy/alarms';
+import { SAGA } from '@lib/saga/definition';
 import { stageSettings, StageSettingsError } from '../../deploy/stage-settings';
 import { serviceNameOf } from '@lib/observability';
 import { MAX_RECEIVE_COUNT } from '@lib/saga-step';
@@ -26,7 +27,7 @@ describe('the production alarms', () => {
 
   it('fire on any message in any dead-letter queue, which a message reaches after maxReceiveCount failed deliveries', () => {
     const dlqs = ofType(prod, 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Dlq')).map(([id]) => id);
-    expect(dlqs.sort()).toEqual([...DEAD_LETTER_QUEUES].sort());
+    expect(dlqs.sort()).toEqual(deadLetterQueuesOf(SAGA).sort());
     for (const dlq of dlqs) {
       expect(alarms()[`${dlq}Alarm`]).toMatchObject({
         Namespace: 'AWS/SQS',

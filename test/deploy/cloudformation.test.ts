@@ -8,8 +8,12 @@ import {
   sharedPackage,
   PROD_PARAMS,
   roleStatements,
+  sqsGrants,
+  consumeGrants,
+  sendGrants,
   type Packaged,
 } from './support/package';
+import { SAGA, functionKeyOf, stepNamesOf, type SagaStep } from '@lib/saga/definition';
 
 // `serverless package --stage prod` (no AWS account needed), from a shell full of local settings,
 // then assertions over the CloudFormation template: what a deploy to AWS would create.
@@ -67,25 +71,19 @@ describe('the production CloudFormation template', () => {
   });
 
   it('lets each function use only its own queues', () => {
-    const granted: Record<string, string[]> = {};
-    for (const [name, fn] of functionsOf(prod, 'prod')) {
-      const grants = roleStatements(prod, fn)
-        .filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('sqs:')))
-        .flatMap((statement: any) =>
-          [statement.Action].flat().flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
-        );
-      granted[name] = [...new Set<string>(grants)].sort();
-    }
-    const consume = (queue: string) => ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
-    const send = (...queues: string[]) => queues.map((queue) => `sqs:SendMessage ${queue}`);
-    const expected: Record<string, string[]> = {
-      checkout: send('ReserveStockQueue'),
-      reserveStock: [...consume('ReserveStockQueue'), ...send('ChargePaymentQueue', 'CompleteOrderQueue')],
-      chargePayment: [...consume('ChargePaymentQueue'), ...send('CompleteOrderQueue', 'ReleaseStockQueue')],
-      releaseStock: [...consume('ReleaseStockQueue'), ...send('CompleteOrderQueue')],
-      completeOrder: consume('CompleteOrderQueue'),
-      replayLog: send('ReserveStockQueue', 'ChargePaymentQueue'),
-    };
+    const granted = Object.fromEntries(functionsOf(prod, 'prod').map(([name, fn]) => [name, sqsGrants(prod, fn)]));
+    // From the declaration: each step consumes its own queue and sends where it goes on done and
+    // on refusal; the senders send where they are declared to.
+    const queueOf = (step: SagaStep) => SAGA_QUEUES[stepNamesOf(SAGA).indexOf(step)];
+    const expected: Record<string, string[]> = Object.fromEntries([
+      ...stepNamesOf(SAGA).map((step) => {
+        const { onDone, onRefused } = SAGA.steps[step];
+        const targets = [...new Set([onDone, onRefused])].filter((next) => next !== null);
+        return [functionKeyOf(step), [...consumeGrants(queueOf(step)), ...sendGrants(...targets.map(queueOf))]];
+      }),
+      ...Object.entries(SAGA.senders).map(([name, sender]) => [name, sendGrants(...sender.sendsTo.map(queueOf))]),
+    ]);
+    expect(expected).toMatchObject({ checkout: sendGrants('ReserveStockQueue'), completeOrder: consumeGrants('CompleteOrderQueue') });
     for (const [name, grants] of Object.entries(granted)) expect({ name, grants }).toEqual({ name, grants: (expected[name] ?? []).sort() });
   });
 

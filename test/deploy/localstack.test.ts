@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { SAGA, stepNamesOf } from '../../lib/saga/definition';
 import { freePort } from '../../scripts/stack/processes';
 import { CONTRACT_ROUTES, LOCAL_SHELL, ROOT, SAGA_QUEUES, functionsOf, logicalIdOf, ofType, runServerless, sharedPackage, type Packaged } from './support/package';
 
@@ -53,8 +54,7 @@ describe('serverless package --stage localstack', () => {
 
   it('has the saga queues with their DLQs, the mappings and the schedule', () => {
     const queues = ofType(localstack, 'AWS::SQS::Queue').map(([, queue]) => queue.Properties.QueueName).sort();
-    const steps = ['charge-payment', 'complete-order', 'release-stock', 'reserve-stock'];
-    expect(queues).toEqual(steps.flatMap((step) => [`sagashop-localstack-${step}`, `sagashop-localstack-${step}-dlq`]).sort());
+    expect(queues).toEqual(stepNamesOf(SAGA).flatMap((step) => [`sagashop-localstack-${step}`, `sagashop-localstack-${step}-dlq`]).sort());
     const mappings = ofType(localstack, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
     expect(mappings.map((mapping) => logicalIdOf(mapping.EventSourceArn)).sort()).toEqual([...SAGA_QUEUES].sort());
     for (const mapping of mappings) expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });

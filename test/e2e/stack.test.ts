@@ -1,4 +1,5 @@
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SAGA, stepNamesOf } from '../../lib/saga/definition';
 import { isListening } from '../../scripts/stack/processes';
 import { useStartedStack } from '../support/started-stack';
 
@@ -18,8 +19,7 @@ describe('the started stack', () => {
     const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${e2e.ports.sqsPort}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
     const names = QueueUrls.map((url) => url.split('/').pop()).sort();
-    const steps = ['charge-payment', 'complete-order', 'release-stock', 'reserve-stock'];
-    expect(names).toEqual(steps.flatMap((step) => [`sagashop-local-${step}`, `sagashop-local-${step}-dlq`]).sort());
+    expect(names).toEqual(stepNamesOf(SAGA).flatMap((step) => [`sagashop-local-${step}`, `sagashop-local-${step}-dlq`]).sort());
     sqs.destroy();
   });
 });

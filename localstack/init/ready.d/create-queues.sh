@@ -1,4 +1,6 @@
 #!/bin/sh
+# Generated from lib/saga/definition.ts by deploy/localstack-init.ts: do not edit, run
+#   npx tsx deploy/localstack-init.ts --write
 # Creates every saga queue and its dead-letter queue, with the attributes serverless.yml declares
 # for stage "local" (mode a: functions in `sls offline`, queues here). The offline-sqs plugin
 # creates the same queues idempotently, so the two never disagree.

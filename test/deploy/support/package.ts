@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SAGA, stepNamesOf } from '../../../lib/saga/definition';
+import { queueLogicalId } from '../../../deploy/saga-template';
 
 // `serverless package` run the way a user runs it, and the CloudFormation template it writes.
 
@@ -138,7 +140,22 @@ export function roleStatements(packaged: Packaged, fn: Resource): any[] {
   return role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
 }
 
-export const SAGA_QUEUES = ['ReserveStockQueue', 'ChargePaymentQueue', 'CompleteOrderQueue', 'ReleaseStockQueue'];
+/** A function's SQS rights as "action queue" (logical id), sorted. */
+export function sqsGrants(packaged: Packaged, fn: Resource): string[] {
+  const grants = roleStatements(packaged, fn)
+    .filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('sqs:')))
+    .flatMap((statement: any) =>
+      [statement.Action].flat().flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
+    );
+  return [...new Set<string>(grants)].sort();
+}
+
+/** What a consuming function's role holds for its queue (the plugin adds it for the sqs event). */
+export const consumeGrants = (queue: string) => ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
+export const sendGrants = (...queues: string[]) => queues.map((queue) => `sqs:SendMessage ${queue}`);
+
+/** The template's logical id of every step's queue, from the declaration: ReserveStockQueue, ... */
+export const SAGA_QUEUES = stepNamesOf(SAGA).map(queueLogicalId);
 
 /** Every route of the contract (../shared/API.md) as "METHOD /path". */
 export const CONTRACT_ROUTES = [

@@ -1,4 +1,6 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SAGA, functionKeyOf, stepNamesOf, type SagaStep } from '../../../lib/saga/definition';
+import { queueLogicalId } from '../../../deploy/saga-template';
 import type { BundleHost } from './bundle-host';
 import { ROUTE_OF, httpEvent, sqsEvent, type PayloadVersion } from './events';
 
@@ -7,16 +9,12 @@ import { ROUTE_OF, httpEvent, sqsEvent, type PayloadVersion } from './events';
 // queue on a real SQS endpoint, invokes that step's function with the batch, and deletes what the
 // function did not report as failed.
 
-export const STEPS = { 'reserve-stock': 'reserveStock', 'charge-payment': 'chargePayment', 'complete-order': 'completeOrder', 'release-stock': 'releaseStock' } as const;
-export type Step = keyof typeof STEPS;
+/** Each step's function key, from the declaration: reserve-stock → reserveStock. */
+export const STEPS = Object.fromEntries(stepNamesOf(SAGA).map((step) => [step, functionKeyOf(step)])) as Record<SagaStep, string>;
+export type Step = SagaStep;
 
-/** The template's logical id of each step's queue. */
-const QUEUE_ID: Record<string, Step> = {
-  ReserveStockQueue: 'reserve-stock',
-  ChargePaymentQueue: 'charge-payment',
-  CompleteOrderQueue: 'complete-order',
-  ReleaseStockQueue: 'release-stock',
-};
+/** The step of each queue's logical id in the template. */
+const QUEUE_ID: Record<string, Step> = Object.fromEntries(stepNamesOf(SAGA).map((step) => [queueLogicalId(step), step]));
 
 export async function createStepQueues(sqs: SQSClient, prefix: string): Promise<Record<Step, string>> {
   const urls = {} as Record<Step, string>;
