@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { SAGA } from '@lib/saga/definition';
+import { stepFunctions } from '../../deploy/saga-template';
 import { freePort } from '../../scripts/stack/processes';
 import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 
@@ -18,7 +20,15 @@ import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 
 const ROOT = join(__dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'sagashop-unconfigured-'));
-const functions = Object.entries(parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).functions as Record<string, { handler: string }>);
+// serverless.yml's functions are a list: the routes and the replay as written, and the saga's
+// steps as generated from its declaration.
+const SAGA_FUNCTIONS = '${file(./deploy/saga.cjs):functions}';
+const functions = Object.entries(
+  Object.assign(
+    {},
+    ...(parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).functions as unknown[]).map((part) => (part === SAGA_FUNCTIONS ? stepFunctions(SAGA) : part)),
+  ) as Record<string, { handler: string }>,
+);
 
 const RUNNER = `
 const fs = require('node:fs');
@@ -92,6 +102,7 @@ describe('every function with nothing configured', () => {
   it('deployed build, empty environment: loads, and every invocation fails cleanly', async () => {
     const results = await runUnconfigured('deployed', { PATH: process.env.PATH });
     expect(Object.keys(results).sort()).toEqual(functions.map(([name]) => name).sort());
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(['checkout', 'reserveStock', 'releaseStock', 'replayLog']));
     for (const [name, outcome] of Object.entries(results)) expectCleanFailure(name, outcome);
     expect(results.checkout.result.statusCode).toBe(500);
   }, 120_000);
