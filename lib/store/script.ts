@@ -14,16 +14,17 @@ type ReplySpec = Record<string, Record<string, FieldType>>;
 type FieldValue<T> = T extends 'string' ? string : T extends 'integer' ? number : T extends 'string?' ? string | undefined : T extends readonly (infer L)[] ? L : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /** A script's reply as the caller sees it: `{ status, ...fields }`, one variant per status. */
-export type ReplyOf<R extends ReplySpec> = { [S in keyof R & string]: Simplify<{ status: S } & { -readonly [F in keyof R[S]]: FieldValue<R[S][F]> }> }[keyof R &
-  string];
+type ReplyOf<R extends ReplySpec> = {
+  [S in keyof R & string]: Simplify<{ status: S } & { -readonly [F in keyof R[S]]: FieldValue<R[S][F]> }>;
+}[keyof R & string];
 
 type Named<Names extends string, Value> = { [N in Names]: Value };
 /** The caller's input: every key and argument by name, and the per-item parts (if any) as `each`. */
-export type ScriptInput<K extends string, A extends string, EK extends string, EA extends string> = Named<K, string> &
+type ScriptInput<K extends string, A extends string, EK extends string, EA extends string> = Named<K, string> &
   Named<A, ScriptArg> &
   ([EK | EA] extends [never] ? unknown : { each: readonly (Named<EK, string> & Named<EA, ScriptArg>)[] });
 
-export interface ScriptDeclaration<K extends string, A extends string, EK extends string, EA extends string, R extends ReplySpec> {
+interface ScriptDeclaration<K extends string, A extends string, EK extends string, EA extends string, R extends ReplySpec> {
   /** Named in errors: "reserve-stock: unexpected reply ...". */
   name: string;
   /** The .lua file's text, shared code already included (scripts/lua/include-shared.cjs). */
@@ -37,7 +38,7 @@ export interface ScriptDeclaration<K extends string, A extends string, EK extend
   reply: R;
 }
 
-export type Script<K extends string, A extends string, EK extends string, EA extends string, R extends ReplySpec> = ((
+type Script<K extends string, A extends string, EK extends string, EA extends string, R extends ReplySpec> = ((
   client: RedisClient,
   input: ScriptInput<K, A, EK, EA>,
 ) => Promise<ReplyOf<R>>) & { readonly scriptName: string; readonly text: string };
@@ -106,9 +107,13 @@ function replyReader<R extends ReplySpec>(name: string, spec: R): (raw: unknown)
  * Every key a script touches is passed as a key, so Redis Cluster can check they share one hash
  * slot (callers pass hash-tagged keys; test/e2e/checkout-redis-cluster.test.ts would see a CROSSSLOT).
  */
-export function defineScript<const K extends string, const A extends string = never, const EK extends string = never, const EA extends string = never, const R extends ReplySpec = ReplySpec>(
-  declaration: ScriptDeclaration<K, A, EK, EA, R>,
-): Script<K, A, EK, EA, R> {
+export function defineScript<
+  const K extends string,
+  const A extends string = never,
+  const EK extends string = never,
+  const EA extends string = never,
+  const R extends ReplySpec = ReplySpec,
+>(declaration: ScriptDeclaration<K, A, EK, EA, R>): Script<K, A, EK, EA, R> {
   const { name, keys } = declaration;
   const args = declaration.args ?? [];
   const eachKeys = declaration.each?.keys ?? [];
