@@ -1,5 +1,7 @@
-// For scripts run with tsx: load Lua files as text, as esbuild's `text` loader does in the bundles.
-const { readFileSync } = require('node:fs');
+// For scripts run with node/tsx: load Lua files as text with their shared code included, as the
+// bundles (scripts/lua/esbuild-plugin.cjs) and jest (test/support/lua-transform.js) do.
+const { loadLua } = require('./lua/include-shared.cjs');
+
 require.extensions['.lua'] = (module, filename) => {
-  module.exports = { __esModule: true, default: readFileSync(filename, 'utf8') };
+  module.exports = { __esModule: true, default: loadLua(filename).text };
 };

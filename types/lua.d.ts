@@ -1,4 +1,5 @@
-// Lua scripts are bundled as text (esbuild `text` loader, jest transform, tsx require hook).
+// Lua scripts are imported as text with their shared code included, by the one resolver in
+// scripts/lua/include-shared.cjs (esbuild plugin, jest transform, node require hook).
 declare module '*.lua' {
   const source: string;
   export default source;

@@ -20,7 +20,13 @@ const LOCK_MS = 10_000;
 const SWEEP_PAGE = 5_000;
 const SWEEP_PAGES_PER_RUN = 200;
 
-const drawRecoveryToken = defineScript<number>(drawRecoveryTokenLua);
+const drawRecoveryToken = defineScript({
+  name: 'draw-recovery-token',
+  source: drawRecoveryTokenLua,
+  keys: ['epoch'],
+  args: ['floor'],
+  reply: { drawn: { token: 'integer' } },
+});
 
 export interface ReplayLine {
   sagaId: string;
@@ -120,7 +126,7 @@ async function drawToken(): Promise<number> {
     redisFor('order').get(ORDER_FENCE_KEY),
   ]);
   const floor = Math.max(0, ...fences.map((fence) => Number(fence ?? 0)));
-  return Number(await drawRecoveryToken(redisFor('order'), [EPOCH_KEY], [floor]));
+  return (await drawRecoveryToken(redisFor('order'), { epoch: EPOCH_KEY, floor })).token;
 }
 
 interface HeldLock {

@@ -5,8 +5,13 @@ import type { RedisClient } from '../redis';
 import adjustBalanceLua from './lua/adjust-balance.lua';
 import { defineScript } from './script';
 
-type AdjustReply = ['ok', number] | ['missing'] | ['insufficient', string] | ['overflow', string];
-const adjustBalanceScript = defineScript<AdjustReply>(adjustBalanceLua);
+const adjustBalanceScript = defineScript({
+  name: 'adjust-balance',
+  source: adjustBalanceLua,
+  keys: ['entity', 'log'],
+  args: ['field', 'delta', 'step', 'id', 'retentionMs'],
+  reply: { ok: { value: 'integer' }, missing: {}, insufficient: { current: 'string' }, overflow: { current: 'string' } },
+});
 
 export interface BalanceChange {
   key: string;
@@ -23,14 +28,22 @@ export interface BalanceChange {
 /** Changes one balance by `delta` and logs it, or refuses with a sentence that names what stood in the way. */
 export async function adjustBalance(client: RedisClient, change: BalanceChange): Promise<number> {
   const { key, field, delta, subject } = change;
-  const reply = await adjustBalanceScript(client, [key, change.log], [field, delta, change.step, change.id, config.retentionMs]);
-  switch (reply[0]) {
+  const reply = await adjustBalanceScript(client, {
+    entity: key,
+    log: change.log,
+    field,
+    delta,
+    step: change.step,
+    id: change.id,
+    retentionMs: config.retentionMs,
+  });
+  switch (reply.status) {
     case 'ok':
-      return Number(reply[1]);
+      return reply.value;
     case 'missing':
       throw notFound(`${subject} does not exist.`);
     case 'insufficient':
-      throw refused(`${subject} has ${field} ${reply[1]}, not enough to take ${-delta}.`);
+      throw refused(`${subject} has ${field} ${reply.current}, not enough to take ${-delta}.`);
     case 'overflow':
       throw invalidInput(`${subject} would have ${field} above ${MAX_VALUE}.`);
   }

@@ -16,7 +16,7 @@ async function refill(): Promise<void> {
 }
 
 // Generated ids start with a letter, so they never collide with batch_init's "0".."n-1".
-export function formatId(sequence: number): string {
+function formatId(sequence: number): string {
   return `x${sequence.toString(36)}`;
 }
 

@@ -4,7 +4,7 @@ import { STOCK_LOG_KEY } from './stock-store';
 import { PAYMENT_LOG_KEY } from './payment-store';
 import { ORDER_LOG_KEY } from './saga-order';
 
-export const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
 const PAGE = 5_000;
 
 const asFields = (flat: string[]) => {

@@ -4,14 +4,26 @@ import { decodeLines, encodeLines, type Order } from '../domain/order';
 import { redisFor } from '../redis';
 import addOrderItemLua from './lua/add-order-item.lua';
 import replaceOrderLua from './lua/replace-order.lua';
-import { createEntity, defineScript, logBatchInit } from './script';
+import { createEntity, logBatchInit } from './entity-writes';
+import { defineScript } from './script';
 
 const redis = () => redisFor('order');
 export const orderKey = (orderId: string) => `{order}:order:${orderId}`;
 
-type AddItemReply = ['ok', string] | ['missing'] | ['paid'] | ['checking-out'] | ['overflow'];
-const addOrderItemScript = defineScript<AddItemReply>(addOrderItemLua);
-const replaceOrderScript = defineScript<number>(replaceOrderLua);
+const addOrderItemScript = defineScript({
+  name: 'add-order-item',
+  source: addOrderItemLua,
+  keys: ['order'],
+  args: ['itemId', 'quantity', 'price'],
+  reply: { ok: { totalCost: 'string' }, missing: {}, paid: {}, 'checking-out': {}, overflow: {} },
+});
+const replaceOrderScript = defineScript({
+  name: 'replace-order',
+  source: replaceOrderLua,
+  keys: ['order'],
+  args: ['userId', 'totalCost', 'items'],
+  reply: { replaced: {}, kept: {} },
+});
 
 export function createOrder(userId: string): Promise<string> {
   return createEntity(redis(), orderKey, { user_id: userId, paid: 0, total_cost: 0, items: '' });
@@ -30,10 +42,10 @@ export async function findOrder(orderId: string): Promise<Order | null> {
 }
 
 export async function addItemToOrder(orderId: string, itemId: string, quantity: number, price: number): Promise<number> {
-  const reply = await addOrderItemScript(redis(), [orderKey(orderId)], [itemId, quantity, price]);
-  switch (reply[0]) {
+  const reply = await addOrderItemScript(redis(), { order: orderKey(orderId), itemId, quantity, price });
+  switch (reply.status) {
     case 'ok':
-      return Number(reply[1]);
+      return Number(reply.totalCost);
     case 'missing':
       throw notFound(`Order ${orderId} does not exist.`);
     case 'paid':
@@ -64,10 +76,10 @@ export async function batchInitOrders(count: number, itemCount: number, userCoun
           [randomBelow(itemCount), 1],
           [randomBelow(itemCount), 1],
         ]);
-        return replaceOrderScript(redis(), [orderKey(orderId)], [randomBelow(userCount), totalCost, items]);
+        return replaceOrderScript(redis(), { order: orderKey(orderId), userId: randomBelow(userCount), totalCost, items });
       }),
     );
-    ids.forEach((orderId, index) => Number(replaced[index]) === 0 && kept.push(orderId));
+    ids.forEach((orderId, index) => replaced[index].status === 'kept' && kept.push(orderId));
   }
   await logBatchInit(redis(), '{order}:log', { orders: count, items: itemCount, users: userCount, price: itemPrice, kept: kept.length });
   return { kept };

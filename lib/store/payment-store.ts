@@ -1,6 +1,6 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { createEntity, logBatchInit, pipelined } from './script';
+import { createEntity, logBatchInit, pipelined } from './entity-writes';
 
 const redis = () => redisFor('payment');
 export const userKey = (userId: string) => `{payment}:user:${userId}`;

@@ -17,28 +17,59 @@ export const FINISHED_SAGAS_KEY = '{order}:sagas:finished';
 /** Pub/sub channel on which complete-order announces a saga's verdict. */
 export const verdictChannel = (sagaId: string) => `sagashop:verdict:${sagaId}`;
 
-type BeginReply = ['started', string, string, string, string] | ['running', string] | ['missing'] | ['paid'] | ['empty'] | ['overflow'] | ['saga-exists'];
-const beginCheckoutScript = defineScript<BeginReply>(beginCheckoutLua);
-type CompleteReply = ['done' | 'already', string] | ['unknown'] | ['fenced'] | ['expired'] | ['not-held'];
-const completeOrderScript = defineScript<CompleteReply>(completeOrderLua);
+const beginCheckoutScript = defineScript({
+  name: 'begin-checkout',
+  source: beginCheckoutLua,
+  keys: ['order', 'saga', 'openSagas', 'log'],
+  args: ['sagaId', 'deadlineMs', 'orderId', 'retentionMs'],
+  reply: {
+    started: { userId: 'string', items: 'string', totalCost: 'string', deadlineAt: 'string' },
+    running: { sagaId: 'string' },
+    missing: {},
+    paid: {},
+    empty: {},
+    overflow: {},
+    'saga-exists': {},
+  },
+});
+const completeOrderScript = defineScript({
+  name: 'complete-order',
+  source: completeOrderLua,
+  keys: ['order', 'saga', 'openSagas', 'log', 'fence', 'finishedSagas'],
+  args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by'],
+  reply: { done: { verdict: 'string' }, already: { verdict: 'string' }, unknown: {}, fenced: {}, expired: {}, 'not-held': {} },
+});
+type CompleteOutcome = Awaited<ReturnType<typeof completeOrderScript>>['status'];
 
 export type Begun = { kind: 'started'; facts: CheckoutFacts } | { kind: 'running'; sagaId: string };
 
 /** Claims the order for a new saga, or names the saga that already holds it. */
 export async function beginCheckout(orderId: string, sagaId: string, deadlineMs = config.checkoutDeadlineMs): Promise<Begun> {
-  const reply = await beginCheckoutScript(
-    redisFor('order'),
-    [orderKey(orderId), sagaKey(sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY],
-    [sagaId, deadlineMs, orderId, config.retentionMs],
-  );
-  switch (reply[0]) {
+  const reply = await beginCheckoutScript(redisFor('order'), {
+    order: orderKey(orderId),
+    saga: sagaKey(sagaId),
+    openSagas: OPEN_SAGAS_KEY,
+    log: ORDER_LOG_KEY,
+    sagaId,
+    deadlineMs,
+    orderId,
+    retentionMs: config.retentionMs,
+  });
+  switch (reply.status) {
     case 'started':
       return {
         kind: 'started',
-        facts: { sagaId, orderId, userId: reply[1], lines: checkoutLines(reply[2]), totalCost: Number(reply[3]), deadlineAt: Number(reply[4]) },
+        facts: {
+          sagaId,
+          orderId,
+          userId: reply.userId,
+          lines: checkoutLines(reply.items),
+          totalCost: Number(reply.totalCost),
+          deadlineAt: Number(reply.deadlineAt),
+        },
       };
     case 'running':
-      return { kind: 'running', sagaId: reply[1] };
+      return { kind: 'running', sagaId: reply.sagaId };
     case 'missing':
       throw notFound(`Order ${orderId} does not exist.`);
     case 'paid':
@@ -53,23 +84,24 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
 }
 
 /** Writes the verdict, paid unless the message carries a refusal; recovery passes its token. */
-export async function writeVerdict(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<CompleteReply[0]> {
-  const verdict = message.refusal === undefined ? 'paid' : 'refused';
-  const reply = await completeOrderScript(
-    redisFor('order'),
-    [orderKey(message.orderId), sagaKey(message.sagaId), OPEN_SAGAS_KEY, ORDER_LOG_KEY, ORDER_FENCE_KEY, FINISHED_SAGAS_KEY],
-    [
-      message.sagaId,
-      verdict,
-      message.refusal ?? '',
-      verdictChannel(message.sagaId),
-      config.retentionMs,
-      recoveryToken,
-      actUntil(message, config.messageGraceMs),
-      by,
-    ],
-  );
-  return reply[0];
+export async function writeVerdict(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<CompleteOutcome> {
+  const reply = await completeOrderScript(redisFor('order'), {
+    order: orderKey(message.orderId),
+    saga: sagaKey(message.sagaId),
+    openSagas: OPEN_SAGAS_KEY,
+    log: ORDER_LOG_KEY,
+    fence: ORDER_FENCE_KEY,
+    finishedSagas: FINISHED_SAGAS_KEY,
+    sagaId: message.sagaId,
+    verdict: message.refusal === undefined ? 'paid' : 'refused',
+    reason: message.refusal ?? '',
+    channel: verdictChannel(message.sagaId),
+    retentionMs: config.retentionMs,
+    token: recoveryToken,
+    actUntil: actUntil(message, config.messageGraceMs),
+    by,
+  });
+  return reply.status;
 }
 
 /** complete-order: the saga's verdict, paid unless the message carries a refusal. */

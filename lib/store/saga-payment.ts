@@ -10,33 +10,53 @@ import { defineScript } from './script';
 export const paymentMarkerKey = (sagaId: string) => `{payment}:saga:${sagaId}`;
 export const PAYMENT_FENCE_KEY = '{payment}:recovery:fence';
 
-type ChargeReply = ['done'] | ['aborted'] | ['expired'] | ['refused', 'missing'] | ['refused', 'short', string];
-const chargePaymentScript = defineScript<ChargeReply>(chargePaymentLua);
-type AbortReply = ['aborted' | 'done' | 'refused' | 'fenced'];
-const abortChargeScript = defineScript<AbortReply>(abortChargeLua);
+const chargePaymentScript = defineScript({
+  name: 'charge-payment',
+  source: chargePaymentLua,
+  keys: ['marker', 'log', 'user'],
+  args: ['sagaId', 'retentionMs', 'actUntil', 'userId', 'amount', 'by'],
+  reply: { done: {}, aborted: {}, expired: {}, refused: { why: ['missing', 'short'], credit: 'string?' } },
+});
+const abortChargeScript = defineScript({
+  name: 'abort-charge',
+  source: abortChargeLua,
+  keys: ['marker', 'log', 'fence'],
+  args: ['sagaId', 'retentionMs', 'token'],
+  reply: { aborted: {}, done: {}, refused: {}, fenced: {} },
+});
+type AbortOutcome = Awaited<ReturnType<typeof abortChargeScript>>['status'];
 
 /** charge-payment: the order's total from the user's credit, once. */
 export async function chargePayment(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
-  const reply = await chargePaymentScript(
-    redisFor('payment'),
-    [paymentMarkerKey(message.sagaId), PAYMENT_LOG_KEY, userKey(message.userId)],
-    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), message.userId, message.totalCost, by],
-  );
-  if (reply[0] === 'done') return { status: 'done' };
-  if (reply[0] === 'aborted') return { status: 'fenced' };
-  if (reply[0] === 'expired') return { status: 'expired' };
-  if (reply[1] === 'missing') return { status: 'refused', reason: refusals.userMissing(message.userId) };
-  return { status: 'refused', reason: refusals.creditShort(message.userId, reply[2], message.totalCost) };
+  const reply = await chargePaymentScript(redisFor('payment'), {
+    marker: paymentMarkerKey(message.sagaId),
+    log: PAYMENT_LOG_KEY,
+    user: userKey(message.userId),
+    sagaId: message.sagaId,
+    retentionMs: config.retentionMs,
+    actUntil: actUntil(message, config.messageGraceMs),
+    userId: message.userId,
+    amount: message.totalCost,
+    by,
+  });
+  if (reply.status === 'done') return { status: 'done' };
+  if (reply.status === 'aborted') return { status: 'fenced' };
+  if (reply.status === 'expired') return { status: 'expired' };
+  if (reply.why === 'missing') return { status: 'refused', reason: refusals.userMissing(message.userId) };
+  return { status: 'refused', reason: refusals.creditShort(message.userId, reply.credit ?? '', message.totalCost) };
 }
 
 /** Recovery's fence: after it, the saga can never be charged; says what the charge's state is. */
-export async function abortCharge(sagaId: string, recoveryToken: number): Promise<AbortReply[0]> {
-  const [state] = await abortChargeScript(
-    redisFor('payment'),
-    [paymentMarkerKey(sagaId), PAYMENT_LOG_KEY, PAYMENT_FENCE_KEY],
-    [sagaId, config.retentionMs, recoveryToken],
-  );
-  return state;
+export async function abortCharge(sagaId: string, recoveryToken: number): Promise<AbortOutcome> {
+  const reply = await abortChargeScript(redisFor('payment'), {
+    marker: paymentMarkerKey(sagaId),
+    log: PAYMENT_LOG_KEY,
+    fence: PAYMENT_FENCE_KEY,
+    sagaId,
+    retentionMs: config.retentionMs,
+    token: recoveryToken,
+  });
+  return reply.status;
 }
 
 export interface PaymentMarker {

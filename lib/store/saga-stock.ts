@@ -10,38 +10,57 @@ import { itemKey, STOCK_LOG_KEY } from './stock-store';
 export const stockMarkerKey = (sagaId: string) => `{stock}:saga:${sagaId}`;
 export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
 
-type ReserveReply = ['done'] | ['cancelled'] | ['expired'] | ['refused', 'missing', string] | ['refused', 'short', string, string];
-const reserveStockScript = defineScript<ReserveReply>(reserveStockLua);
-type ReleaseReply = ['released' | 'nothing-taken' | 'already' | 'fenced' | 'expired'];
-const releaseStockScript = defineScript<ReleaseReply>(releaseStockLua);
-
-const itemIds = (message: SagaMessage) => message.lines.map(([itemId]) => itemId);
+const reserveStockScript = defineScript({
+  name: 'reserve-stock',
+  source: reserveStockLua,
+  keys: ['marker', 'log'],
+  args: ['sagaId', 'retentionMs', 'actUntil', 'by'],
+  each: { keys: ['item'], args: ['itemId', 'quantity'] },
+  reply: { done: {}, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
+});
+const releaseStockScript = defineScript({
+  name: 'release-stock',
+  source: releaseStockLua,
+  keys: ['marker', 'log', 'fence'],
+  args: ['sagaId', 'retentionMs', 'token', 'actUntil', 'by'],
+  each: { keys: ['item'], args: ['itemId'] },
+  reply: { released: {}, 'nothing-taken': {}, already: {}, fenced: {}, expired: {} },
+});
+type ReleaseOutcome = Awaited<ReturnType<typeof releaseStockScript>>['status'];
 
 /** reserve-stock: every line's quantity, or nothing. `by` names the delivery, for the log. */
 export async function reserveStock(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
-  const quantities = message.lines.map(([, quantity]) => quantity);
-  const reply = await reserveStockScript(
-    redisFor('stock'),
-    [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, actUntil(message, config.messageGraceMs), by, ...itemIds(message), ...quantities],
-  );
-  if (reply[0] === 'done') return { status: 'done' };
-  if (reply[0] === 'cancelled') return { status: 'fenced' };
-  if (reply[0] === 'expired') return { status: 'expired' };
-  const itemId = reply[2];
-  if (reply[1] === 'missing') return { status: 'refused', reason: refusals.itemMissing(itemId) };
-  const wanted = message.lines.find(([id]) => id === itemId)?.[1] ?? 0;
-  return { status: 'refused', reason: refusals.stockShort(itemId, reply[3], wanted) };
+  const reply = await reserveStockScript(redisFor('stock'), {
+    marker: stockMarkerKey(message.sagaId),
+    log: STOCK_LOG_KEY,
+    sagaId: message.sagaId,
+    retentionMs: config.retentionMs,
+    actUntil: actUntil(message, config.messageGraceMs),
+    by,
+    each: message.lines.map(([itemId, quantity]) => ({ item: itemKey(itemId), itemId, quantity })),
+  });
+  if (reply.status === 'done') return { status: 'done' };
+  if (reply.status === 'cancelled') return { status: 'fenced' };
+  if (reply.status === 'expired') return { status: 'expired' };
+  if (reply.why === 'missing') return { status: 'refused', reason: refusals.itemMissing(reply.item) };
+  const wanted = message.lines.find(([id]) => id === reply.item)?.[1] ?? 0;
+  return { status: 'refused', reason: refusals.stockShort(reply.item, reply.stock ?? '', wanted) };
 }
 
 /** The release itself; recovery passes its fencing token, the saga step none. */
-export async function releaseReservation(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<ReleaseReply[0]> {
-  const [outcome] = await releaseStockScript(
-    redisFor('stock'),
-    [stockMarkerKey(message.sagaId), STOCK_LOG_KEY, STOCK_FENCE_KEY, ...itemIds(message).map(itemKey)],
-    [message.sagaId, config.retentionMs, recoveryToken, actUntil(message, config.messageGraceMs), by, ...itemIds(message)],
-  );
-  return outcome;
+export async function releaseReservation(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<ReleaseOutcome> {
+  const reply = await releaseStockScript(redisFor('stock'), {
+    marker: stockMarkerKey(message.sagaId),
+    log: STOCK_LOG_KEY,
+    fence: STOCK_FENCE_KEY,
+    sagaId: message.sagaId,
+    retentionMs: config.retentionMs,
+    token: recoveryToken,
+    actUntil: actUntil(message, config.messageGraceMs),
+    by,
+    each: message.lines.map(([itemId]) => ({ item: itemKey(itemId), itemId })),
+  });
+  return reply.status;
 }
 
 /** release-stock: gives back what this saga's reservation took (possibly nothing). */

@@ -1,6 +1,6 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { createEntity, logBatchInit, pipelined } from './script';
+import { createEntity, logBatchInit, pipelined } from './entity-writes';
 
 const redis = () => redisFor('stock');
 // Every stock key carries the {stock} hash tag: scripts that touch several items stay in one slot.

@@ -56,6 +56,9 @@ describe('the deployed bundles', () => {
       }
       const reserve = [...host.unpack('reserveStock').values()][0];
       expect(reserve).toContain("redis.call('");
+      // The shared Lua is included by the esbuild plugin, not left as a directive.
+      expect(reserve).toContain('local function clock_ms()');
+      expect(reserve).not.toMatch(/^-- #include/m);
     } finally {
       void host.stop();
     }

@@ -64,7 +64,7 @@ async function runUnconfigured(variant: 'deployed' | 'local', env: NodeJS.Proces
     bundle: true,
     platform: 'node',
     target: 'node20',
-    loader: { '.lua': 'text' },
+    plugins: require('../../scripts/lua/esbuild-plugin.cjs'),
     logLevel: 'silent',
     ...(variant === 'deployed' ? { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, minifySyntax: true } : {}),
   });

@@ -2,9 +2,9 @@
 -- Guarantees: a paid order, or one whose checkout is running, never changes; neither total_cost
 -- nor the summed quantity of one item (what checkout takes) passes 2^53-1; nothing is written
 -- unless every check passed.
--- KEYS[1] the order hash; ARGV[1] item id; ARGV[2] quantity; ARGV[3] the item's unit price.
+-- KEY, ARG: declared in lib/store/order-store.ts (the order; the item id, the quantity, the item's unit price).
 -- Returns {'ok', new total} | {'missing'} | {'paid'} | {'checking-out'} | {'overflow'}.
-local order = redis.call('HMGET', KEYS[1], 'paid', 'total_cost', 'items', 'checkout')
+local order = redis.call('HMGET', KEY.order, 'paid', 'total_cost', 'items', 'checkout')
 if not order[1] then
   return {'missing'}
 end
@@ -14,14 +14,14 @@ end
 if order[4] and order[4] ~= '' then
   return {'checking-out'}
 end
-local total = tonumber(order[2]) + tonumber(ARGV[2]) * tonumber(ARGV[3])
+local total = tonumber(order[2]) + tonumber(ARG.quantity) * tonumber(ARG.price)
 if total > 9007199254740991 then
   return {'overflow'}
 end
 -- Sums above 2^53 round in a double, but only upwards past the bound, so the comparison holds.
-local quantity = tonumber(ARGV[2])
+local quantity = tonumber(ARG.quantity)
 for item, earlier in string.gmatch(order[3] or '', '([^ ,]+) (%d+)') do
-  if item == ARGV[1] then
+  if item == ARG.itemId then
     quantity = quantity + tonumber(earlier)
   end
 end
@@ -30,8 +30,8 @@ if quantity > 9007199254740991 then
 end
 -- Below 2^53 the double is exact, and %.0f prints it without an exponent.
 local written = string.format('%.0f', total)
-local line = ARGV[1] .. ' ' .. ARGV[2]
+local line = ARG.itemId .. ' ' .. ARG.quantity
 local items = order[3]
 if items == '' then items = line else items = items .. ',' .. line end
-redis.call('HSET', KEYS[1], 'total_cost', written, 'items', items)
+redis.call('HSET', KEY.order, 'total_cost', written, 'items', items)
 return {'ok', written}

@@ -1,3 +1,6 @@
+-- #include shared/clock.lua
+-- #include shared/fence.lua
+-- #include shared/log.lua
 -- release-stock: gives back exactly what this saga's reservation took, once.
 -- Guarantees: the quantities come from the reservation's own marker, not from the message, so
 -- nothing is ever given back that was not taken; a second release changes nothing; a release that
@@ -7,50 +10,39 @@
 -- A release message that comes after its saga's deadline plus the grace changes nothing (recovery
 -- owns the saga by then). When recovery releases, it passes its fencing token instead: a recovery
 -- that lost its turn (a newer one has written here since) is refused before it writes anything.
--- KEYS[1] the saga's stock marker; KEYS[2] the stock log; KEYS[3] the recovery fence;
--- KEYS[4..n+3] the items' keys. ARGV[1] the saga id; ARGV[2] the log's retention in ms;
--- ARGV[3] the recovery token ('' for the saga step itself); ARGV[4] the last moment (epoch ms) a
--- message of this saga may act (ignored for recovery); ARGV[5] who delivered it (for the log);
--- ARGV[6..n+5] the item ids.
+-- KEY, ARG, EACH: declared in lib/store/saga-stock.ts (the saga's stock marker, the stock log, the
+-- recovery fence; the saga id, the log's retention, the recovery token ('' for the saga step
+-- itself), the last moment a message of this saga may act, who delivered it; per item its key and id).
 -- The log entry names each item's stock before and after ('balances': "item before after,...").
 -- Returns {'released'} | {'nothing-taken'} | {'already'} | {'fenced'} | {'expired'}.
-local marker = KEYS[1]
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if ARGV[3] ~= '' then
-  local fence = tonumber(redis.call('GET', KEYS[3]) or '0')
-  if tonumber(ARGV[3]) < fence then
-    return {'fenced'}
-  end
-  redis.call('SET', KEYS[3], ARGV[3])
-elseif now > tonumber(ARGV[4]) then
-  return {'expired'}
+local now = clock_ms()
+local refusal = refusal_of(KEY.fence, ARG.token, ARG.actUntil, now)
+if refusal then
+  return {refusal}
 end
-if redis.call('HEXISTS', marker, 'release') == 1 then
+if redis.call('HEXISTS', KEY.marker, 'release') == 1 then
   return {'already'}
 end
-local retention = tonumber(ARGV[2])
 local outcome = 'nothing-taken'
 local discarded = {}
 local balances = {}
-if redis.call('HGET', marker, 'reserve') == 'done' then
+if redis.call('HGET', KEY.marker, 'reserve') == 'done' then
   outcome = 'released'
-  for i = 1, #KEYS - 3 do
-    local item = ARGV[i + 5]
-    local taken = tonumber(redis.call('HGET', marker, 'taken:' .. item) or '0')
+  for _, line in ipairs(EACH) do
+    local taken = tonumber(redis.call('HGET', KEY.marker, 'taken:' .. line.itemId) or '0')
     if taken > 0 then
-      local before = tonumber(redis.call('HGET', KEYS[i + 3], 'stock') or '0')
+      local before = tonumber(redis.call('HGET', line.item, 'stock') or '0')
       local back = math.min(taken, 9007199254740991 - before)
-      local after = redis.call('HINCRBY', KEYS[i + 3], 'stock', back)
-      balances[#balances + 1] = item .. ' ' .. string.format('%.0f', before) .. ' ' .. string.format('%.0f', after)
+      local after = redis.call('HINCRBY', line.item, 'stock', back)
+      balances[#balances + 1] = line.itemId .. ' ' .. string.format('%.0f', before) .. ' ' .. string.format('%.0f', after)
       if back < taken then
-        redis.call('HINCRBY', KEYS[i + 3], 'direct', back - taken)
-        discarded[#discarded + 1] = item .. ' ' .. string.format('%.0f', taken - back)
+        redis.call('HINCRBY', line.item, 'direct', back - taken)
+        discarded[#discarded + 1] = line.itemId .. ' ' .. string.format('%.0f', taken - back)
       end
     end
   end
 end
-redis.call('HSET', marker, 'release', 'done', 'moved_at', now)
-redis.call('XADD', KEYS[2], 'MINID', '~', now - retention, '*', 'step', 'release-stock', 'saga', ARGV[1], 'outcome', outcome,
-  'recovery', ARGV[3], 'by', ARGV[5], 'balances', table.concat(balances, ','), 'discarded', table.concat(discarded, ','), 't', now)
+redis.call('HSET', KEY.marker, 'release', 'done', 'moved_at', now)
+append_log(KEY.log, ARG.retentionMs, now, {'step', 'release-stock', 'saga', ARG.sagaId, 'outcome', outcome, 'recovery', ARG.token,
+  'by', ARG.by, 'balances', table.concat(balances, ','), 'discarded', table.concat(discarded, ',')})
 return {outcome}

@@ -62,15 +62,20 @@ describe('found by exploration', () => {
 
   it('a script first used while auto-pipelining holds other commands runs, and nothing crashes the process', async () => {
     const client = redisFor('order');
-    const script = defineScript<number>(`return ${++sequence} + #KEYS -- first use ${Date.now()}`);
+    const script = defineScript({
+      name: 'first-use',
+      source: `return {'n', ${++sequence} + #KEYS} -- first use ${Date.now()}`,
+      keys: ['k'],
+      reply: { n: { value: 'integer' } },
+    });
     const crashes: unknown[] = [];
     const listener = (error: unknown) => crashes.push(error);
     process.on('uncaughtException', listener);
-    const results = await Promise.all([client.get('{order}:nothing'), script(client, ['{order}:k'], []), client.incr('{order}:n'), script(client, ['{order}:k'], [])]);
+    const results = await Promise.all([client.get('{order}:nothing'), script(client, { k: '{order}:k' }), client.incr('{order}:n'), script(client, { k: '{order}:k' })]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.off('uncaughtException', listener);
-    expect(results[1]).toBe(sequence + 1);
-    expect(results[3]).toBe(sequence + 1);
+    expect(results[1]).toEqual({ status: 'n', value: sequence + 1 });
+    expect(results[3]).toEqual({ status: 'n', value: sequence + 1 });
     expect(crashes).toEqual([]);
   });
 });
