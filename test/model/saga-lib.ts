@@ -40,7 +40,7 @@ export async function loadSagaLib() {
     await Promise.all([
       import('../../lib/redis'),
       import('../../lib/config'),
-      import('../../lib/saga/replay'),
+      import('../../lib/saga/recovery'),
       import('../../lib/saga/steps'),
       import('../../lib/domain/checkout'),
       import('../../lib/store/order-store'),

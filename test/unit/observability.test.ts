@@ -206,7 +206,7 @@ describe('the functions\' log lines and metrics', () => {
   });
 
   it('counts a replay that throws as failed, and logs why before the invocation fails', async () => {
-    const replay = await import('@lib/saga/replay');
+    const replay = await import('@lib/saga/recovery');
     jest.spyOn(replay, 'replayLog').mockRejectedValueOnce(new Error('the order Redis is gone', { cause: new Error('ECONNREFUSED') }));
     const before = printed.length;
     await expect(fn.replay({}, context('replay-2'))).rejects.toThrow('the order Redis is gone');
