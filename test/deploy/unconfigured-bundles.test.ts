@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { DEPLOYED_BUILD_DEFINE } from '../../lib/config';
 import { freePort } from '../../scripts/stack/processes';
 import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 
@@ -56,7 +57,7 @@ async function runUnconfigured(variant: 'deployed' | 'local', env: NodeJS.Proces
     target: 'node20',
     loader: { '.lua': 'text' },
     logLevel: 'silent',
-    ...(variant === 'deployed' ? { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, minifySyntax: true } : {}),
+    ...(variant === 'deployed' ? { define: DEPLOYED_BUILD_DEFINE, minifySyntax: true } : {}),
   });
   const cases = functions.map(([name, fn]) => {
     const dot = fn.handler.lastIndexOf('.');
