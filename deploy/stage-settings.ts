@@ -7,6 +7,7 @@
 // - every other name deploys to AWS: every setting comes from `--param` (nothing from the shell),
 //   the required ones must be given, and a missing or malformed one stops packaging with a message
 //   saying what to pass.
+import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, localRedisUrl } from '../lib/config';
 import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
@@ -149,11 +150,12 @@ const deployedTimings = (saga: SagaDeclaration) => ({
   CHECKOUT_DEADLINE_MS: String(saga.deadlineMs),
   MESSAGE_GRACE_MS: '60000',
   REPLAY_STALE_MS: '15000',
+  CHECKOUT_WAIT_MS: String(DEFAULT_CHECKOUT_WAIT_MS),
 });
 /** Deployed bundles: lib/faults.ts and lib/config.ts read SAGASHOP_BUILD as a constant, and
  * esbuild's syntax minification drops the branches that constant rules out (names and
  * whitespace stay, so stack traces stay readable). */
-const DEPLOYED_BUILD = { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, skipRebuild: true, minifySyntax: true };
+const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minifySyntax: true };
 
 function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const { env } = inputs;
@@ -168,7 +170,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
     batchInitRoutes: true,
     architecture: 'arm64',
     environment: {
-      REDIS_URL: readEnv('REDIS_URL', 'redis://127.0.0.1:6390'),
+      REDIS_URL: readEnv('REDIS_URL', localRedisUrl()),
       STOCK_REDIS_URL: readEnv('STOCK_REDIS_URL', ''),
       PAYMENT_REDIS_URL: readEnv('PAYMENT_REDIS_URL', ''),
       ORDER_REDIS_URL: readEnv('ORDER_REDIS_URL', ''),
@@ -178,6 +180,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
       CHECKOUT_DEADLINE_MS: readEnv('CHECKOUT_DEADLINE_MS', String(saga.deadlineMs)),
       MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
       REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
+      CHECKOUT_WAIT_MS: readEnv('CHECKOUT_WAIT_MS', String(DEFAULT_CHECKOUT_WAIT_MS)),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),

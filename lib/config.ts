@@ -1,16 +1,39 @@
-// Configuration is read once, on first use, and fails fast: a Lambda with a bad URL refuses every
-// request (a JSON 500 from the one error middleware) rather than answer against the wrong Redis.
-// Never at import: a module that throws while loading is answered by some runtimes (serverless-
-// offline among them) with a 200 carrying the stack trace. Messages never quote a URL's
-// credentials: they end up in the function's log.
+// The one module that reads the environment. Configuration is read once, validated, and fails
+// fast: a Lambda with a bad URL refuses every request (a JSON 500 from the one error middleware)
+// rather than answer against the wrong Redis. Never at import: a module that throws while loading
+// is answered by some runtimes (serverless-offline among them) with a 200 carrying the stack
+// trace. So `config` reads `process.env` on first use, unless `configure()` handed it one before
+// (scripts and tests that want other settings: no module reset, no import order to respect).
+// Messages never quote a URL's credentials: they end up in the function's log.
 import { parseRedisUrl } from './redis-url';
+import { SAGA } from './saga/definition';
+import { readQueueUrls } from './saga/queues-config';
+import type { StepName } from './saga/steps';
 import { redactUrl } from './secrets';
 
 export type Service = 'stock' | 'payment' | 'order' | 'ids';
 
-// The Redis `npm start` runs. Deployed bundles (built with SAGASHOP_BUILD defined as "deployed",
-// see lib/faults.ts) have none: a function without REDIS_URL must fail, not try localhost.
-export const DEFAULT_REDIS_URL: string | undefined = process.env.SAGASHOP_BUILD === 'deployed' ? undefined : 'redis://127.0.0.1:6390';
+declare global {
+  /**
+   * A build constant, not the environment: deployed stages build with esbuild's define turning
+   * `globalThis.SAGASHOP_BUILD` into "deployed" (DEPLOYED_BUILD_DEFINE), so each condition on it
+   * is a constant there and syntax minification drops the branch it rules out: the fault
+   * injection (lib/faults.ts) and the local Redis default (test/deploy/bundles.test.ts checks the
+   * bundle text). Undefined everywhere else.
+   */
+  // eslint-disable-next-line no-var
+  var SAGASHOP_BUILD: 'deployed' | undefined;
+}
+
+/** What deploy/stage-settings.ts hands esbuild for deployed stages. */
+export const DEPLOYED_BUILD_DEFINE = { 'globalThis.SAGASHOP_BUILD': '"deployed"' };
+
+/** The port of the Redis `npm start` runs, and where every local tool looks for it. */
+export const LOCAL_REDIS_PORT = 6390;
+export const localRedisUrl = (port: number | string = LOCAL_REDIS_PORT) => `redis://127.0.0.1:${port}`;
+
+// Deployed bundles have no default Redis: a function without REDIS_URL must fail, not try localhost.
+export const DEFAULT_REDIS_URL: string | undefined = globalThis.SAGASHOP_BUILD === 'deployed' ? undefined : localRedisUrl();
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -45,9 +68,30 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return value;
 }
 
+export interface FaultInjection {
+  /** The crash points armed (lib/faults.ts); none unless SAGASHOP_CRASH_AT names some. */
+  crashAt: readonly string[];
+  /** The chance that an armed point crashes the process when reached. */
+  probability: number;
+}
+
+function readFaultInjection(env: NodeJS.ProcessEnv): FaultInjection {
+  const crashAt = (nonEmpty(env.SAGASHOP_CRASH_AT) ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const raw = nonEmpty(env.SAGASHOP_CRASH_PROBABILITY);
+  const probability = raw === undefined ? 1 : Number(raw);
+  if (!(probability >= 0 && probability <= 1)) throw new Error(`SAGASHOP_CRASH_PROBABILITY must be between 0 and 1 (got ${raw})`);
+  return Object.freeze({ crashAt: Object.freeze(crashAt), probability });
+}
+
+/** How long the HTTP checkout waits for its verdict by default: well under API Gateway's 29 s. */
+export const DEFAULT_CHECKOUT_WAIT_MS = 20_000;
+
+const NO_FAULTS: FaultInjection = Object.freeze({ crashAt: Object.freeze([]), probability: 0 });
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
+  let queueUrls: Record<StepName, string> | undefined;
   const retentionMs = positiveInteger(env, 'SAGA_RETENTION_SECONDS', 3600) * 1000;
-  const checkoutDeadlineMs = positiveInteger(env, 'CHECKOUT_DEADLINE_MS', 60_000);
+  const checkoutDeadlineMs = positiveInteger(env, 'CHECKOUT_DEADLINE_MS', SAGA.deadlineMs);
   const messageGraceMs = positiveInteger(env, 'MESSAGE_GRACE_MS', 60_000);
   // A message may act until its saga's deadline plus the grace; the saga record, its markers and
   // the log must outlive that moment, or a late message could act on a saga nobody remembers.
@@ -67,21 +111,58 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     /** Recovery handles a saga only once none of its steps has written for this long. */
     replayStaleMs: positiveInteger(env, 'REPLAY_STALE_MS', 15_000),
     /** How long the HTTP checkout waits for the verdict: well under API Gateway's 29 s. */
-    checkoutWaitMs: positiveInteger(env, 'CHECKOUT_WAIT_MS', 20_000),
+    checkoutWaitMs: positiveInteger(env, 'CHECKOUT_WAIT_MS', DEFAULT_CHECKOUT_WAIT_MS),
     redisUrls: Object.freeze({
       stock: redisUrlFor('stock', env),
       payment: redisUrlFor('payment', env),
       order: redisUrlFor('order', env),
       ids: redisUrlFor('ids', env),
     } satisfies Record<Service, string>),
+    /** The local SQS endpoint; unset on AWS, where the SDK uses the region's own. */
+    sqsEndpoint: nonEmpty(env.SQS_ENDPOINT),
+    /** The SSM parameter holding the Redis AUTH token (AWS stages); local URLs carry their own. */
+    redisAuthParameter: nonEmpty(env.REDIS_AUTH_PARAMETER),
+    /**
+     * Every saga step's queue URL, checked when first asked for: only the functions that send a
+     * saga message need them, and a function without them must still answer what it can.
+     */
+    get queueUrls(): Record<StepName, string> {
+      return (queueUrls ??= Object.freeze(readQueueUrls(env)));
+    },
+    faultInjection: globalThis.SAGASHOP_BUILD === 'deployed' ? NO_FAULTS : readFaultInjection(env),
   });
 }
 
 export type Config = ReturnType<typeof readConfig>;
 
-let loaded: Config | undefined;
+let current: Config | undefined;
 
-/** The configuration of this process, read from its environment on first use. */
+/** The configuration of this process: the one `configure()` was given, else its environment's, read on first use. */
 export const config: Config = new Proxy({} as Config, {
-  get: (_target, name) => (loaded ??= readConfig())[name as keyof Config],
+  get: (_target, name) => (current ??= readConfig())[name as keyof Config],
 });
+
+/** Hands this process its configuration, e.g. `configure(readConfig({ ...process.env, REPLAY_STALE_MS: '0' }))`. */
+export function configure(next: Config): void {
+  current = next;
+}
+
+/**
+ * What the Lambda runtime (or serverless-offline) tells a process about itself; not settings, and
+ * nothing here can fail. Read once, when lib/observability.ts builds the logger.
+ */
+export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    /** The runtime's own API is there: it provides the per-invocation store itself. */
+    managed: env.AWS_LAMBDA_RUNTIME_API !== undefined,
+    functionName: nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME),
+  };
+}
+
+/**
+ * What the runtime sets with multi-concurrency: Powertools reads it, and then keeps its per-invocation
+ * state in the store lib/observability.ts provides outside Lambda. The one variable we write.
+ */
+export function announceConcurrentInvocations(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+}

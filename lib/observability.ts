@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { announceConcurrentInvocations, lambdaRuntime } from './config';
 import { redactSecrets } from './secrets';
 
 // Logs and metrics of every function, the ecosystem's way: Powertools' Logger writes one JSON line
@@ -65,7 +66,7 @@ const SHARED = Symbol.for('sagashop.localInvokeStore.shared');
  * handler, and it does so before every invocation.
  */
 function installLocalInvokeStore(): LocalInvokeStore | undefined {
-  if (process.env.AWS_LAMBDA_RUNTIME_API !== undefined) return undefined; // the runtime's own
+  if (runtime.managed) return undefined; // the runtime's own
   const global = globalThis as typeof globalThis & { [SHARED]?: LocalInvokeStore; awslambda?: LambdaGlobal };
   if (!global[SHARED]) {
     const store = new LocalInvokeStore();
@@ -87,11 +88,11 @@ function installLocalInvokeStore(): LocalInvokeStore | undefined {
   // ours. First asked after the variable below is set, it would load a store of its own first,
   // with a dynamic import that jest's module sandbox refuses (failing every SQS send there).
   void InvokeStore.getInstanceAsync();
-  // What the runtime sets with multi-concurrency; Powertools then keeps its state in the store.
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+  announceConcurrentInvocations();
   return global[SHARED];
 }
 
+const runtime = lambdaRuntime();
 const localStore = installLocalInvokeStore();
 
 /**
@@ -121,7 +122,7 @@ export function perInvocation<T extends (event: any, context: any) => any>(chain
 
 // --- the logger and the metrics ---------------------------------------------------------------
 
-const serviceName = serviceNameOf(process.env.AWS_LAMBDA_FUNCTION_NAME);
+const serviceName = serviceNameOf(runtime.functionName);
 
 /**
  * Powertools writes through a console of its own (a `new Console` on process.stdout), not the

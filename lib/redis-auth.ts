@@ -1,5 +1,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type middy from '@middy/core';
+import { config } from './config';
 import { hideInLogs } from './secrets';
 
 // On AWS the Redis AUTH token lives in SSM Parameter Store (a SecureString): the template and the
@@ -57,7 +58,15 @@ export function redisAuthFrom(parameterName: string | undefined, read: TokenRead
   };
 }
 
-export const redisAuth = redisAuthFrom(process.env.REDIS_AUTH_PARAMETER?.trim() || undefined);
+let configured: { parameterName: string | undefined; auth: RedisAuth } | undefined;
+const current = (): RedisAuth => {
+  const parameterName = config.redisAuthParameter;
+  if (!configured || configured.parameterName !== parameterName) configured = { parameterName, auth: redisAuthFrom(parameterName) };
+  return configured.auth;
+};
+
+/** The token of this process's configuration (REDIS_AUTH_PARAMETER), set up on first use. */
+export const redisAuth: RedisAuth = { load: () => current().load(), token: () => current().token() };
 
 /** Middy middleware of every function that talks to Redis: the token is there before the handler runs. */
 export const loadRedisAuth = (): middy.MiddlewareObj => ({ before: () => redisAuth.load() });

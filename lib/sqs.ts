@@ -1,7 +1,21 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { config } from './config';
 
-// One client per process. Locally SQS_ENDPOINT names the endpoint; on AWS it is unset and the
-// SDK uses the region's own.
-const endpoint = process.env.SQS_ENDPOINT?.trim() || undefined;
+// One client per process, made on first use. Locally the configuration names the endpoint; on AWS
+// it names none and the SDK uses the region's own.
+let current: { endpoint: string | undefined; client: SQSClient } | undefined;
 
-export const sqs = new SQSClient({ endpoint, maxAttempts: 3 });
+export function sqsClient(): SQSClient {
+  const endpoint = config.sqsEndpoint;
+  if (!current || current.endpoint !== endpoint) {
+    current?.client.destroy();
+    current = { endpoint, client: new SQSClient({ endpoint, maxAttempts: 3 }) };
+  }
+  return current.client;
+}
+
+/** Closes the client's connections (scripts, tests); the next use makes a new one. */
+export function closeSqsClient(): void {
+  current?.client.destroy();
+  current = undefined;
+}

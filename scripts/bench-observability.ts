@@ -14,18 +14,17 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import middy from '@middy/core';
+import { errorResult, httpRoute, jsonResult, pathParam } from '../lib/http';
+import { loadRedisAuth } from '../lib/redis-auth';
+import { logger, metrics, MetricUnit } from '../lib/observability';
+import { createItem, findItem } from '../lib/store/stock-store';
+import { closeRedisClients } from '../lib/redis';
 
 type Variant = 'bare' | 'powertools' | 'local';
 type Result = Record<string, number>;
 
 async function child(variant: Variant, invocations: number): Promise<void> {
-  if (variant !== 'local') process.env.AWS_LAMBDA_RUNTIME_API = 'bench'; // as on Lambda: no local store
-  const middy = (await import('@middy/core')).default;
-  const { errorResult, httpRoute, jsonResult, pathParam } = await import('../lib/http');
-  const { loadRedisAuth } = await import('../lib/redis-auth');
-  const { logger, metrics, MetricUnit } = await import('../lib/observability');
-  const { createItem, findItem } = await import('../lib/store/stock-store');
-  const { closeRedisClients } = await import('../lib/redis');
   const chain = () =>
     variant === 'bare'
       ? middy<any, any>()
@@ -103,7 +102,8 @@ async function main(): Promise<void> {
     for (const variant of ['bare', 'powertools', 'local'] as const) {
       const log = openSync(join(dir, `${variant}.log`), 'a');
       const worker = spawn(process.execPath, [...process.execArgv, __filename, '--child', variant, String(invocations)], {
-        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0` },
+        // As on Lambda, the runtime's API is named (so no local per-invocation store), but for `local`.
+        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, ...(variant === 'local' ? {} : { AWS_LAMBDA_RUNTIME_API: 'bench' }) },
         stdio: ['ignore', log, log, 'ipc'],
       });
       table[variant] = await new Promise<Result>((resolve, reject) => {

@@ -1,13 +1,12 @@
 // `npm run check`: reads the whole state of a stack (REDIS_URL, or the one `npm start` runs) and
 // verifies every invariant of the HTTP contract. One verdict line; exit 1 on a violation.
+import { checkInvariants } from '../lib/domain/invariants';
+import { closeRedisClients } from '../lib/redis';
+import { auditLogs, readSystemState } from '../lib/store/inspection';
 import { useLocalStackEnv } from './stack/local-env';
 
-useLocalStackEnv();
-
 async function main(): Promise<void> {
-  const { auditLogs, readSystemState } = await import('../lib/store/inspection');
-  const { checkInvariants } = await import('../lib/domain/invariants');
-  const { closeRedisClients } = await import('../lib/redis');
+  useLocalStackEnv();
   const state = await readSystemState();
   const verdict = checkInvariants(state);
   const audit = await auditLogs(state);

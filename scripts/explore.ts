@@ -15,7 +15,8 @@ import * as fc from 'fast-check';
 import { freePort } from './stack/processes';
 import { startRedis } from './stack/redis';
 import { newStats } from '../test/model/model';
-import { applyModelEnvironment, loadSagaLib } from '../test/model/saga-lib';
+import { sagaModelProperty } from '../test/model/property';
+import { configureModel } from '../test/model/saga-lib';
 
 interface ExploreArgs {
   runs: number;
@@ -57,10 +58,7 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'sagashop-explore-'));
   const port = await freePort();
   const redis = await startRedis({ port, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log'), extraArgs: ['--appendonly', 'no'] });
-  // lib/config reads the environment once and keeps it: set it before anything under lib/ runs.
-  applyModelEnvironment(`redis://127.0.0.1:${port}/0`);
-  const lib = await loadSagaLib();
-  const { sagaModelProperty } = await import('../test/model/property');
+  const lib = configureModel(`redis://127.0.0.1:${port}/0`);
   const stats = newStats();
   const started = Date.now();
   let passed = 0;

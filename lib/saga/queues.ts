@@ -1,12 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SagaMessage } from '../domain/checkout';
-import { sqs } from '../sqs';
-import { readQueueUrls } from './queues-config';
+import { config } from '../config';
+import { sqsClient } from '../sqs';
 import type { StepName } from './steps';
-
-// Read on first send, never at import (a module that throws while loading is answered with a 200
-// and its stack trace by serverless-offline).
-let queueUrls: ReturnType<typeof readQueueUrls> | undefined;
 
 /** SQS's limits: a message (body + attributes) of at most 1 MiB, and ten of them per request. */
 export const MAX_MESSAGE_BYTES = 1_048_576;
@@ -51,7 +47,7 @@ async function flush(queueUrl: string): Promise<void> {
   pendingByQueue.delete(queueUrl);
   for (const chunk of packBatches(pending)) {
     try {
-      const { Failed = [] } = await sqs.send(
+      const { Failed = [] } = await sqsClient().send(
         new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((entry, index) => ({ Id: String(index), MessageBody: entry.body })) }),
       );
       const failed = new Map(Failed.map((failure) => [Number(failure.Id), failure]));
@@ -72,7 +68,7 @@ async function flush(queueUrl: string): Promise<void> {
  * per request. A message SQS could never take is refused here, alone, before any request.
  */
 export function sendToStep(step: StepName, message: SagaMessage): Promise<void> {
-  const queueUrl = (queueUrls ??= readQueueUrls(process.env))[step];
+  const queueUrl = config.queueUrls[step];
   const body = JSON.stringify(message);
   const size = Buffer.byteLength(body, 'utf8');
   if (size > MAX_MESSAGE_BYTES) {

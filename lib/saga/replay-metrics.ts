@@ -1,6 +1,6 @@
 import { emitMetrics, logger, metrics, MetricUnit } from '../observability';
 import { countOpenPastDeadline } from '../store/saga-order';
-import { replayLog, type ReplayReport } from './replay';
+import { replayLog, type ReplayReport } from './recovery';
 
 /**
  * The scheduled replay and its metrics: what it did to each open saga (ReplayActions by Action,

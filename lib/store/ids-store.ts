@@ -5,27 +5,30 @@ const COUNTER_KEY = '{ids}:next';
 // process never used up is simply skipped, so ids stay unique across crashes and restarts.
 const BLOCK_SIZE = 100;
 
-let next = 0;
-let end = 0;
-let refilling: Promise<void> | null = null;
-
-async function refill(): Promise<void> {
-  const top = await redisFor('ids').incrby(COUNTER_KEY, BLOCK_SIZE);
-  next = top - BLOCK_SIZE;
-  end = top;
-}
-
 // Generated ids start with a letter, so they never collide with batch_init's "0".."n-1".
 function formatId(sequence: number): string {
   return `x${sequence.toString(36)}`;
 }
 
-export async function newId(): Promise<string> {
-  while (next >= end) {
-    refilling ??= refill().finally(() => {
-      refilling = null;
-    });
-    await refilling;
-  }
-  return formatId(next++);
+/** A source of ids with a block of its own: one per process (`newId`), or one standing for a new process. */
+export function idSource(): () => Promise<string> {
+  let next = 0;
+  let end = 0;
+  let refilling: Promise<void> | null = null;
+  const refill = async () => {
+    const top = await redisFor('ids').incrby(COUNTER_KEY, BLOCK_SIZE);
+    next = top - BLOCK_SIZE;
+    end = top;
+  };
+  return async () => {
+    while (next >= end) {
+      refilling ??= refill().finally(() => {
+        refilling = null;
+      });
+      await refilling;
+    }
+    return formatId(next++);
+  };
 }
+
+export const newId = idSource();

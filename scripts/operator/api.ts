@@ -2,7 +2,7 @@
 // Reads only, except the two buttons: the replay (the scheduled function's own code) and moving
 // dead-letter messages back. Nothing here writes a balance.
 import { describeEntry, formatHistory, standing, type HistoryLine } from '../../lib/domain/saga-history';
-import { replayLog, type ReplayReport } from '../../lib/saga/replay';
+import { replayLog, type ReplayReport } from '../../lib/saga/recovery';
 import { readLog } from '../../lib/store/log-reader';
 import { openSagaOverview, type OpenSagaOverview } from '../../lib/store/saga-overview';
 import { readSagaHistory, sagasNamedBy } from '../../lib/store/saga-history';

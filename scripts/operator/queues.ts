@@ -7,9 +7,9 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { readQueueUrls } from '../../lib/saga/queues-config';
+import { config } from '../../lib/config';
 import { STEP_NAMES, type StepName } from '../../lib/saga/steps';
-import { sqs } from '../../lib/sqs';
+import { sqsClient } from '../../lib/sqs';
 
 export interface Depth {
   name: string;
@@ -33,16 +33,16 @@ async function dlqUrl(step: StepName, queueUrl: string): Promise<string> {
   const known = dlqUrls.get(step);
   if (known) return known;
   let url = `${queueUrl}-dlq`;
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
+  const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
   const arn = Attributes?.RedrivePolicy ? (JSON.parse(Attributes.RedrivePolicy).deadLetterTargetArn as string | undefined) : undefined;
-  if (arn) url = (await sqs.send(new GetQueueUrlCommand({ QueueName: arn.split(':').pop()! }))).QueueUrl ?? url;
+  if (arn) url = (await sqsClient().send(new GetQueueUrlCommand({ QueueName: arn.split(':').pop()! }))).QueueUrl ?? url;
   dlqUrls.set(step, url);
   return url;
 }
 
 async function depth(url: string): Promise<Depth> {
   try {
-    const { Attributes = {} } = await sqs.send(
+    const { Attributes = {} } = await sqsClient().send(
       new GetQueueAttributesCommand({
         QueueUrl: url,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
@@ -61,7 +61,7 @@ async function depth(url: string): Promise<Depth> {
 }
 
 export async function queueDepths(): Promise<QueueDepths[]> {
-  const urls = readQueueUrls(process.env);
+  const urls = config.queueUrls;
   return Promise.all(
     STEP_NAMES.map(async (step) => {
       const dlq = await dlqUrl(step, urls[step]).catch(() => `${urls[step]}-dlq`);
@@ -84,22 +84,22 @@ export interface RedriveResult {
  * unhandled there, since recovery owns that saga by then.
  */
 export async function redrive(step: StepName, limit = 1_000): Promise<RedriveResult> {
-  const urls = readQueueUrls(process.env);
+  const urls = config.queueUrls;
   const from = await dlqUrl(step, urls[step]);
   let moved = 0;
   let failed = 0;
   while (moved + failed < limit) {
-    const { Messages = [] } = await sqs.send(
+    const { Messages = [] } = await sqsClient().send(
       new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: Math.min(10, limit - moved - failed), WaitTimeSeconds: 0, VisibilityTimeout: 30 }),
     );
     if (Messages.length === 0) break;
-    const { Successful = [], Failed = [] } = await sqs.send(
+    const { Successful = [], Failed = [] } = await sqsClient().send(
       new SendMessageBatchCommand({ QueueUrl: urls[step], Entries: Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body ?? '' })) }),
     );
     failed += Failed.length;
     const sent = Successful.map((entry) => Messages[Number(entry.Id)]);
     if (sent.length > 0) {
-      await sqs.send(
+      await sqsClient().send(
         new DeleteMessageBatchCommand({ QueueUrl: from, Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
       );
     }

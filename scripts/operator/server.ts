@@ -7,14 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { closeRedisClients } from '../../lib/redis';
+import { closeSqsClient } from '../../lib/sqs';
 import { useLocalStackEnv } from '../stack/local-env';
+import { OperatorApi } from './api';
+import { isStep } from './queues';
 
 const STATIC: Record<string, [file: string, type: string]> = {
   '/': ['page.html', 'text/html; charset=utf-8'],
   '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
 };
-
-type OperatorApi = import('./api').OperatorApi;
 
 function send(response: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -37,7 +39,6 @@ async function route(api: OperatorApi, request: IncomingMessage, response: Serve
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
     request.resume();
     if (url.pathname === '/api/replay') return send(response, 200, await api.replay());
-    const { isStep } = await import('./queues');
     const step = url.searchParams.get('step') ?? '';
     if (!isStep(step)) return send(response, 400, { error: `unknown step "${step}"` });
     return send(response, 200, await api.redrive(step));
@@ -51,9 +52,8 @@ export interface OperatorServer {
   close(): Promise<void>;
 }
 
-/** Starts the page's server; the environment must name the stack (see useLocalStackEnv). */
+/** Starts the page's server; the configuration must name the stack (see useLocalStackEnv). */
 export async function startOperatorServer(port: number, host = '127.0.0.1'): Promise<OperatorServer> {
-  const { OperatorApi } = await import('./api');
   const api = new OperatorApi();
   const server = createServer((request, response) => {
     route(api, request, response).catch((error: Error) => {
@@ -82,9 +82,8 @@ async function main(): Promise<void> {
   const stop = async () => {
     ops.server.closeAllConnections();
     await ops.close();
-    const [{ closeRedisClients }, { sqs }] = await Promise.all([import('../../lib/redis'), import('../../lib/sqs')]);
     await closeRedisClients();
-    sqs.destroy();
+    closeSqsClient();
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

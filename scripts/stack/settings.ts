@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { LOCAL_REDIS_PORT } from '../../lib/config';
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -18,7 +19,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
     httpPort: port(env, 'HTTP_PORT', 8000),
     lambdaPort: port(env, 'LAMBDA_PORT', 3002),
-    redisPort: port(env, 'REDIS_PORT', 6390),
+    redisPort: port(env, 'REDIS_PORT', LOCAL_REDIS_PORT),
     sqsPort: port(env, 'SQS_PORT', 9324),
     opsPort: port(env, 'OPS_PORT', 8001),
     dataDir,

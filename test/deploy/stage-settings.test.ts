@@ -1,4 +1,5 @@
 import { stageSettings, type StageInputs } from '../../deploy/stage-settings';
+import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
 import { PROD_PARAMS } from './support/package';
 
 // The stage rules themselves, without the Framework: what packaging would take from where.
@@ -29,7 +30,7 @@ describe('stage settings', () => {
     expect(localstack).toMatchObject({ kind: 'localstack', deployed: true, api: 'rest', architecture: 'x86_64', batchInitRoutes: true, replayRate: '5 minutes', visibilityTimeout: 60 });
     expect(localstack.environment.REDIS_URL).toBe('redis://redis:6379');
     expect(localstack.environment).not.toHaveProperty('SQS_ENDPOINT');
-    expect(localstack.esbuild.define).toEqual({ 'process.env.SAGASHOP_BUILD': '"deployed"' });
+    expect(localstack.esbuild.define).toEqual(DEPLOYED_BUILD_DEFINE);
     expect(stageSettings({ ...inputs('localstack'), hostArch: 'arm64' }).architecture).toBe('arm64');
     expect(stageSettings(inputs('localstack', { architecture: 'x86_64' })).architecture).toBe('x86_64');
   });
@@ -39,6 +40,15 @@ describe('stage settings', () => {
     expect(aws.iamStatements).toEqual([]);
     expect(aws.environment).not.toHaveProperty('REDIS_AUTH_PARAMETER');
     expect(Object.keys(aws.resources.Resources ?? {}).sort()).toEqual(['FunctionSecurityGroup', 'SqsVpcEndpoint', 'VpcEndpointSecurityGroup']);
+  });
+
+  it('every stage hands the functions the checkout\'s wait for its verdict, the configuration\'s default unless the shell says otherwise locally', () => {
+    const waitOf = (environment: Record<string, unknown>) => readConfig({ ...environment, REDIS_URL: 'redis://h:1' } as NodeJS.ProcessEnv).checkoutWaitMs;
+    expect(stageSettings(inputs('local', {}, { CHECKOUT_WAIT_MS: '5000' })).environment.CHECKOUT_WAIT_MS).toBe('5000');
+    for (const settings of [stageSettings(inputs('local')), stageSettings(inputs('localstack')), stageSettings(inputs('prod', PROD_PARAMS))]) {
+      expect(settings.environment).toHaveProperty('CHECKOUT_WAIT_MS');
+      expect(waitOf(settings.environment)).toBe(readConfig({ REDIS_URL: 'redis://h:1' }).checkoutWaitMs);
+    }
   });
 
   it('AWS: the shell changes nothing', () => {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { SAGA } from '@lib/saga/definition';
 import { stepFunctions } from '../../deploy/saga-template';
+import { DEPLOYED_BUILD_DEFINE } from '../../lib/config';
 import { freePort } from '../../scripts/stack/processes';
 import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 
@@ -66,7 +67,7 @@ async function runUnconfigured(variant: 'deployed' | 'local', env: NodeJS.Proces
     target: 'node20',
     plugins: require('../../scripts/lua/esbuild-plugin.cjs'),
     logLevel: 'silent',
-    ...(variant === 'deployed' ? { define: { 'process.env.SAGASHOP_BUILD': '"deployed"' }, minifySyntax: true } : {}),
+    ...(variant === 'deployed' ? { define: DEPLOYED_BUILD_DEFINE, minifySyntax: true } : {}),
   });
   const cases = functions.map(([name, fn]) => {
     const dot = fn.handler.lastIndexOf('.');

@@ -1,7 +1,18 @@
-// The model drives the real saga code. lib/config reads the environment once (on first use) and
-// keeps it, so the short windows below must be in process.env before anything under lib/ reads
-// its configuration: the jest test and scripts/explore.ts both call applyModelEnvironment() first,
-// then loadSagaLib(), which checks that the windows took.
+// The model drives the real saga code, configured with the short windows below: the jest test and
+// scripts/explore.ts both call configureModel() before they run it.
+import * as config from '../../lib/config';
+import * as checkout from '../../lib/domain/checkout';
+import * as invariants from '../../lib/domain/invariants';
+import * as redis from '../../lib/redis';
+import * as replay from '../../lib/saga/recovery';
+import * as steps from '../../lib/saga/steps';
+import * as inspection from '../../lib/store/inspection';
+import * as orderStore from '../../lib/store/order-store';
+import * as paymentStore from '../../lib/store/payment-store';
+import * as sagaOrder from '../../lib/store/saga-order';
+import * as sagaPayment from '../../lib/store/saga-payment';
+import * as sagaStock from '../../lib/store/saga-stock';
+import * as stockStore from '../../lib/store/stock-store';
 
 /**
  * Short windows, so "later than the deadline / the grace / the retention" takes a fraction of a
@@ -25,41 +36,16 @@ export const LOCK_KEY = '{order}:recovery:lock';
 
 /**
  * One Redis for every service, and the short windows. No queue is needed: the model is the queue
- * (it passes its own `send` to the replay and never calls SQS).
+ * (it passes its own `send` to the replay and never calls SQS). Returns every lib module the model touches.
  */
-export function applyModelEnvironment(redisUrl: string): void {
-  process.env.REDIS_URL = redisUrl;
-  for (const name of ['STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL']) delete process.env[name];
-  for (const [name, value] of Object.entries(MODEL_WINDOWS)) process.env[name] = String(value);
-  process.env.AWS_REGION ??= 'us-east-1';
+export function configureModel(redisUrl: string) {
+  const windows = Object.fromEntries(Object.entries(MODEL_WINDOWS).map(([name, value]) => [name, String(value)]));
+  const perService = { STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '', ORDER_REDIS_URL: '', IDS_REDIS_URL: '' };
+  config.configure(config.readConfig({ ...process.env, ...perService, ...windows, REDIS_URL: redisUrl }));
+  return { redis, config: config.config, replay, steps, checkout, orderStore, stockStore, paymentStore, sagaOrder, sagaStock, sagaPayment, inspection, invariants };
 }
 
-/** Every lib module the model touches, loaded after the environment is set. */
-export async function loadSagaLib() {
-  const [redis, config, replay, steps, checkout, orderStore, stockStore, paymentStore, sagaOrder, sagaStock, sagaPayment, inspection, invariants] =
-    await Promise.all([
-      import('../../lib/redis'),
-      import('../../lib/config'),
-      import('../../lib/saga/replay'),
-      import('../../lib/saga/steps'),
-      import('../../lib/domain/checkout'),
-      import('../../lib/store/order-store'),
-      import('../../lib/store/stock-store'),
-      import('../../lib/store/payment-store'),
-      import('../../lib/store/saga-order'),
-      import('../../lib/store/saga-stock'),
-      import('../../lib/store/saga-payment'),
-      import('../../lib/store/inspection'),
-      import('../../lib/domain/invariants'),
-    ]);
-  const loaded = config.config;
-  if (loaded.checkoutDeadlineMs !== MODEL_WINDOWS.CHECKOUT_DEADLINE_MS || loaded.messageGraceMs !== MODEL_WINDOWS.MESSAGE_GRACE_MS) {
-    throw new Error('lib/config was read before applyModelEnvironment(): the model needs its short windows');
-  }
-  return { redis, config: loaded, replay, steps, checkout, orderStore, stockStore, paymentStore, sagaOrder, sagaStock, sagaPayment, inspection, invariants };
-}
-
-export type SagaLib = Awaited<ReturnType<typeof loadSagaLib>>;
+export type SagaLib = ReturnType<typeof configureModel>;
 export type SagaMessage = import('../../lib/domain/checkout').SagaMessage;
 export type StepName = import('../../lib/saga/steps').StepName;
 export type Verdict = import('../../lib/store/saga-order').Verdict;

@@ -7,27 +7,15 @@
 import * as fc from 'fast-check';
 import { newStats } from './model';
 import { sagaModelProperty } from './property';
-import { applyModelEnvironment, loadSagaLib, MODEL_WINDOWS, type SagaLib } from './saga-lib';
+import { configureModel, MODEL_WINDOWS } from './saga-lib';
 
 const SEED = 8_2026;
 const RUNS = 25;
 const MAX_COMMANDS = 40;
 
-let lib: SagaLib;
-const savedEnvironment = { ...process.env };
+const lib = configureModel(process.env.REDIS_URL!);
 
-beforeAll(async () => {
-  // Nothing under lib/ has read its configuration in this file's module registry yet.
-  applyModelEnvironment(process.env.REDIS_URL!);
-  lib = await loadSagaLib();
-});
-
-afterAll(async () => {
-  await lib?.redis.closeRedisClients();
-  // The next test file of this worker must not inherit the short windows.
-  for (const name of Object.keys(process.env)) if (!(name in savedEnvironment)) delete process.env[name];
-  Object.assign(process.env, savedEnvironment);
-});
+afterAll(() => lib.redis.closeRedisClients());
 
 it(`keeps every saga guarantee over ${RUNS} random interleavings (seed ${SEED}, windows ${JSON.stringify(MODEL_WINDOWS)})`, async () => {
   const stats = newStats();

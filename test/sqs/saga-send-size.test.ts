@@ -1,12 +1,12 @@
 import type { SagaMessage } from '@lib/domain/checkout';
+import { packBatches, sendToStep } from '@lib/saga/queues';
+import { closeSqsClient } from '@lib/sqs';
 import { drain, testSqs, useStepQueues } from '../support/saga-queues';
 
 // Through the saga's own sender, against the real local endpoint (which refuses a batch request
 // over 1 MiB in total, as AWS does).
 const sqs = testSqs();
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
-let sendToStep: typeof import('@lib/saga/queues').sendToStep;
-let packBatches: typeof import('@lib/saga/queues').packBatches;
 
 const message = (sagaId: string, padding: number): SagaMessage => ({
   sagaId,
@@ -20,9 +20,11 @@ const message = (sagaId: string, padding: number): SagaMessage => ({
 
 beforeAll(async () => {
   queues = await useStepQueues(sqs, `send-size-${process.env.JEST_WORKER_ID}`);
-  ({ sendToStep, packBatches } = await import('@lib/saga/queues'));
 });
-afterAll(() => sqs.destroy());
+afterAll(() => {
+  sqs.destroy();
+  closeSqsClient();
+});
 
 describe('the saga sender splits its batches by size', () => {
   it('delivers ten concurrent messages of ~200 KB each (2 MB together)', async () => {

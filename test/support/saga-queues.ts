@@ -1,22 +1,20 @@
 import { CreateQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STEP_NAMES, type StepName } from '@lib/saga/steps';
 import { queueUrlVariable } from '@lib/saga/queues-config';
+import { configureTest } from './config';
 
 export const testSqs = () =>
   new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
-/**
- * Creates one queue per saga step for this test file and points the saga's environment at them.
- * Call it before importing any saga module: they read their queue URLs once, at load.
- */
+/** Creates one queue per saga step for this test file and points the saga's configuration at them. */
 export async function useStepQueues(sqs: SQSClient, prefix: string): Promise<Record<StepName, string>> {
   const urls = {} as Record<StepName, string>;
   for (const step of STEP_NAMES) {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${step}`, Attributes: { VisibilityTimeout: '30' } }));
     await sqs.send(new PurgeQueueCommand({ QueueUrl }));
     urls[step] = QueueUrl!;
-    process.env[queueUrlVariable(step)] = QueueUrl;
   }
+  configureTest(Object.fromEntries(STEP_NAMES.map((step) => [queueUrlVariable(step), urls[step]])));
   return urls;
 }
 

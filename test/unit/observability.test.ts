@@ -1,6 +1,23 @@
+import { forgetPowertoolsSettings } from '../support/powertools-verbose';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { closeRedisClients as closeFirstClients } from '@lib/redis';
+import * as observability from '@lib/observability';
+import * as redis from '@lib/redis';
+import * as recovery from '@lib/saga/recovery';
+import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
+import * as secrets from '@lib/secrets';
+import * as order from '@lib/store/order-store';
+import * as payment from '@lib/store/payment-store';
+import * as sagaOrder from '@lib/store/saga-order';
+import * as stock from '@lib/store/stock-store';
+import { handler as checkout } from '../../functions/http/order/checkout';
+import { handler as findItem } from '../../functions/http/stock/find-item';
+import { handler as charge } from '../../functions/saga/charge-payment';
+import { handler as complete } from '../../functions/saga/complete-order';
+import { handler as release } from '../../functions/saga/release-stock';
+import { handler as reserve } from '../../functions/saga/reserve-stock';
+import { handler as replay } from '../../functions/scheduled/replay-log';
+import { configureTest } from '../support/config';
 import { httpEvent } from '../support/lambda';
 import { flushDatabase } from '../support/redis-state';
 import { testSqs, useStepQueues } from '../support/saga-queues';
@@ -13,9 +30,6 @@ import { testSqs, useStepQueues } from '../support/saga-queues';
 
 const TOKEN = 'observability-test-token-7c1e';
 const SETTINGS = {
-  // Tests otherwise print warnings only and no metrics (test/support/worker-env.ts).
-  POWERTOOLS_LOG_LEVEL: 'DEBUG',
-  POWERTOOLS_METRICS_DISABLED: 'false',
   // A saga is past its deadline quickly, and the replay leaves it alone (it "moved recently").
   CHECKOUT_DEADLINE_MS: '1500',
   REPLAY_STALE_MS: '600000',
@@ -26,22 +40,16 @@ type Handler = (event: unknown, context: Context) => Promise<any>;
 const sqs = testSqs();
 const printed: string[] = [];
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
-let lib: {
-  observability: typeof import('@lib/observability');
-  secrets: typeof import('@lib/secrets');
-  redis: typeof import('@lib/redis');
-  order: typeof import('@lib/store/order-store');
-  stock: typeof import('@lib/store/stock-store');
-  payment: typeof import('@lib/store/payment-store');
-  sagaOrder: typeof import('@lib/store/saga-order');
-};
-const fn = {} as Record<'checkout' | 'findItem' | 'reserve' | 'charge' | 'release' | 'complete' | 'replay', Handler>;
+const lib = { observability, secrets, redis, order, stock, payment, sagaOrder };
+const fn = { checkout, findItem, reserve, charge, release, complete, replay } as unknown as Record<
+  'checkout' | 'findItem' | 'reserve' | 'charge' | 'release' | 'complete' | 'replay',
+  Handler
+>;
 
 const context = (awsRequestId: string): Context => ({ awsRequestId, functionName: 'sagashop-local-test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:test', memoryLimitInMB: '512', functionVersion: '$LATEST' }) as Context;
 
 beforeAll(async () => {
-  Object.assign(process.env, SETTINGS);
-  jest.resetModules();
+  configureTest(SETTINGS);
   await flushDatabase();
   queues = await useStepQueues(sqs, `obs-${process.env.JEST_WORKER_ID}`);
   const capture = (chunk: unknown) => {
@@ -50,31 +58,13 @@ beforeAll(async () => {
   };
   jest.spyOn(process.stdout, 'write').mockImplementation(capture);
   jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  const load = async (path: string) => (await import(path)).handler as Handler;
-  fn.checkout = await load('../../functions/http/order/checkout');
-  fn.findItem = await load('../../functions/http/stock/find-item');
-  fn.reserve = await load('../../functions/saga/reserve-stock');
-  fn.charge = await load('../../functions/saga/charge-payment');
-  fn.release = await load('../../functions/saga/release-stock');
-  fn.complete = await load('../../functions/saga/complete-order');
-  fn.replay = await load('../../functions/scheduled/replay-log');
-  lib = {
-    observability: await import('@lib/observability'),
-    secrets: await import('@lib/secrets'),
-    redis: await import('@lib/redis'),
-    order: await import('@lib/store/order-store'),
-    stock: await import('@lib/store/stock-store'),
-    payment: await import('@lib/store/payment-store'),
-    sagaOrder: await import('@lib/store/saga-order'),
-  };
 });
 afterAll(async () => {
   jest.restoreAllMocks();
-  for (const name of Object.keys(SETTINGS)) delete process.env[name];
+  forgetPowertoolsSettings();
   sqs.destroy();
-  await (await import('@lib/saga/verdict-waiter')).closeVerdictSubscriber();
-  await lib?.redis.closeRedisClients();
-  await closeFirstClients(); // the one flushDatabase used, loaded before the reset
+  await closeVerdictSubscriber();
+  await lib.redis.closeRedisClients();
 });
 
 const json = () => printed.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line)] : []));
@@ -206,8 +196,7 @@ describe('the functions\' log lines and metrics', () => {
   });
 
   it('counts a replay that throws as failed, and logs why before the invocation fails', async () => {
-    const replay = await import('@lib/saga/replay');
-    jest.spyOn(replay, 'replayLog').mockRejectedValueOnce(new Error('the order Redis is gone', { cause: new Error('ECONNREFUSED') }));
+    jest.spyOn(recovery, 'replayLog').mockRejectedValueOnce(new Error('the order Redis is gone', { cause: new Error('ECONNREFUSED') }));
     const before = printed.length;
     await expect(fn.replay({}, context('replay-2'))).rejects.toThrow('the order Redis is gone');
     const fresh = printed.slice(before).map((line) => JSON.parse(line));

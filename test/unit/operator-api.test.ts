@@ -5,18 +5,16 @@ import { formatHistory } from '@lib/domain/saga-history';
 import { closeRedisClients, redisFor } from '@lib/redis';
 import { queueUrlVariable } from '@lib/saga/queues-config';
 import { STEP_NAMES, type StepName } from '@lib/saga/steps';
-import { sqs } from '@lib/sqs';
+import { closeSqsClient } from '@lib/sqs';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { readSagaHistory } from '@lib/store/saga-history';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';
 import { chargePayment } from '@lib/store/saga-payment';
 import { releaseStock, reserveStock } from '@lib/store/saga-stock';
 import { startOperatorServer, type OperatorServer } from '../../scripts/operator/server';
+import { configureTest } from '../support/config';
 import { flushDatabase } from '../support/redis-state';
 import { drain, testSqs } from '../support/saga-queues';
-
-// Read on the configuration's first use: the replay button acts on the open saga at once.
-process.env.REPLAY_STALE_MS = '1';
 
 let client: SQSClient;
 let ops: OperatorServer;
@@ -31,6 +29,8 @@ async function checkout(orderId: string, sagaId: string, deadlineMs = 60_000) {
 }
 
 beforeAll(async () => {
+  // The replay button acts on the open saga at once.
+  configureTest({ REPLAY_STALE_MS: '1' });
   await flushDatabase();
   client = testSqs();
   const prefix = `ops-${process.pid}-${Date.now()}`;
@@ -40,8 +40,8 @@ beforeAll(async () => {
     const RedrivePolicy = JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 5 });
     const { QueueUrl: url } = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-${step}`, Attributes: { RedrivePolicy } }));
     queues[step] = { url: url!, dlq: dlq! };
-    process.env[queueUrlVariable(step)] = url;
   }
+  configureTest(Object.fromEntries(STEP_NAMES.map((step) => [queueUrlVariable(step), queues[step].url])));
   await redisFor('stock').hset('{stock}:item:op1', 'stock', 10, 'direct', 10, 'price', 5);
   await redisFor('payment').hset('{payment}:user:rich', 'credit', 100, 'direct', 100);
   await redisFor('payment').hset('{payment}:user:poor', 'credit', 3, 'direct', 3);
@@ -71,7 +71,7 @@ afterAll(async () => {
   await ops?.close();
   await closeRedisClients();
   client?.destroy();
-  sqs.destroy();
+  closeSqsClient();
 });
 
 const get = async (path: string) => {

@@ -1,3 +1,4 @@
+import { readConfig } from '@lib/config';
 import { parseRedisUrl } from '@lib/redis-url';
 
 describe('Redis URLs', () => {
@@ -30,7 +31,6 @@ describe('Redis URLs', () => {
   });
 
   it('makes the configuration fail fast on a bad URL', async () => {
-    const { readConfig } = await import('@lib/config');
     expect(() => readConfig({ STOCK_REDIS_URL: 'http://nope' })).toThrow(/STOCK_REDIS_URL must look like/);
     expect(readConfig({ ORDER_REDIS_URL: 'redis://o:1' }).redisUrls.ids).toBe('redis://o:1');
   });

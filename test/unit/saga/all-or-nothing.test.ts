@@ -1,49 +1,36 @@
 // Regression tests for the holes of issue 8 (points 1, 2, 3, 5, 6): each failed on the code before
 // its fix. Real Redis and real SQS; short windows so "later than the window" takes seconds.
 import type { SagaMessage } from '@lib/domain/checkout';
-import { closeRedisClients as closeFirstClients } from '@lib/redis';
+import * as config from '@lib/config';
+import { logger } from '@lib/observability';
+import * as redisLib from '@lib/redis';
+import * as replay from '@lib/saga/recovery';
+import * as order from '@lib/store/order-store';
+import * as payment from '@lib/store/payment-store';
+import * as sagaOrder from '@lib/store/saga-order';
+import * as sagaPayment from '@lib/store/saga-payment';
+import * as sagaStock from '@lib/store/saga-stock';
+import * as stock from '@lib/store/stock-store';
+import { handler as batchInitOrders } from '../../../functions/http/order/batch-init-orders';
+import { configureTest } from '../../support/config';
 import { call } from '../../support/lambda';
 import { flushDatabase } from '../../support/redis-state';
 import { drain, testSqs, useStepQueues } from '../../support/saga-queues';
 
 const sqs = testSqs();
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
-let lib: {
-  redis: typeof import('@lib/redis');
-  replay: typeof import('@lib/saga/replay');
-  order: typeof import('@lib/store/order-store');
-  payment: typeof import('@lib/store/payment-store');
-  stock: typeof import('@lib/store/stock-store');
-  sagaOrder: typeof import('@lib/store/saga-order');
-  sagaStock: typeof import('@lib/store/saga-stock');
-  sagaPayment: typeof import('@lib/store/saga-payment');
-  config: typeof import('@lib/config');
-};
+const lib = { redis: redisLib, replay, order, payment, stock, sagaOrder, sagaStock, sagaPayment, config };
 const WINDOW = { SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' };
 const PAST_THE_WINDOW_MS = 2_300;
 const MAX = Number.MAX_SAFE_INTEGER;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
+  configureTest(WINDOW);
   await flushDatabase();
-  await closeFirstClients();
-  Object.assign(process.env, WINDOW);
-  jest.resetModules();
   queues = await useStepQueues(sqs, `aon-${process.env.JEST_WORKER_ID}`);
-  lib = {
-    redis: await import('@lib/redis'),
-    replay: await import('@lib/saga/replay'),
-    order: await import('@lib/store/order-store'),
-    payment: await import('@lib/store/payment-store'),
-    stock: await import('@lib/store/stock-store'),
-    sagaOrder: await import('@lib/store/saga-order'),
-    sagaStock: await import('@lib/store/saga-stock'),
-    sagaPayment: await import('@lib/store/saga-payment'),
-    config: await import('@lib/config'),
-  };
 });
 afterAll(async () => {
-  for (const name of Object.keys(WINDOW)) delete process.env[name];
   sqs.destroy();
   await lib.redis.closeRedisClients();
 });
@@ -153,7 +140,7 @@ describe('3. batch_init of orders racing a checkout', () => {
     await lib.order.batchInitOrders(2, 1, 1, 1);
     const started = await lib.sagaOrder.beginCheckout('0', `saga-batch-${++sequence}`, 60_000);
     if (started.kind !== 'started') throw new Error('not started');
-    const handler = (await import('../../../functions/http/order/batch-init-orders')).handler;
+    const handler = batchInitOrders;
     const answer = await call(handler, { n: '2', n_items: '1', n_users: '1', item_price: '1' });
     expect(answer.status).toBe(409);
     expect(answer.body.error).toMatch(/1 order\(s\) were being checked out .*\(0\)/);
@@ -248,7 +235,7 @@ describe('6. safe by construction', () => {
     const counter = Number(await redis('ids').get('{ids}:next'));
     await redis('ids').set('{ids}:next', counter - 100); // the block that held `first`, handed out again
     const created = new Set<string>();
-    const warn = jest.spyOn((await import('@lib/observability')).logger, 'warn').mockImplementation(() => {});
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => {});
     for (let i = 0; i < 150; i++) created.add(await lib.payment.createUser());
     warn.mockRestore();
     expect(created.has(first)).toBe(false);

@@ -1,26 +1,29 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SagaMessage } from '@lib/domain/checkout';
+import { logger } from '@lib/observability';
 import { closeRedisClients, redisFor } from '@lib/redis';
+import * as order from '@lib/store/order-store';
+import * as sagaOrder from '@lib/store/saga-order';
+import { handler as chargePayment } from '../../../functions/saga/charge-payment';
+import { handler as completeOrder } from '../../../functions/saga/complete-order';
+import { handler as releaseStock } from '../../../functions/saga/release-stock';
+import { handler as reserveStock } from '../../../functions/saga/reserve-stock';
 import { drain, testSqs, useStepQueues } from '../../support/saga-queues';
 import { flushDatabase, snapshot } from '../../support/redis-state';
 
 const sqs = testSqs();
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
 type Handler = (event: SQSEvent, context: unknown) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-const steps = {} as Record<'reserve' | 'charge' | 'complete' | 'release', Handler>;
-let order: typeof import('@lib/store/order-store');
-let sagaOrder: typeof import('@lib/store/saga-order');
+const steps = {
+  reserve: reserveStock as unknown as Handler,
+  charge: chargePayment as unknown as Handler,
+  complete: completeOrder as unknown as Handler,
+  release: releaseStock as unknown as Handler,
+};
 
 beforeAll(async () => {
   await flushDatabase();
   queues = await useStepQueues(sqs, `idem-${process.env.JEST_WORKER_ID}`);
-  // Imported only now: the saga modules read their queue URLs at load.
-  steps.reserve = (await import('../../../functions/saga/reserve-stock')).handler as unknown as Handler;
-  steps.charge = (await import('../../../functions/saga/charge-payment')).handler as unknown as Handler;
-  steps.complete = (await import('../../../functions/saga/complete-order')).handler as unknown as Handler;
-  steps.release = (await import('../../../functions/saga/release-stock')).handler as unknown as Handler;
-  order = await import('@lib/store/order-store');
-  sagaOrder = await import('@lib/store/saga-order');
 });
 afterAll(async () => {
   sqs.destroy();
@@ -149,7 +152,7 @@ describe('out of order', () => {
 describe('batches', () => {
   it('reports only the failed record of a batch', async () => {
     const saga = await begunSaga(100, 10);
-    const logged = jest.spyOn((await import('@lib/observability')).logger, 'error').mockImplementation(() => {});
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const result = await steps.reserve(event(saga, 'not a saga message'), {});
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: `m${sequence}` }]);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('failed and will be retried'), expect.objectContaining({ messageId: `m${sequence}`, error: expect.any(Error) }));

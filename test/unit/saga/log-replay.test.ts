@@ -2,7 +2,7 @@
 // even when the open-saga index lost it.
 import { closeRedisClients, redisFor } from '@lib/redis';
 import type { SagaMessage } from '@lib/domain/checkout';
-import { replayLog } from '@lib/saga/replay';
+import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { beginCheckout, completeOrder, OPEN_SAGAS_KEY, readVerdict } from '@lib/store/saga-order';
 import { reserveStock } from '@lib/store/saga-stock';

@@ -1,35 +1,25 @@
 import type { SagaMessage } from '@lib/domain/checkout';
-import { drain, testSqs, useStepQueues } from '../../support/saga-queues';
+import { changeStock } from '@lib/store/stock-store';
+import { closeRedisClients, redisFor } from '@lib/redis';
+import * as replay from '@lib/saga/recovery';
+import * as order from '@lib/store/order-store';
+import * as sagaOrder from '@lib/store/saga-order';
+import * as sagaPayment from '@lib/store/saga-payment';
+import * as sagaStock from '@lib/store/saga-stock';
+import { configureTest } from '../../support/config';
 import { flushDatabase } from '../../support/redis-state';
-import { closeRedisClients as closeFirstClients } from '@lib/redis';
+import { drain, testSqs, useStepQueues } from '../../support/saga-queues';
 
 const sqs = testSqs();
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
-let replay: typeof import('@lib/saga/replay');
-let order: typeof import('@lib/store/order-store');
-let sagaOrder: typeof import('@lib/store/saga-order');
-let sagaStock: typeof import('@lib/store/saga-stock');
-let sagaPayment: typeof import('@lib/store/saga-payment');
-let redisFor: typeof import('@lib/redis').redisFor;
-let closeRedisClients: typeof import('@lib/redis').closeRedisClients;
 
 beforeAll(async () => {
+  // A two-second retention (deadline 1 s + grace 1 s).
+  configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
   await flushDatabase();
-  await closeFirstClients();
-  // A two-second retention (deadline 1 s + grace 1 s), read by lib/config at load: every module is
-  // loaded afresh after it.
-  Object.assign(process.env, { SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
-  jest.resetModules();
   queues = await useStepQueues(sqs, `replay-${process.env.JEST_WORKER_ID}`);
-  ({ redisFor, closeRedisClients } = await import('@lib/redis'));
-  replay = await import('@lib/saga/replay');
-  order = await import('@lib/store/order-store');
-  sagaOrder = await import('@lib/store/saga-order');
-  sagaStock = await import('@lib/store/saga-stock');
-  sagaPayment = await import('@lib/store/saga-payment');
 });
 afterAll(async () => {
-  for (const name of ['SAGA_RETENTION_SECONDS', 'CHECKOUT_DEADLINE_MS', 'MESSAGE_GRACE_MS']) delete process.env[name];
   sqs.destroy();
   await closeRedisClients();
 });
@@ -109,7 +99,6 @@ describe('replay-log', () => {
     expect(ttl).toBeLessThanOrEqual(2_000);
     // Enough entries to fill whole stream nodes, which is what approximate trimming removes.
     for (let i = 0; i < 300; i++) await redisFor('stock').hset(`{stock}:item:t${i}`, 'stock', 1, 'direct', 1);
-    const { changeStock } = await import('@lib/store/stock-store');
     for (let i = 0; i < 300; i++) await changeStock(`t${i}`, 1);
     const before = await redisFor('stock').xlen('{stock}:log');
     await new Promise((resolve) => setTimeout(resolve, 2_200));

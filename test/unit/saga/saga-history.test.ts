@@ -1,6 +1,6 @@
 import { closeRedisClients, redisFor } from '@lib/redis';
 import { formatHistory } from '@lib/domain/saga-history';
-import { replayLog } from '@lib/saga/replay';
+import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { readSagaHistory, sagasNamedBy } from '@lib/store/saga-history';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';

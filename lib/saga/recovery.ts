@@ -1,4 +1,10 @@
-import Redlock, { type Lock } from 'redlock';
+// Recovery, in one module and behind one call: `replayLog()` finishes or compensates every stuck
+// saga and returns a report. Inside it: the decision (the pure lib/domain/recovery.ts, used only
+// here), the lock (one replay at a time), the fencing token (drawn above the fence every service
+// holds, and checked by each recovery write in the same script as the write) and the sweep of
+// long-finished sagas. Every way a run ends — lock held elsewhere, lock lost, a newer replay
+// wrote first, an injected crash — is a value, never an exception; only real failures throw.
+import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
 import { config } from '../config';
 import type { SagaMessage } from '../domain/checkout';
 import { decideRecovery, recoveryRefusals, type RecoveryAction } from '../domain/recovery';
@@ -136,14 +142,26 @@ interface HeldLock {
   abandon: () => void;
 }
 
-/** The lock, extended in the background; `lost` turns true once an extension or the release fails. */
+/** Whether an acquire failed only because the lock is held: every vote against it says so. */
+async function lockedElsewhere(error: unknown): Promise<boolean> {
+  if (!(error instanceof ExecutionError)) return false;
+  const attempts = await Promise.all(error.attempts);
+  return attempts.every((attempt) => [...attempt.votesAgainst.values()].every((vote) => vote instanceof ResourceLockedError));
+}
+
+/**
+ * The lock, extended in the background; `lost` turns true once an extension or the release fails.
+ * Null when another replay holds it. redlock reports that by throwing: turned into a value here,
+ * while any other failure (the order Redis is away) stays an error.
+ */
 async function holdLock(lockMs: number): Promise<HeldLock | null> {
   const redlock = new Redlock([redisFor('order')], { retryCount: 0 });
   let lock: Lock;
   try {
     lock = await redlock.acquire([LOCK_KEY], lockMs);
-  } catch {
-    return null;
+  } catch (error) {
+    if (await lockedElsewhere(error)) return null;
+    throw error;
   }
   let lost = false;
   const timer = setInterval(() => {
@@ -181,7 +199,7 @@ async function sweepFinished(now: number, options: ReplayOptions, lockLost: () =
  * Finishes or compensates every saga that is open and has not moved for `staleMs`, then sweeps the
  * step markers of long-finished sagas. One replay at a time: it holds a redlock lock (extended
  * while it runs) and draws a fencing token that every recovery write checks in the same script,
- * so a replay that lost its lock cannot write after a newer one has.
+ * so a replay that lost its lock cannot write after a newer one has. The report says how it ended.
  */
 export async function replayLog(options: ReplayOptions = {}): Promise<ReplayReport> {
   const settings = { staleMs: options.staleMs ?? config.replayStaleMs, send: options.send ?? sendToStep, ...options };
@@ -189,17 +207,8 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
   const lock = await holdLock(options.lockMs ?? LOCK_MS);
   if (!lock) return { ran: false, note: 'another replay holds the lock', lines: [], swept: 0 };
   const lines: ReplayLine[] = [];
-  let scan: LogScan | undefined;
-  const report = (note: string | undefined, swept = 0, token?: number): ReplayReport => ({
-    ran: true,
-    token,
-    note,
-    lines,
-    swept,
-    logEntries: scan?.entries,
-    relisted: scan?.relisted,
-  });
   let token: number;
+  let scan: LogScan;
   try {
     token = await drawToken();
     scan = await scanOrderLog();
@@ -207,11 +216,17 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
     await lock.release();
     throw error;
   }
-  for (const saga of await openSagas(clock())) {
-    if (lock.lost()) {
-      await lock.release();
-      return report('lost the lock; stopped', 0, token);
+  const report = (note: string | undefined, swept = 0): ReplayReport => ({ ran: true, token, note, lines, swept, logEntries: scan.entries, relisted: scan.relisted });
+  const stop = async (how: Outcome['stop'] | 'lost-lock', sagaId?: string): Promise<ReplayReport> => {
+    if (how === 'crashed') {
+      lock.abandon(); // as a crash would: the lock expires on its own
+      return report('crashed (injected)');
     }
+    await lock.release();
+    return report(how === 'lost-lock' ? 'lost the lock; stopped' : `a newer recovery wrote while saga ${sagaId} was being handled; stopped`);
+  };
+  for (const saga of await openSagas(clock())) {
+    if (lock.lost()) return stop('lost-lock');
     let outcome: Outcome;
     try {
       outcome = await recoverOne(saga, token, clock(), settings);
@@ -220,24 +235,14 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
       continue;
     }
     lines.push(outcome.line);
-    if (outcome.stop === 'crashed') {
-      lock.abandon();
-      return report('crashed (injected)', 0, token);
-    }
-    if (outcome.stop === 'lost-turn') {
-      await lock.release();
-      return report(`a newer recovery wrote while saga ${saga.sagaId} was being handled; stopped`, 0, token);
-    }
+    if (outcome.stop) return stop(outcome.stop, saga.sagaId);
     crashPoint('mid-replay');
   }
   // Every saga the scanned entries named is decided (or left to wait, listed): the next run may start after them.
   await advanceLogCursor(scan);
   const swept = await sweepFinished(clock(), options, lock.lost);
-  if (swept === 'crashed') {
-    lock.abandon();
-    return report('crashed (injected)', 0, token);
-  }
+  if (swept === 'crashed') return stop('crashed');
   await lock.release();
   // Its writes stand either way: each was fenced by its token, so none came after a newer replay's.
-  return report(lock.lost() ? 'the lock expired while it ran' : undefined, swept, token);
+  return report(lock.lost() ? 'the lock expired while it ran' : undefined, swept);
 }
