@@ -23,8 +23,7 @@ describe('the command line', () => {
 
   it('serves on the port it says, with the faults it was given', async () => {
     const endpoint = await startEndpointProcess(['--port', '0', '--faults', 'duplicate']);
-    const url = /listening on (\S+)/.exec(endpoint.output())![1];
-    const sqs = new SQSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = new SQSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     try {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'cli-faults' }));
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'twice' }));

@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
-import { freePort, startEndpointProcess, type EndpointProcess } from './endpoint-process';
+import { startEndpointProcess, type EndpointProcess } from './endpoint-process';
 import { head, rawExchange, streamChunked } from './raw-http';
 
 // The endpoint runs as its own process here, started by its command line: a request that kills it shows
@@ -31,9 +31,9 @@ const stillServes = async () => {
 const errorShape = (type: string) => ({ status: 400, body: { __type: `com.amazonaws.sqs#${type}`, message: expect.any(String) } });
 
 beforeAll(async () => {
-  port = await freePort();
-  sqsProcess = await startEndpointProcess(['--port', String(port)]);
-  sqs = new SQSClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  sqsProcess = await startEndpointProcess(['--port', '0']);
+  port = sqsProcess.port;
+  sqs = new SQSClient({ endpoint: sqsProcess.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'robust' }))) as { QueueUrl: string });
 }, 30_000);
 

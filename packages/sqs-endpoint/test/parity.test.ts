@@ -17,7 +17,6 @@ import {
 import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo, Server } from 'node:net';
 import { startSqsEndpoint } from '../src';
-import { freePort } from './endpoint-process';
 import { parityTargets, type ParityTarget } from './parity-targets';
 
 // One suite, two servers (three with SQS_PARITY_ENDPOINT): what our endpoint does must match what
@@ -29,8 +28,7 @@ const servers: ParityTarget[] = parityTargets([
   [
     'local-aws-sqs',
     async () => {
-      const port = await freePort();
-      const server = (await createSqsServer({ port, hostname: '127.0.0.1' })) as unknown as Server;
+      const server = (await createSqsServer({ port: 0, hostname: '127.0.0.1' })) as unknown as Server;
       return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
