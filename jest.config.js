@@ -1,7 +1,8 @@
 /** Tests run against real servers: test/support/global-setup.ts starts them on free ports. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // packages/*: the local emulators' own tests (each package also runs them alone: npm test -w <name>).
+  roots: ['<rootDir>/test', '<rootDir>/packages'],
   testMatch: ['**/*.test.ts'],
   // The fault-injection runs have their own config (jest.faults.config.js, `npm run chaos`).
   testPathIgnorePatterns: ['/node_modules/', '/test/faults/'],

@@ -29,7 +29,7 @@ export function serviceNameOf(functionName: string | undefined): string {
 // yet flushed per execution environment: right on Lambda, which runs one invocation at a time
 // there. With multi-concurrency (AWS_LAMBDA_MAX_CONCURRENCY) the runtime runs each invocation
 // inside its InvokeStore (an AsyncLocalStorage) and Powertools keeps that state per invocation.
-// serverless-offline (in-process), our SQS event source (scripts/offline-sqs/) and the tests run
+// serverless-offline (in-process), our SQS event source (@sagashop/offline-sqs) and the tests run
 // many invocations of one module at once with no such store: request ids, order ids and metric
 // dimensions would leak from one into another. Outside the Lambda runtime we therefore do what
 // the runtime does. On Lambda none of this is active (perInvocation returns the chain itself).

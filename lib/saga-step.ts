@@ -74,6 +74,8 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
         emitMetrics({ Step: step, Outcome: outcome }, { StepOutcome: [MetricUnit.Count, took.length], StepLatency: [MetricUnit.Milliseconds, took] });
       }
       if (toDeadLetters > 0) emitMetrics({ Step: step }, { DeadLetterRisk: [MetricUnit.Count, toDeadLetters] });
+      // The event source deletes the handled messages once this returns.
+      if (failures.length < event.Records.length) crashPoint('after-send-before-delete');
       return { batchItemFailures: failures };
     });
   return perInvocation(chain);

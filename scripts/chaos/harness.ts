@@ -95,9 +95,7 @@ export class ChaosStack {
   }
 
   async startSqs(): Promise<void> {
-    process.env.SQS_FAULTS = this.options.sqsFaults ?? '';
-    this.sqs = await startSqs({ port: this.ports.sqs, logFile: join(this.dir, 'sqs.log') });
-    delete process.env.SQS_FAULTS;
+    this.sqs = await startSqs({ port: this.ports.sqs, logFile: join(this.dir, 'sqs.log'), faults: this.options.sqsFaults });
   }
 
   /**

@@ -11,7 +11,7 @@ import { startOperatorPage } from './operator-page';
 import { LIFELINE, type ManagedProcess } from './processes';
 import { redisDataDir, startRedis } from './redis';
 import { stackSettings } from './settings';
-import { startSqs } from './sqs';
+import { SQS_PROCESS_MATCH, startSqs } from './sqs';
 
 // The SDK's notice that its 2027 releases need Node 22 would print from every process we start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -149,9 +149,9 @@ async function main(): Promise<void> {
   } else {
     if (stopping) return;
     const port = settings.sqsPort;
-    const sqs = await startSqs({ port, logFile: join(settings.logDir, 'sqs.log'), onSpawn: track(port, ['sqs-server.ts', LIFELINE]) });
+    const sqs = await startSqs({ port, logFile: join(settings.logDir, 'sqs.log'), onSpawn: track(port, SQS_PROCESS_MATCH) });
     env.SQS_ENDPOINT = `http://127.0.0.1:${port}`;
-    line('sqs', env.SQS_ENDPOINT, `${env.SQS_SERVER ?? 'sagashop'} SQS endpoint (pid ${sqs.child.pid})`);
+    line('sqs', env.SQS_ENDPOINT, `sagashop SQS endpoint (pid ${sqs.child.pid})`);
   }
 
   // The SDK signs every request; a local endpoint accepts any key, but there must be one.

@@ -1,6 +1,6 @@
 // `serverless offline start` run by itself rather than by `npm start` (whose launcher starts Redis
 // and the SQS endpoint first and passes REDIS_URL and SQS_ENDPOINT on): the companion plugin
-// (scripts/offline-sqs/plugin.ts) starts the same two parts the launcher would, with the same
+// (scripts/offline/plugin.ts) starts the same two parts the launcher would, with the same
 // ports, data folder, append-only file, logs and run records, so that both commands serve the same
 // stack and each finds what the other left. It stops them when serverless offline stops.
 import Redis from 'ioredis';
@@ -9,10 +9,10 @@ import { readConfig } from '../../lib/config';
 import { parseRedisUrl } from '../../lib/redis-url';
 import { redactUrl } from '../../lib/secrets';
 import { isOurs, readRecord, removeRecord, stopLeftovers, waitForExit, writeRecord, type RunRecord } from './leftovers';
-import { LIFELINE, type ManagedProcess } from './processes';
+import type { ManagedProcess } from './processes';
 import { redisDataDir, startRedis } from './redis';
 import { stackSettings } from './settings';
-import { startSqs } from './sqs';
+import { SQS_PROCESS_MATCH, startSqs } from './sqs';
 
 /** Per part: SIGTERM, then SIGKILL after this long (as the launcher gives them). */
 const GRACE_MS: Record<string, number> = { sqs: 5_000, redis: 10_000 };
@@ -67,9 +67,9 @@ export class OfflineStack {
       this.say(partLine('sqs', this.settings.externalSqs, 'external, not started here'));
     } else {
       const port = this.settings.sqsPort;
-      const sqs = await startSqs({ port, logFile: join(logs, 'sqs.log'), onSpawn: this.track(port, ['sqs-server.ts', LIFELINE]) });
+      const sqs = await startSqs({ port, logFile: join(logs, 'sqs.log'), onSpawn: this.track(port, SQS_PROCESS_MATCH) });
       started.SQS_ENDPOINT = `http://127.0.0.1:${port}`;
-      this.say(partLine('sqs', started.SQS_ENDPOINT, `${process.env.SQS_SERVER ?? 'sagashop'} SQS endpoint (pid ${sqs.child.pid})`));
+      this.say(partLine('sqs', started.SQS_ENDPOINT, `sagashop SQS endpoint (pid ${sqs.child.pid})`));
     }
     return started;
   }

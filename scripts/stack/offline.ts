@@ -5,7 +5,7 @@ import { LIFELINE, isPortFree, startProcess, waitUntil, type ManagedProcess, typ
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
-/** How scripts/offline-sqs/plugin.ts begins the one line it prints when it refuses to start. */
+/** How scripts/offline/plugin.ts begins the one line it prints when it refuses to start. */
 const CANNOT_START = 'sagashop: serverless offline cannot start: ';
 
 export interface OfflineOptions {

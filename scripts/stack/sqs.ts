@@ -1,17 +1,21 @@
-import { join } from 'node:path';
+import { SQS_ENDPOINT_BIN } from '@sagashop/sqs-endpoint';
 import { portInUseMessage } from './leftovers';
 import { LIFELINE, isListening, isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
 
-const SERVER_SCRIPT = join(__dirname, '..', 'sqs-server.ts');
+/** What a run record matches the endpoint's process by (leftovers.ts). */
+export const SQS_PROCESS_MATCH = ['sqs-endpoint', LIFELINE];
 
-/** The local SQS endpoint, as its own process: queues are created by whoever uses it. */
-export async function startSqs(options: { port: number; logFile: string; onSpawn?: StartOptions['onSpawn'] }): Promise<ManagedProcess> {
+/**
+ * The local SQS endpoint (@sagashop/sqs-endpoint), as its own process: queues are created by
+ * whoever uses it. `faults` is its --faults list, for the chaos runs (e.g. "duplicate,delay=300").
+ */
+export async function startSqs(options: { port: number; logFile: string; faults?: string; onSpawn?: StartOptions['onSpawn'] }): Promise<ManagedProcess> {
   if (!(await isPortFree(options.port))) throw new Error(portInUseMessage(options.port, 'set SQS_PORT to a free port'));
-  const sqs = startProcess('sqs', process.execPath, ['--require', LIFELINE, '--import', 'tsx', SERVER_SCRIPT], {
+  const args = ['--require', LIFELINE, SQS_ENDPOINT_BIN, '--port', String(options.port), ...(options.faults ? ['--faults', options.faults] : [])];
+  const sqs = startProcess('sqs', process.execPath, args, {
     logFile: options.logFile,
     lifeline: true,
     onSpawn: options.onSpawn,
-    env: { ...process.env, SQS_PORT: String(options.port) },
   });
   await waitUntil(`SQS endpoint on port ${options.port}`, () => isListening(options.port), 15_000, sqs);
   return sqs;

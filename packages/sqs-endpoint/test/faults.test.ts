@@ -1,11 +1,11 @@
-import { copiesToEnqueue, parseSendFaults } from '../../scripts/sqs-server/faults';
+import { copiesToEnqueue, parseSendFaults } from '../src/faults';
 
 describe('SQS fault injection', () => {
   it('reads the fault list, and refuses what it cannot read', () => {
     expect(parseSendFaults('duplicate, delay=300,drop=0.1')).toEqual({ duplicate: true, maxDelayMs: 300, dropRate: 0.1 });
     expect(parseSendFaults(undefined)).toEqual({ duplicate: false, maxDelayMs: 0, dropRate: 0 });
-    expect(() => parseSendFaults('drop=2')).toThrow(/SQS_FAULTS/);
-    expect(() => parseSendFaults('explode')).toThrow(/SQS_FAULTS/);
+    expect(() => parseSendFaults('drop=2')).toThrow(/--faults/);
+    expect(() => parseSendFaults('explode')).toThrow(/--faults/);
   });
 
   it('enqueues one copy without faults, two when duplicating, none when dropping', () => {

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { startSqsEndpoint } from '../src';
 
 export interface InProcessEndpoint {
   server: Awaited<ReturnType<typeof startSqsEndpoint>>;
@@ -8,7 +8,7 @@ export interface InProcessEndpoint {
 
 /** Our SQS endpoint in this process on a free port, and an SDK client for it. */
 export async function openInProcessEndpoint(): Promise<InProcessEndpoint> {
-  const server = await startSqsEndpoint(0);
+  const server = await startSqsEndpoint();
   return { server, sqs: new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) };
 }
 

@@ -5,7 +5,6 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { crashPoint } from '../../lib/faults';
 
 export interface EventSourceOptions {
   sqs: SQSClient;
@@ -202,7 +201,6 @@ export class SqsEventSource {
     }
     const done = messagesToDelete(records, result, reportBatchItemFailures);
     if (done.length === 0) return;
-    crashPoint('after-send-before-delete');
     // The next receive need not wait for the delete: the loop's turn is over once it is sent.
     const deletion = this.options.sqs
       .send(

@@ -1,6 +1,6 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { request } from 'node:http';
-import { MemoryQueue, DEFAULT_ATTRIBUTES } from '../../scripts/sqs-server/queue';
+import { MemoryQueue, DEFAULT_ATTRIBUTES } from '../src/queue';
 import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

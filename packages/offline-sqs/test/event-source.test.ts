@@ -1,16 +1,15 @@
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../../scripts/offline-sqs/event-source';
-import { testSqs } from '../support/saga-queues';
+import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../src';
+import { useLocalEndpoint } from './local-endpoint';
 
-const sqs = testSqs();
-afterAll(() => sqs.destroy());
+const { sqs } = useLocalEndpoint();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
 async function queue(attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `source-${process.pid}-${++counter}`, Attributes: attributes }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: `source-${process.pid}-${++counter}`, Attributes: attributes }));
+  const { Attributes } = await sqs().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
@@ -21,7 +20,7 @@ afterEach(async () => {
 
 function source(url: string, invoke: EventSourceOptions['invoke'], options: Partial<EventSourceOptions> = {}) {
   const eventSource = new SqsEventSource({
-    sqs,
+    sqs: sqs(),
     queueUrl: () => url,
     queueArn: 'arn:test',
     region: 'us-east-1',
@@ -45,7 +44,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000) {
 }
 
 const counts = async (url: string) => {
-  const { Attributes } = await sqs.send(
+  const { Attributes } = await sqs().send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );
   return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
@@ -58,7 +57,7 @@ describe('the offline SQS event source', () => {
     source(url, async (event) => void seen.push({ event, at: Date.now() }));
     await sleep(200); // the pollers are now waiting on an empty queue
     const sentAt = Date.now();
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hello' }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hello' }));
     await until(() => seen.length === 1);
     // "At once" means: not the 5 s of serverless-offline-sqs; the benchmark measures the real figure.
     expect(seen[0].at - sentAt).toBeLessThan(1_000);
@@ -72,7 +71,7 @@ describe('the offline SQS event source', () => {
     source(url, async (event) => {
       handled += event.Records.length;
     });
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
     await until(() => handled === 10);
     await sleep(100);
     expect(await counts(url)).toBe(0);
@@ -94,7 +93,7 @@ describe('the offline SQS event source', () => {
       },
       { concurrency: 4, batchSize: 2 },
     );
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 8 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 8 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
     await until(() => handled === 8);
     expect(mostInFlight).toBeGreaterThan(1);
   });
@@ -110,8 +109,8 @@ describe('the offline SQS event source', () => {
       },
       { concurrency: 4, batchSize: 2, waitTimeSeconds: 1 },
     );
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `a${i}` })) }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `b${i}` })) }));
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `a${i}` })) }));
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `b${i}` })) }));
     let most = 0;
     while (handled < 20) {
       most = Math.max(most, eventSource.pollers);
@@ -121,7 +120,7 @@ describe('the offline SQS event source', () => {
     // Every loop now comes back empty at about the same moment: all but one retire.
     await sleep(2_500);
     expect(eventSource.pollers).toBe(1);
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'still heard' }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'still heard' }));
     await until(() => handled === 21, 5_000);
   });
 
@@ -133,7 +132,7 @@ describe('the offline SQS event source', () => {
       const failing = event.Records.filter((record) => record.body === 'bad' && deliveries.bad === 1);
       return { batchItemFailures: failing.map((record) => ({ itemIdentifier: record.messageId })) };
     }, { concurrency: 1 });
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['good', 'bad', 'fine'].map((body) => ({ Id: body, MessageBody: body })) }));
+    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['good', 'bad', 'fine'].map((body) => ({ Id: body, MessageBody: body })) }));
     await until(() => deliveries.bad === 2, 5_000);
     await sleep(1_500);
     expect(deliveries).toEqual({ good: 1, bad: 2, fine: 1 });
@@ -148,9 +147,9 @@ describe('the offline SQS event source', () => {
       attempts++;
       throw new Error('handler crashed');
     }, { concurrency: 1 });
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'doomed' }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'doomed' }));
     await until(() => attempts === 2, 5_000);
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 5 }));
+    const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 5 }));
     expect(Messages.map((message) => message.Body)).toEqual(['doomed']);
     expect(attempts).toBe(2);
   });
@@ -163,13 +162,13 @@ describe('the offline SQS event source', () => {
     source(url, async (event) => void bodies.push(...event.Records.map((record) => record.body)), {
       onQueueMissing: async () => {
         recreated++;
-        await sqs.send(new CreateQueueCommand({ QueueName: name }));
+        await sqs().send(new CreateQueueCommand({ QueueName: name }));
       },
     });
     await sleep(100);
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    await sqs().send(new DeleteQueueCommand({ QueueUrl: url }));
     await until(() => recreated > 0, 5_000);
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the restart' }));
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the restart' }));
     await until(() => bodies.includes('after the restart'), 5_000);
   });
 });

@@ -8,7 +8,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEFAULT_ATTRIBUTES, MemoryQueue } from '../../scripts/sqs-server/queue';
+import { DEFAULT_ATTRIBUTES, MemoryQueue } from '../src/queue';
 import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

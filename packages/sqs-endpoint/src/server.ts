@@ -249,13 +249,24 @@ export class SqsEndpoint {
   }
 }
 
-/** Starts the endpoint on hostname:port; port 0 picks a free one. */
-export async function startSqsEndpoint(
-  port: number,
-  hostname = '127.0.0.1',
-  faults: SendFaults = parseSendFaults(undefined),
-): Promise<{ url: string; server: Server; endpoint: SqsEndpoint; close(): Promise<void> }> {
-  const endpoint = new SqsEndpoint(faults);
+export interface SqsEndpointOptions {
+  /** 0 (the default) picks a free port; the answer's `url` says which. */
+  port?: number;
+  hostname?: string;
+  /** Faults injected on every send (see faults.ts): parsed options or their text, e.g. "duplicate,delay=300". */
+  faults?: SendFaults | string;
+}
+
+export interface RunningSqsEndpoint {
+  url: string;
+  server: Server;
+  endpoint: SqsEndpoint;
+  close(): Promise<void>;
+}
+
+/** Starts the endpoint and resolves once it listens. */
+export async function startSqsEndpoint({ port = 0, hostname = '127.0.0.1', faults }: SqsEndpointOptions = {}): Promise<RunningSqsEndpoint> {
+  const endpoint = new SqsEndpoint(typeof faults === 'string' || faults === undefined ? parseSendFaults(faults) : faults);
   const server = createServer((request, response) => {
     endpoint.handle(request, response).catch((error: unknown) => {
       console.error('the SQS endpoint failed to answer a request:', error);

@@ -16,20 +16,19 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo, Server } from 'node:net';
-import { freePort } from '../../scripts/stack/processes';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { startSqsEndpoint } from '../src';
 import { parityTargets, type ParityTarget } from './parity-targets';
 
 // One suite, two servers (three with SQS_PARITY_ENDPOINT): what our endpoint does must match what
 // local-aws-sqs does, through the same AWS SDK v3 client that the saga uses (which also checks
 // every MD5 it gets back).
+const OURS = '@sagashop/sqs-endpoint';
 const servers: ParityTarget[] = parityTargets([
-  ['sagashop', () => startSqsEndpoint(0)],
+  [OURS, () => startSqsEndpoint()],
   [
     'local-aws-sqs',
     async () => {
-      const port = await freePort();
-      const server = (await createSqsServer({ port, hostname: '127.0.0.1' })) as unknown as Server;
+      const server = (await createSqsServer({ port: 0, hostname: '127.0.0.1' })) as unknown as Server;
       return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -197,7 +196,7 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     expect(message.Body).toBe('later');
   });
 
-  if (name === 'sagashop') {
+  if (name === OURS) {
     it('purges every message at once', async () => {
       const QueueUrl = await newQueue();
       await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'b', MessageBody: '2' }] }));

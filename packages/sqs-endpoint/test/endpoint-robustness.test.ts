@@ -6,14 +6,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort, type ManagedProcess } from '../../scripts/stack/processes';
-import { startSqs } from '../../scripts/stack/sqs';
+import { startEndpointProcess, type EndpointProcess } from './endpoint-process';
 import { head, rawExchange, streamChunked } from './raw-http';
 
-// The endpoint runs as its own process here, as `npm start` runs it: a request that kills it shows
+// The endpoint runs as its own process here, started by its command line: a request that kills it shows
 // up as a process that is gone, which an in-process server would hide.
-let sqsProcess: ManagedProcess;
+let sqsProcess: EndpointProcess;
 let port: number;
 let sqs: SQSClient;
 let queueUrl: string;
@@ -33,9 +31,9 @@ const stillServes = async () => {
 const errorShape = (type: string) => ({ status: 400, body: { __type: `com.amazonaws.sqs#${type}`, message: expect.any(String) } });
 
 beforeAll(async () => {
-  port = await freePort();
-  sqsProcess = await startSqs({ port, logFile: join(process.env.TEST_TMP_DIR ?? '/tmp', `sqs-robustness-${port}.log`) });
-  sqs = new SQSClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  sqsProcess = await startEndpointProcess(['--port', '0']);
+  port = sqsProcess.port;
+  sqs = new SQSClient({ endpoint: sqsProcess.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'robust' }))) as { QueueUrl: string });
 }, 30_000);
 

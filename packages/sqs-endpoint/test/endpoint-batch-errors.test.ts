@@ -10,12 +10,12 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startSqsEndpoint } from '../../scripts/sqs-server/server';
+import { startSqsEndpoint } from '../src';
 import { parityTargets } from './parity-targets';
 
 // Request errors as AWS reports them. Runs against our endpoint, and against SQS_PARITY_ENDPOINT
 // (LocalStack, ElasticMQ, ...) when that is set, so the claim "as AWS" can be checked elsewhere.
-const targets = parityTargets([['sagashop', () => startSqsEndpoint(0)]]);
+const targets = parityTargets([['@sagashop/sqs-endpoint', () => startSqsEndpoint()]]);
 
 describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => {
   let server: { url: string; close(): Promise<void> };

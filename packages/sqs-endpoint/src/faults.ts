@@ -1,9 +1,10 @@
 /**
- * Faults the local endpoint can inject on every send, for the chaos runs (SQS_FAULTS):
+ * Faults the endpoint can inject on every send, for fault-injection runs (`--faults` of the bin,
+ * `faults` of startSqsEndpoint):
  *   duplicate        every message is delivered twice (two copies, as at-least-once allows)
  *   delay=300        every message waits a random 0..300 ms before it is visible: reordered
  *   drop=0.1         10% of messages are acknowledged to the sender and then lost
- * e.g. SQS_FAULTS="duplicate,delay=200". Unset, the endpoint injects nothing.
+ * e.g. `--faults duplicate,delay=200`. Unset, the endpoint injects nothing.
  */
 export interface SendFaults {
   duplicate: boolean;
@@ -18,7 +19,7 @@ export function parseSendFaults(spec: string | undefined): SendFaults {
     if (name === 'duplicate') faults.duplicate = true;
     else if (name === 'delay' && Number(value) >= 0) faults.maxDelayMs = Number(value);
     else if (name === 'drop' && Number(value) >= 0 && Number(value) <= 1) faults.dropRate = Number(value);
-    else throw new Error(`SQS_FAULTS: cannot read "${part}" (duplicate, delay=<ms>, drop=<0..1>)`);
+    else throw new Error(`--faults: cannot read "${part}" (duplicate, delay=<ms>, drop=<0..1>)`);
   }
   return faults;
 }

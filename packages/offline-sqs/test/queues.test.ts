@@ -1,8 +1,8 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ensureQueues, queueDefinitions } from '../../scripts/offline-sqs/queues';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ensureQueues, queueDefinitions } from '../src';
+import { useLocalEndpoint } from './local-endpoint';
 
-const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-afterAll(() => sqs.destroy());
+const { sqs } = useLocalEndpoint();
 
 const prefix = `queues-test-${process.pid}`;
 // Declared queue before its DLQ on purpose: creation must still put the DLQ first.
@@ -31,13 +31,13 @@ describe('offline queue creation', () => {
   });
 
   it('creates the queues with a redrive policy naming the DLQ, and is idempotent', async () => {
-    const first = await ensureQueues(sqs, queueDefinitions(resources));
-    const second = await ensureQueues(sqs, queueDefinitions(resources));
+    const first = await ensureQueues(sqs(), queueDefinitions(resources));
+    const second = await ensureQueues(sqs(), queueDefinitions(resources));
     expect([...second]).toEqual([...first]);
-    const { Attributes } = await sqs.send(
+    const { Attributes } = await sqs().send(
       new GetQueueAttributesCommand({ QueueUrl: first.get('WorkQueue')!.url, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
     );
-    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: first.get('WorkDlq')!.url, AttributeNames: ['QueueArn'] }));
+    const dlq = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: first.get('WorkDlq')!.url, AttributeNames: ['QueueArn'] }));
     expect(first.get('WorkDlq')!.arn).toBe(dlq.Attributes!.QueueArn);
     expect(Attributes?.VisibilityTimeout).toBe('60');
     expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq.Attributes!.QueueArn, maxReceiveCount: 3 });
@@ -45,6 +45,6 @@ describe('offline queue creation', () => {
 
   it('refuses a redrive policy that names an undeclared queue', async () => {
     const broken = { Lonely: { Type: 'AWS::SQS::Queue', Properties: { QueueName: `${prefix}-lonely`, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Missing', 'Arn'] } } } } };
-    await expect(ensureQueues(sqs, queueDefinitions(broken))).rejects.toThrow(/Missing is not declared/);
+    await expect(ensureQueues(sqs(), queueDefinitions(broken))).rejects.toThrow(/Missing is not declared/);
   });
 });

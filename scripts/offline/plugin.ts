@@ -1,0 +1,159 @@
+import { relative, resolve } from 'node:path';
+import { OfflineStack, unreachable } from '../stack/offline-stack';
+import { writeGuards } from './guard-files';
+
+const httpGuard: { idle(timeoutMs: number): Promise<void> } = require('./http-guard.cjs');
+
+/** The option of @sagashop/offline-sqs that names its endpoint (its README). */
+const OFFLINE_SQS = 'offlineSqs';
+
+interface PluginLog {
+  notice(message: string): void;
+  warning(message: string): void;
+}
+
+/**
+ * sagashop's companion of serverless-offline, for `serverless offline start`. Listed before
+ * @sagashop/offline-sqs (which creates the queues and runs the SQS events on the endpoint this
+ * plugin hands it) and serverless-offline, since plugins run a shared hook in their listed order:
+ * - on stage local, starts Redis and the SQS endpoint when REDIS_URL / SQS_ENDPOINT name none, as
+ *   `npm start` does (../stack/offline-stack.ts), and stops them after serverless offline's own
+ *   parts; a dependency that cannot be reached stops the start with one line;
+ * - serves every HTTP function through a guard (http-guard.cjs): no failure answers 2xx.
+ * Outside `offline start` it does nothing, so `serverless package` and `deploy` are unaffected.
+ */
+export class SagashopOfflinePlugin {
+  readonly hooks: Record<string, () => Promise<void>>;
+  private stack: OfflineStack | null = null;
+  /** From here on serverless-offline's own signal listener ends the run, through the end hooks. */
+  private ready = false;
+
+  constructor(
+    private readonly serverless: any,
+    private readonly cliOptions: Record<string, unknown>,
+    private readonly utils: { log: PluginLog },
+  ) {
+    this.hooks = {
+      // Before serverless-esbuild's bundling: a Redis or SQS endpoint named but down fails at once.
+      initialize: () => this.failFast(),
+      'before:offline:start:init': () => this.attempt(() => this.startLocalStack()),
+      // After offline-sqs has read where the bundles are, before serverless-offline loads them.
+      'offline:start:init': () => this.attempt(async () => this.guardHttpFunctions()),
+      'offline:start:ready': async () => {
+        this.ready = true;
+      },
+      // Requests inside a function finish first, as under npm start, whose launcher stops the API
+      // before the rest; offline-sqs then stops its event sources (its before: hook).
+      'before:offline:start:end': async () => {
+        if (this.stack) await httpGuard.idle(5_000);
+      },
+      // Then the SQS endpoint, and Redis last.
+      'offline:start:end': async () => this.stack?.stop(),
+      // Plain `serverless offline` runs start, wait and end in one step that others cannot hook
+      // into: what we started stops at exit (OfflineStack.stopNow).
+      'before:offline:start': () => this.attempt(() => this.startLocalStack()),
+      'offline:start': () =>
+        this.attempt(async () => {
+          this.guardHttpFunctions();
+          this.ready = true;
+        }),
+    };
+  }
+
+  private get service() {
+    return this.serverless.service;
+  }
+
+  private get isLocalOffline(): boolean {
+    return this.serverless.processedInput?.commands?.[0] === 'offline' && this.service.provider.stage === 'local';
+  }
+
+  /** What the functions will see: the shell's environment under serverless.yml's. */
+  private functionsEnv(): NodeJS.ProcessEnv {
+    const strings = Object.entries(this.service.provider.environment ?? {}).filter(([, value]) => typeof value === 'string');
+    return { ...process.env, ...(Object.fromEntries(strings) as Record<string, string>) };
+  }
+
+  /** Every failure is one line and exit 1: serving with a dependency missing would answer 5xx to every request. */
+  private async attempt(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      await this.stack?.stop();
+      process.stderr.write(`sagashop: serverless offline cannot start: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+
+  private async failFast(): Promise<void> {
+    if (!this.isLocalOffline) return;
+    await this.attempt(async () => {
+      const problem = await unreachable(this.functionsEnv(), new OfflineStack(() => {}).given);
+      if (problem) throw new Error(problem);
+    });
+  }
+
+  private async startLocalStack(): Promise<void> {
+    if (!this.isLocalOffline) return;
+    const stack = new OfflineStack((line) => this.utils.log.notice(line));
+    if (stack.needed) {
+      this.stack = stack;
+      process.once('exit', () => stack.stopNow());
+      this.watchSignals();
+    }
+    const environment: Record<string, unknown> = (this.service.provider.environment ??= {});
+    const started = await stack.start();
+    Object.assign(process.env, started);
+    Object.assign(environment, started);
+    // The endpoint the functions send to is the one offline-sqs creates the queues on and polls.
+    const custom = (this.service.custom ??= {});
+    if (started.SQS_ENDPOINT) custom[OFFLINE_SQS] = { ...custom[OFFLINE_SQS], endpoint: started.SQS_ENDPOINT };
+    // The SDK signs every request; a local endpoint accepts any key, but there must be one. Its
+    // notice that 2027 releases need Node 22 would print from every function (npm start says the same).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    process.env.AWS_REGION ??= this.service.provider.region ?? 'us-east-1';
+    // What the environment named was checked at `initialize`; now the rest, as the functions will see it.
+    const problem = stack.needed ? await unreachable(this.functionsEnv()) : undefined;
+    if (problem) throw new Error(problem);
+  }
+
+  /**
+   * A signal while starting stops what was started and exits. Once serving, serverless-offline's
+   * own SIGINT/SIGTERM listener ends the run (through the end hooks, so our parts stop in order);
+   * SIGHUP, which it ignores, is passed on as SIGTERM.
+   */
+  private watchSignals(): void {
+    let stopping = false;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => {
+        if (this.ready) {
+          if (signal === 'SIGHUP') process.kill(process.pid, 'SIGTERM');
+          return;
+        }
+        if (stopping) return;
+        stopping = true;
+        this.utils.log.notice(`sagashop: ${signal} while starting; stopping what was started`);
+        void Promise.resolve(this.stack?.stop()).finally(() => process.exit(130));
+      });
+    }
+  }
+
+  /** Points serverless-offline at stand-ins that guard every HTTP handler (guard-files.ts). */
+  private guardHttpFunctions(): void {
+    const servicePath: string = this.serverless.config.servicePath;
+    const custom = (this.service.custom ??= {});
+    const offline = (custom['serverless-offline'] ??= {});
+    // serverless-esbuild has set `location` to its build folder by now.
+    const codeDir = resolve(servicePath, String(this.cliOptions.location ?? offline.location ?? ''));
+    const functions = this.service.getAllFunctions().map((functionKey: string) => ({
+      functionKey,
+      handler: this.service.getFunction(functionKey).handler,
+      http: (this.service.getAllEventsInFunction(functionKey) ?? []).some((event: Record<string, unknown>) => event.httpApi || event.http),
+    }));
+    const location = relative(servicePath, writeGuards(codeDir, functions.filter((fn: { handler?: unknown }) => typeof fn.handler === 'string')));
+    offline.location = location;
+    if (this.cliOptions.location !== undefined) this.cliOptions.location = location;
+  }
+}
