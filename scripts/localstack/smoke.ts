@@ -3,17 +3,18 @@
 // refused), runs `npm run check` against the compose Redis, and prints one verdict line.
 //   --skip-deploy        use what is deployed already
 //   --api <url>          call this gateway instead of looking the REST API up in LocalStack
-//   --redis <url>        the Redis `npm run check` reads (default redis://127.0.0.1:6390, compose's)
+//   --redis <url>        the Redis `npm run check` reads (default the local Redis port, which compose publishes)
 // LocalStack's address is AWS_ENDPOINT_URL, default http://127.0.0.1:4566.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { localStackProblem } from '../../deploy/stage-plugin';
+import { localRedisUrl } from '../../lib/config';
 
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const endpoint = (process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566').replace(/\/$/, '');
-const redisUrl = option('--redis') ?? 'redis://127.0.0.1:6390';
+const redisUrl = option('--redis') ?? localRedisUrl();
 const CHECKOUTS = 10;
 
 class SmokeFailure extends Error {}

@@ -13,7 +13,7 @@ import {
   sendGrants,
   type Packaged,
 } from './support/package';
-import { SAGA, functionKeyOf, stepNamesOf, type SagaStep } from '@lib/saga/definition';
+import { SAGA, functionKeyOf, queueUrlVariable, stepNamesOf, type SagaStep } from '@lib/saga/definition';
 
 // `serverless package --stage prod` (no AWS account needed), from a shell full of local settings,
 // then assertions over the CloudFormation template: what a deploy to AWS would create.
@@ -103,17 +103,15 @@ describe('the production CloudFormation template', () => {
       expect({ name, variables: Object.keys(fn.Properties.Environment.Variables).sort() }).toEqual({
         name,
         variables: [
-          'CHARGE_PAYMENT_QUEUE_URL',
+          ...stepNamesOf(SAGA).map(queueUrlVariable),
           'CHECKOUT_DEADLINE_MS',
-          'COMPLETE_ORDER_QUEUE_URL',
+          'CHECKOUT_WAIT_MS',
           'MESSAGE_GRACE_MS',
           'REDIS_AUTH_PARAMETER',
           'REDIS_URL',
-          'RELEASE_STOCK_QUEUE_URL',
           'REPLAY_STALE_MS',
-          'RESERVE_STOCK_QUEUE_URL',
           'SAGA_RETENTION_SECONDS',
-        ],
+        ].sort(),
       });
       expect(fn.Properties.Environment.Variables.SAGA_RETENTION_SECONDS).toBe('3600');
     }
