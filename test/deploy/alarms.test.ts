@@ -3,30 +3,25 @@ import { SAGA } from '@lib/saga/definition';
 import { stageSettings, StageSettingsError } from '../../deploy/stage-settings';
 import { serviceNameOf } from '@lib/observability';
 import { MAX_RECEIVE_COUNT } from '@lib/saga-step';
-import { LOCAL_SHELL, PROD_PARAMS, functionsOf, logicalIdOf, ofType, sharedPackage, type Packaged } from './support/package';
+import { PROD_PARAMS, functionsOf, logicalIdOf, ofType, productionPackage } from './support/package';
 
 // The alarms a deploy to AWS creates, on the packaged production template: what each watches
 // (metric, dimensions, statistic), when it fires (> 0), and that every one notifies the topic.
-let prod: Packaged;
+const prod = productionPackage();
 
-beforeAll(async () => {
-  prod = await sharedPackage('prod', PROD_PARAMS, LOCAL_SHELL);
-}, 180_000);
-afterAll(() => prod?.remove());
-
-const resources = () => prod.template.Resources;
-const alarms = () => Object.fromEntries(ofType(prod, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties]));
+const resources = () => prod().template.Resources;
+const alarms = () => Object.fromEntries(ofType(prod(), 'AWS::CloudWatch::Alarm').map(([id, alarm]) => [id, alarm.Properties]));
 const firesAboveZero = { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }] };
 
 describe('the production alarms', () => {
   it('notify one SNS topic, with no subscription unless alarmEmail is given', () => {
     expect(resources().AlarmTopic.Type).toBe('AWS::SNS::Topic');
-    expect(ofType(prod, 'AWS::SNS::Subscription')).toEqual([]);
+    expect(ofType(prod(), 'AWS::SNS::Subscription')).toEqual([]);
     for (const [id, alarm] of Object.entries(alarms())) expect({ id, ...alarm }).toMatchObject({ id, ...firesAboveZero });
   });
 
   it('fire on any message in any dead-letter queue, which a message reaches after maxReceiveCount failed deliveries', () => {
-    const dlqs = ofType(prod, 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Dlq')).map(([id]) => id);
+    const dlqs = ofType(prod(), 'AWS::SQS::Queue').filter(([id]) => id.endsWith('Dlq')).map(([id]) => id);
     expect(dlqs.sort()).toEqual(deadLetterQueuesOf(SAGA).sort());
     for (const dlq of dlqs) {
       expect(alarms()[`${dlq}Alarm`]).toMatchObject({
@@ -37,7 +32,7 @@ describe('the production alarms', () => {
       });
     }
     // DeadLetterRisk (lib/saga-step.ts) counts a record failing its last delivery by this number.
-    for (const [, queue] of ofType(prod, 'AWS::SQS::Queue').filter(([, queue]) => queue.Properties.RedrivePolicy)) {
+    for (const [, queue] of ofType(prod(), 'AWS::SQS::Queue').filter(([, queue]) => queue.Properties.RedrivePolicy)) {
       expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     }
   });
@@ -70,7 +65,7 @@ describe('the production alarms', () => {
         .filter((metric: any) => metric.Namespace === 'AWS/Lambda' && metric.MetricName === 'Errors')
         .map((metric: any) => logicalIdOf(metric.Dimensions[0].Value)),
     );
-    const functions = functionsOf(prod, 'prod').map(([name]) => `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`);
+    const functions = functionsOf(prod(), 'prod').map(([name]) => `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`);
     expect(watched.sort()).toEqual(functions.sort());
     for (const id of functions.filter((id) => id !== 'ReplayLogLambdaFunction')) {
       expect(alarms()[`${id}ErrorsAlarm`]).toMatchObject({ Statistic: 'Sum', Period: 60, Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] });

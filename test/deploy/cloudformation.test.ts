@@ -1,37 +1,30 @@
 import {
   CONTRACT_ROUTES,
-  LOCAL_SHELL,
   SAGA_QUEUES,
   functionsOf,
   logicalIdOf,
   ofType,
-  sharedPackage,
+  productionPackage,
   PROD_PARAMS,
   roleStatements,
   sqsGrants,
   consumeGrants,
   sendGrants,
-  type Packaged,
 } from './support/package';
 import { SAGA, functionKeyOf, queueUrlVariable, stepNamesOf, type SagaStep } from '@lib/saga/definition';
 
 // `serverless package --stage prod` (no AWS account needed), from a shell full of local settings,
 // then assertions over the CloudFormation template: what a deploy to AWS would create.
-let prod: Packaged;
+const prod = productionPackage();
 
-beforeAll(async () => {
-  prod = await sharedPackage('prod', PROD_PARAMS, LOCAL_SHELL);
-}, 180_000);
-afterAll(() => prod?.remove());
-
-const resources = () => prod.template.Resources;
-const text = () => JSON.stringify(prod.template);
+const resources = () => prod().template.Resources;
+const text = () => JSON.stringify(prod().template);
 
 describe('the production CloudFormation template', () => {
   it('has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on', () => {
-    const routes = ofType(prod, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
+    const routes = ofType(prod(), 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
     expect(routes).toEqual(CONTRACT_ROUTES.filter((route) => !route.includes('/batch_init/')).sort());
-    expect(ofType(prod, 'AWS::ApiGateway::RestApi')).toEqual([]);
+    expect(ofType(prod(), 'AWS::ApiGateway::RestApi')).toEqual([]);
   });
 
   it('throttles the API', () => {
@@ -39,7 +32,7 @@ describe('the production CloudFormation template', () => {
   });
 
   it('gives every saga queue a dead-letter queue through its redrive policy', () => {
-    const queues = Object.fromEntries(ofType(prod, 'AWS::SQS::Queue'));
+    const queues = Object.fromEntries(ofType(prod(), 'AWS::SQS::Queue'));
     expect(Object.keys(queues).sort()).toEqual([...SAGA_QUEUES, ...SAGA_QUEUES.map((q) => q.replace('Queue', 'Dlq'))].sort());
     for (const name of SAGA_QUEUES) {
       const redrive = queues[name].Properties.RedrivePolicy;
@@ -50,7 +43,7 @@ describe('the production CloudFormation template', () => {
   });
 
   it('maps every saga queue to its function with partial batch failures, and a visibility timeout ≥ 6 × its timeout (not the shell\'s)', () => {
-    const mappings = ofType(prod, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
+    const mappings = ofType(prod(), 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
     expect(mappings.map((mapping) => logicalIdOf(mapping.EventSourceArn)).sort()).toEqual([...SAGA_QUEUES].sort());
     for (const mapping of mappings) {
       expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -64,14 +57,14 @@ describe('the production CloudFormation template', () => {
   });
 
   it('runs the replay on rate(5 minutes), whatever REPLAY_RATE the shell has', () => {
-    const rules = ofType(prod, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    const rules = ofType(prod(), 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
     expect(rules).toHaveLength(1);
     expect(rules[0].ScheduleExpression).toBe('rate(5 minutes)');
     expect(logicalIdOf(rules[0].Targets[0].Arn)).toBe('ReplayLogLambdaFunction');
   });
 
   it('lets each function use only its own queues', () => {
-    const granted = Object.fromEntries(functionsOf(prod, 'prod').map(([name, fn]) => [name, sqsGrants(prod, fn)]));
+    const granted = Object.fromEntries(functionsOf(prod(), 'prod').map(([name, fn]) => [name, sqsGrants(prod(), fn)]));
     // From the declaration: each step consumes its own queue and sends where it goes on done and
     // on refusal; the senders send where they are declared to.
     const queueOf = (step: SagaStep) => SAGA_QUEUES[stepNamesOf(SAGA).indexOf(step)];
@@ -89,17 +82,17 @@ describe('the production CloudFormation template', () => {
 
   it('holds the Redis token\'s name only, and lets each role read only that parameter', () => {
     const parameterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop/prod/redis-auth' };
-    for (const [name, fn] of functionsOf(prod, 'prod')) {
+    for (const [name, fn] of functionsOf(prod(), 'prod')) {
       const variables = fn.Properties.Environment.Variables;
       expect({ name, url: variables.REDIS_URL, parameter: variables.REDIS_AUTH_PARAMETER }).toEqual({ name, url: PROD_PARAMS.redisUrl, parameter: '/sagashop/prod/redis-auth' });
-      const other = roleStatements(prod, fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs):/.test(action)));
+      const other = roleStatements(prod(), fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs):/.test(action)));
       expect({ name, other }).toEqual({ name, other: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArn }] });
     }
     expect(text()).not.toMatch(/kms:|secretsmanager:|ssm:GetParameters\b|ssm:\*/);
   });
 
   it('takes nothing from the shell: no local endpoint, no crash injection, no local Redis or timings', () => {
-    for (const [name, fn] of functionsOf(prod, 'prod')) {
+    for (const [name, fn] of functionsOf(prod(), 'prod')) {
       expect({ name, variables: Object.keys(fn.Properties.Environment.Variables).sort() }).toEqual({
         name,
         variables: [
@@ -120,8 +113,8 @@ describe('the production CloudFormation template', () => {
 
   it('runs every function on a supported runtime, arm64, in the cache\'s VPC', () => {
     // Framework 3.40 knew no runtime past nodejs20.x and warned "Invalid configuration"; osls knows it.
-    expect(prod.output).not.toMatch(/Invalid configuration|Warning/);
-    for (const [name, fn] of functionsOf(prod, 'prod')) {
+    expect(prod().output).not.toMatch(/Invalid configuration|Warning/);
+    for (const [name, fn] of functionsOf(prod(), 'prod')) {
       expect({ name, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({ name, runtime: 'nodejs22.x', arch: ['arm64'] });
       expect({ name, vpc: fn.Properties.VpcConfig }).toEqual({ name, vpc: { SecurityGroupIds: [{ Ref: 'FunctionSecurityGroup' }, 'sg-0c3'], SubnetIds: ['subnet-0a1', 'subnet-0b2'] } });
       const role = resources()[logicalIdOf(fn.Properties.Role)];
@@ -150,8 +143,8 @@ describe('the production CloudFormation template', () => {
   });
 
   it('keeps every log group 30 days, not forever', () => {
-    const groups = ofType(prod, 'AWS::Logs::LogGroup');
-    expect(groups.length).toBe(functionsOf(prod, 'prod').length);
+    const groups = ofType(prod(), 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(functionsOf(prod(), 'prod').length);
     for (const [id, group] of groups) expect({ id, days: group.Properties.RetentionInDays }).toEqual({ id, days: 30 });
   });
 });

@@ -126,6 +126,22 @@ export async function sharedPackage(stage: string, params: Record<string, string
   return { dir, template, output: result.output, ms: result.ms, remove: () => {} };
 }
 
+/**
+ * The production package from a shell full of local settings, packaged once for the test file
+ * (shared between files, see sharedPackage) and removed after it: read it through the getter.
+ */
+export function productionPackage(): () => Packaged {
+  let packaged: Packaged | undefined;
+  beforeAll(async () => {
+    packaged = await sharedPackage('prod', PROD_PARAMS, LOCAL_SHELL);
+  }, 180_000);
+  afterAll(() => packaged?.remove());
+  return () => {
+    if (!packaged) throw new Error('the production package was not built (see beforeAll)');
+    return packaged;
+  };
+}
+
 export const ofType = (packaged: Packaged, type: string) => Object.entries(packaged.template.Resources).filter(([, resource]) => resource.Type === type);
 export const logicalIdOf = (value: any): string => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
 
