@@ -153,16 +153,6 @@ export function configure(next: Config): void {
  */
 export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env) {
   return {
-    /** The runtime's own API is there: it provides the per-invocation store itself. */
-    managed: env.AWS_LAMBDA_RUNTIME_API !== undefined,
     functionName: nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME),
   };
-}
-
-/**
- * What the runtime sets with multi-concurrency: Powertools reads it, and then keeps its per-invocation
- * state in the store lib/observability.ts provides outside Lambda. The one variable we write.
- */
-export function announceConcurrentInvocations(env: NodeJS.ProcessEnv = process.env): void {
-  env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
 }

@@ -1,10 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { isHttpError } from 'http-errors';
 import { Refusal, type RefusalKind } from './domain/errors';
-import { logger, metrics, perInvocation } from './observability';
+import { Log, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from './redis-auth';
 
 // The same routes run behind an HTTP API on AWS (payload 2.0 events) and behind a REST API on
@@ -27,45 +25,44 @@ export function jsonResult(statusCode: number, body: unknown): HttpResult {
 /** The one place an error becomes a response: refusals and exposed http-errors keep their
  * sentence; anything else is logged here (its message, stack and cause in the JSON line) and
  * answered without internals. */
-export function errorResult(error: unknown): HttpResult {
+export function errorResult(error: unknown, log: Log = new Log()): HttpResult {
   if (error instanceof Refusal) return jsonResult(STATUS_BY_REFUSAL[error.kind], { error: error.message });
   if (isHttpError(error) && error.expose) return jsonResult(error.statusCode, { error: error.message });
-  logger.error('request failed', error as Error);
+  log.error('request failed', error as Error);
   const statusCode = isHttpError(error) ? error.statusCode : 500;
   return jsonResult(statusCode, { error: 'The service could not handle this request; please try again.' });
 }
 
-const jsonResponses = (): middy.MiddlewareObj<HttpEvent, any> => ({
+type Middleware = middy.MiddlewareObj<HttpEvent, any, Error, InvocationContext>;
+
+const jsonResponses = (): Middleware => ({
   after: (request) => {
     request.response = jsonResult(200, request.response);
   },
   onError: (request) => {
-    request.response = errorResult(request.error);
+    request.response = errorResult(request.error, request.context.log);
   },
 });
 
-/** Every line of a request about an order carries its id (keys appended here are reset after it). */
-const orderKeys = (): middy.MiddlewareObj<HttpEvent, any> => ({
+/** Every line of a request about an order carries its id. */
+const orderKeys = (): Middleware => ({
   before: (request) => {
     const orderId = pathParam(request.event, 'order_id');
-    if (orderId !== undefined) logger.appendKeys({ orderId });
+    if (orderId !== undefined) request.context.log = request.context.log.with({ orderId });
   },
 });
 
 /**
  * The middy chain of every HTTP route: the handler returns the 200 body as a plain object, or
- * throws a Refusal / http-error, and gets a JSON response either way. Its log lines carry the
- * request id (and the order id); metrics a handler records go out when it returns.
+ * throws a Refusal / http-error, and gets a JSON response either way. `context.log` writes lines
+ * that carry the request id (and the order id).
  */
 export const httpRoute = () =>
-  perInvocation(
-    middy<HttpEvent, any>()
-      .use(injectLambdaContext(logger, { resetKeys: true }))
-      .use(logMetrics(metrics))
-      .use(orderKeys())
-      .use(jsonResponses())
-      .use(loadRedisAuth()),
-  );
+  middy<HttpEvent, any, Error, InvocationContext>()
+    .use(withInvocationLog())
+    .use(orderKeys())
+    .use(jsonResponses())
+    .use(loadRedisAuth());
 
 /** A path parameter as the route declared it, from a 1.0 or a 2.0 event. */
 export const pathParam = (event: HttpEvent, name: string): string | undefined => event.pathParameters?.[name] ?? undefined;

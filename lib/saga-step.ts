@@ -1,10 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseSagaMessage, type SagaMessage } from './domain/checkout';
 import { crashPoint } from './faults';
-import { emitMetrics, logger, metrics, MetricUnit, perInvocation } from './observability';
+import { emitMetrics, MetricUnit, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from './redis-auth';
 import { sendToStep } from './saga/queues';
 import { SAGA } from './saga/definition';
@@ -33,37 +31,34 @@ const receiveCount = (record: SQSRecord) => Number(record.attributes?.Approximat
  */
 export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: string) => Promise<StepOutcome>) {
   // Without the Redis token nothing can be handled: that fails the whole batch, to be retried.
-  const chain = middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+  return middy<SQSEvent, SQSBatchResponse, Error, InvocationContext>()
+    .use(withInvocationLog())
     .use(loadRedisAuth())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const failures: SQSBatchItemFailure[] = [];
       const latencies = new Map<RecordOutcome, number[]>();
       let toDeadLetters = 0;
       await Promise.all(
-        event.Records.map(async (record) => {
+        event.Records.map(async (record: SQSRecord) => {
           const started = performance.now();
-          // Keys go with each call: the records run concurrently, so keys appended to the
-          // invocation's logger would end up on another record's lines.
-          let keys: Record<string, string | number> = { messageId: record.messageId };
+          let log = context.log.with({ messageId: record.messageId });
           let outcome: RecordOutcome;
           try {
             const message = parseSagaMessage(record.body);
-            keys = { ...keys, sagaId: message.sagaId, orderId: message.orderId };
+            log = log.with({ sagaId: message.sagaId, orderId: message.orderId });
             const result = await run(message, `message ${record.messageId}, receive ${record.attributes?.ApproximateReceiveCount ?? '?'}`);
             outcome = result.status;
-            if (outcome === 'expired') logger.warn(`${step}: the message came after its saga's deadline and grace; refused unhandled`, keys);
+            if (outcome === 'expired') log.warn(`${step}: the message came after its saga's deadline and grace; refused unhandled`);
             const next = nextMessage(step, message, result);
             crashPoint('after-write-before-send');
             if (next) await sendToStep(next.step, next.message);
-            logger.debug(`${step}: ${outcome}`, keys);
+            log.debug(`${step}: ${outcome}`);
           } catch (error) {
             outcome = 'failed';
             const last = receiveCount(record) >= MAX_RECEIVE_COUNT;
             if (last) toDeadLetters += 1;
             const what = last ? 'failed its last delivery and goes to the dead-letter queue' : 'failed and will be retried';
-            logger.error(`${step}: the message ${what}`, { ...keys, receiveCount: receiveCount(record), error });
+            log.error(`${step}: the message ${what}`, { receiveCount: receiveCount(record), error });
             failures.push({ itemIdentifier: record.messageId });
           }
           const took = performance.now() - started;
@@ -78,5 +73,4 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
       if (failures.length < event.Records.length) crashPoint('after-send-before-delete');
       return { batchItemFailures: failures };
     });
-  return perInvocation(chain);
 }

@@ -3,25 +3,30 @@
 //   node --require ./scripts/lua-require.cjs --import tsx scripts/bench-observability.ts [invocations]
 //
 // Runs the same HTTP handlers (a no-op; find-item against a real Redis; find-item plus what a
-// checkout adds: a dimension, two metrics and one info line) through three chains, each in a
+// checkout adds: one EMF blob of two metrics and one info line) through three chains, each in a
 // process of its own, its stdout going to a file as serverless-offline's does:
-//   bare        the chain as it was before: JSON responses and the Redis token, no Powertools
-//   powertools  lib/http.ts's httpRoute as it runs on Lambda (one invocation at a time)
-//   local       the same outside the Lambda runtime: each invocation in its own async context
+//   bare           JSON responses and the Redis token, no Powertools
+//   powertools     lib/http.ts's httpRoute: the invocation's log on the context, metrics flushed at once
+//   async-context  the same, each invocation run in an AsyncLocalStorage (what Lambda's runtime
+//                  does with multi-concurrency, and what lib/observability.ts avoids: in Node 20
+//                  it hooks every promise of the process)
 // and prints µs per invocation, one at a time and 32 at once. It starts its own redis-server.
+// Metrics are published (POWERTOOLS_METRICS_DISABLED=false), as on AWS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import middy from '@middy/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { errorResult, httpRoute, jsonResult, pathParam } from '../lib/http';
 import { loadRedisAuth } from '../lib/redis-auth';
-import { logger, metrics, MetricUnit } from '../lib/observability';
+import { emitMetrics, MetricUnit, type InvocationContext } from '../lib/observability';
 import { createItem, findItem } from '../lib/store/stock-store';
 import { closeRedisClients } from '../lib/redis';
 
-type Variant = 'bare' | 'powertools' | 'local';
+type Variant = 'bare' | 'powertools' | 'async-context';
+const VARIANTS: Variant[] = ['bare', 'powertools', 'async-context'];
 type Result = Record<string, number>;
 
 async function child(variant: Variant, invocations: number): Promise<void> {
@@ -33,38 +38,35 @@ async function child(variant: Variant, invocations: number): Promise<void> {
       : httpRoute();
   const itemId = await createItem(5);
   const find = async (event: any) => findItem(pathParam(event, 'item_id')!);
-  const handlers: Record<string, (event: any) => Promise<unknown>> = {
+  const checkoutMetrics = () => emitMetrics({ Verdict: 'paid' }, { Checkouts: [MetricUnit.Count, 1], CheckoutLatency: [MetricUnit.Milliseconds, 1.5] });
+  const handlers: Record<string, (event: any, context: InvocationContext) => Promise<unknown>> = {
     noop: async () => ({}),
     find,
-    'find+line': async (event) => {
+    'find+line': async (event, context) => {
       const item = await find(event);
-      if (variant !== 'bare') logger.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
+      if (variant !== 'bare') context.log.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
       return item;
     },
     'find+metrics': async (event) => {
       const item = await find(event);
-      if (variant !== 'bare') {
-        metrics.addDimension('Verdict', 'paid');
-        metrics.addMetric('Checkouts', MetricUnit.Count, 1);
-        metrics.addMetric('CheckoutLatency', MetricUnit.Milliseconds, 1.5);
-      }
+      if (variant !== 'bare') checkoutMetrics();
       return item;
     },
-    'find+checkout-metrics': async (event) => {
+    'find+checkout-metrics': async (event, context) => {
       const item = await find(event);
       if (variant !== 'bare') {
-        metrics.addDimension('Verdict', 'paid');
-        metrics.addMetric('Checkouts', MetricUnit.Count, 1);
-        metrics.addMetric('CheckoutLatency', MetricUnit.Milliseconds, 1.5);
-        logger.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
+        checkoutMetrics();
+        context.log.info('checkout paid', { verdict: 'paid', latencyMs: 1.5 });
       }
       return item;
     },
   };
+  const storage = new AsyncLocalStorage<string>();
   const event = { pathParameters: { item_id: itemId, order_id: 'x1' } };
   const results: Result = {};
   for (const [name, body] of Object.entries(handlers)) {
-    const handler = chain().handler(body) as unknown as (event: unknown, context: unknown) => Promise<unknown>;
+    const chained = chain().handler(body as any) as unknown as (event: unknown, context: { awsRequestId: string; functionName: string }) => Promise<unknown>;
+    const handler = variant === 'async-context' ? (event: unknown, context: { awsRequestId: string; functionName: string }) => storage.run(context.awsRequestId, () => chained(event, context)) : chained;
     for (const concurrency of [1, 32]) {
       let next = 0;
       const run = async () => {
@@ -99,11 +101,10 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 300));
   const table: Record<string, Result> = {};
   try {
-    for (const variant of ['bare', 'powertools', 'local'] as const) {
+    for (const variant of VARIANTS) {
       const log = openSync(join(dir, `${variant}.log`), 'a');
       const worker = spawn(process.execPath, [...process.execArgv, __filename, '--child', variant, String(invocations)], {
-        // As on Lambda, the runtime's API is named (so no local per-invocation store), but for `local`.
-        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, ...(variant === 'local' ? {} : { AWS_LAMBDA_RUNTIME_API: 'bench' }) },
+        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, POWERTOOLS_METRICS_DISABLED: 'false' },
         stdio: ['ignore', log, log, 'ipc'],
       });
       table[variant] = await new Promise<Result>((resolve, reject) => {
@@ -116,9 +117,9 @@ async function main(): Promise<void> {
     redis.kill();
   }
   console.log(`µs per invocation (${invocations} invocations each, stdout to a file):`);
-  console.log(['handler'.padEnd(30), 'bare', 'powertools', 'local'].join('\t'));
+  console.log(['handler'.padEnd(30), ...VARIANTS].join('\t'));
   for (const row of Object.keys(table.bare)) {
-    console.log([row.padEnd(30), ...(['bare', 'powertools', 'local'] as const).map((variant) => table[variant][row].toFixed(1))].join('\t'));
+    console.log([row.padEnd(30), ...VARIANTS.map((variant) => table[variant][row].toFixed(1))].join('\t'));
   }
   rmSync(dir, { recursive: true, force: true });
 }

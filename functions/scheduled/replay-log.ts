@@ -1,4 +1,4 @@
 import { replayWithMetrics } from '@lib/saga/replay-metrics';
 import { scheduledTask } from '@lib/scheduled-task';
 
-export const handler = scheduledTask('replay-log', () => replayWithMetrics());
+export const handler = scheduledTask('replay-log', replayWithMetrics);

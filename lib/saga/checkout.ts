@@ -3,7 +3,7 @@ import createError, { isHttpError } from 'http-errors';
 import { config } from '../config';
 import { crashPoint } from '../faults';
 import { Refusal, refused } from '../domain/errors';
-import { logger, metrics, MetricUnit } from '../observability';
+import { emitMetrics, MetricUnit, type Log } from '../observability';
 import { newId } from '../store/ids-store';
 import { beginCheckout, type Verdict } from '../store/saga-order';
 import { sendToStep } from './queues';
@@ -22,37 +22,36 @@ const verdictOf = (error: unknown): CheckoutVerdict => {
  * or, only when the outcome is still open at the wait's end, a 504. A checkout that finds another
  * checkout of the same order running shares that one's verdict instead of starting a second.
  *
- * Records Checkouts and CheckoutLatency by Verdict (flushed by the route's logMetrics) and logs
- * one line with the verdict; from the saga's start on, every line carries its id.
+ * Publishes Checkouts and CheckoutLatency by Verdict and logs one line with the verdict on `log`;
+ * from the saga's start on, every line carries its id.
  */
-export async function checkout(orderId: string): Promise<void> {
+export async function checkout(orderId: string, invocationLog: Log): Promise<void> {
   const started = performance.now();
+  const saga = { log: invocationLog };
   let verdict: CheckoutVerdict = 'paid';
   try {
-    await runCheckout(orderId);
+    await runCheckout(orderId, saga);
   } catch (error) {
     verdict = verdictOf(error);
     throw error;
   } finally {
     const latencyMs = performance.now() - started;
-    metrics.addDimension('Verdict', verdict);
-    metrics.addMetric('Checkouts', MetricUnit.Count, 1);
-    metrics.addMetric('CheckoutLatency', MetricUnit.Milliseconds, latencyMs);
-    logger.info(`checkout ${verdict}`, { verdict, latencyMs: Math.round(latencyMs * 10) / 10 });
+    emitMetrics({ Verdict: verdict }, { Checkouts: [MetricUnit.Count, 1], CheckoutLatency: [MetricUnit.Milliseconds, latencyMs] });
+    saga.log.info(`checkout ${verdict}`, { verdict, latencyMs: Math.round(latencyMs * 10) / 10 });
   }
 }
 
-async function runCheckout(orderId: string): Promise<void> {
+/** `saga.log` gains the saga's id once there is one. */
+async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   const deadline = Date.now() + config.checkoutWaitMs;
   const begun = await beginCheckout(orderId, await newSagaId());
   if (begun.kind === 'running') {
-    logger.appendKeys({ sagaId: begun.sagaId, joined: true });
+    saga.log = saga.log.with({ sagaId: begun.sagaId, joined: true });
     return settle(orderId, await waitForVerdict(begun.sagaId, deadline));
   }
   const { sagaId } = begun.facts;
-  // Keys appended here belong to this invocation (the route's chain resets them afterwards).
-  logger.appendKeys({ sagaId });
-  logger.debug('checkout began its saga');
+  saga.log = saga.log.with({ sagaId });
+  saga.log.debug('checkout began its saga');
   const waiting = waitForVerdict(sagaId, deadline);
   waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   crashPoint('after-begin-before-send');
@@ -60,7 +59,7 @@ async function runCheckout(orderId: string): Promise<void> {
     await sendToStep('reserve-stock', begun.facts);
   } catch (error) {
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
-    logger.error('checkout: the first message could not be sent; recovery will finish or cancel the saga', error as Error);
+    saga.log.error('checkout: the first message could not be sent; recovery will finish or cancel the saga', error as Error);
     throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);
   }
   return settle(orderId, await waiting);

@@ -1,4 +1,4 @@
-import { emitMetrics, logger, metrics, MetricUnit } from '../observability';
+import { emitMetrics, MetricUnit, type Log } from '../observability';
 import { countOpenPastDeadline } from '../store/saga-order';
 import { replayLog, type ReplayReport } from './recovery';
 
@@ -9,12 +9,12 @@ import { replayLog, type ReplayReport } from './recovery';
  * deadline once it ran, which the replay should have compensated. serverless.yml alarms on the
  * last two being above 0 (deploy/alarms.ts).
  */
-export async function replayWithMetrics(): Promise<ReplayReport> {
+export async function replayWithMetrics(log: Log): Promise<ReplayReport> {
   let report: ReplayReport;
   try {
     report = await replayLog();
   } catch (error) {
-    metrics.addMetric('ReplayFailed', MetricUnit.Count, 1);
+    emitMetrics({}, { ReplayFailed: [MetricUnit.Count, 1] });
     throw error;
   }
   const actions = new Map<string, number>();
@@ -23,13 +23,13 @@ export async function replayWithMetrics(): Promise<ReplayReport> {
     actions.set(action, (actions.get(action) ?? 0) + 1);
   }
   for (const [action, count] of actions) emitMetrics({ Action: action }, { ReplayActions: [MetricUnit.Count, count] });
-  metrics.addMetric('ReplayFailed', MetricUnit.Count, actions.get('failed') ?? 0);
-  metrics.addMetric('SagasSwept', MetricUnit.Count, report.swept);
+  const summary = { ReplayFailed: [MetricUnit.Count, actions.get('failed') ?? 0], SagasSwept: [MetricUnit.Count, report.swept] } satisfies Parameters<typeof emitMetrics>[1];
   try {
-    metrics.addMetric('OpenSagasPastDeadline', MetricUnit.Count, await countOpenPastDeadline(Date.now()));
+    emitMetrics({}, { ...summary, OpenSagasPastDeadline: [MetricUnit.Count, await countOpenPastDeadline(Date.now())] });
   } catch (error) {
     // The replay's work stands; a missing gauge reads as "no data", which the alarm ignores.
-    logger.warn('replay-log: could not count the open sagas past their deadline', error as Error);
+    log.warn('replay-log: could not count the open sagas past their deadline', error as Error);
+    emitMetrics({}, summary);
   }
   return report;
 }

@@ -1,6 +1,7 @@
 import { forgetPowertoolsSettings } from '../support/powertools-verbose';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as observability from '@lib/observability';
 import * as redis from '@lib/redis';
 import * as recovery from '@lib/saga/recovery';
@@ -103,17 +104,17 @@ async function deliverUntil(done: Promise<unknown>): Promise<void> {
 }
 
 describe('the functions\' log lines and metrics', () => {
-  it('give every line of two concurrent checkouts its own request, order and saga ids, and count each verdict', async () => {
+  it('give every line of two concurrent checkouts its own request, order and saga ids without an async context per invocation, and count each verdict', async () => {
     const [paidOrder, refusedOrder] = [await newOrder(100, 10), await newOrder(1, 10)];
-    // What serverless-offline's in-process loader does before every invocation (as Lambda's
-    // runtime does once at start-up): the per-invocation store must survive it.
-    (globalThis as { awslambda?: unknown }).awslambda = { streamifyResponse: (handler: unknown) => handler };
+    // Without an async context per invocation: in Node 20 one costs every promise of the process.
+    const asyncContexts = [jest.spyOn(AsyncLocalStorage.prototype, 'run'), jest.spyOn(AsyncLocalStorage.prototype, 'enterWith')];
     const checkouts = Promise.all([
       fn.checkout(httpEvent('POST', '/orders/checkout/{order_id}', { order_id: paidOrder }), context('http-paid')),
       fn.checkout(httpEvent('POST', '/orders/checkout/{order_id}', { order_id: refusedOrder }), context('http-refused')),
     ]);
     await deliverUntil(checkouts);
     expect((await checkouts).map((answer) => answer.statusCode)).toEqual([200, 400]);
+    for (const spy of asyncContexts) expect(spy).not.toHaveBeenCalled();
 
     const verdicts = logLines().filter((line) => /^checkout (paid|refused|timeout|error)$/.test(line.message));
     expect(verdicts).toHaveLength(2);

@@ -2,8 +2,8 @@ import { parseId } from '@lib/domain/input';
 import { httpRoute, pathParam } from '@lib/http';
 import { checkout } from '@lib/saga/checkout';
 
-export const handler = httpRoute().handler(async (event) => {
+export const handler = httpRoute().handler(async (event, context) => {
   const orderId = parseId(pathParam(event, 'order_id'), 'order_id');
-  await checkout(orderId);
+  await checkout(orderId, context.log);
   return { order_id: orderId, paid: true };
 });
