@@ -1,10 +1,19 @@
 import { Agent, request } from 'node:http';
 
-/** A lean keep-alive HTTP client: the load generator shares the machine with what it measures. */
+type Answer = { status: number; body: string };
+
+/**
+ * A lean keep-alive HTTP client: the load generator shares the machine with what it measures.
+ *
+ * A kept-alive connection that the server closes for idleness just as a request goes out fails
+ * that request with ECONNRESET although the server never read it (Node's docs, `reusedSocket`):
+ * a GET is then sent once more, on a new connection. A POST is not: it may have been read (a
+ * checkout killed mid-way), and its caller must count it unanswered, not ask twice.
+ */
 export function httpClient(api: string, connections: number) {
   const url = new URL(api);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const call = (method: 'GET' | 'POST', path: string): Promise<{ status: number; body: string }> =>
+  const attempt = (method: 'GET' | 'POST', path: string, retried: boolean): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const req = request({ host: url.hostname, port: url.port, method, path, agent }, (res) => {
         let body = '';
@@ -12,9 +21,13 @@ export function httpClient(api: string, connections: number) {
         res.on('data', (chunk) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (method === 'GET' && !retried && req.reusedSocket && error.code === 'ECONNRESET') resolve(attempt(method, path, true));
+        else reject(error);
+      });
       req.end();
     });
+  const call = (method: 'GET' | 'POST', path: string): Promise<Answer> => attempt(method, path, false);
   return { call, close: () => agent.destroy() };
 }
 
