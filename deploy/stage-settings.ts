@@ -14,6 +14,7 @@ import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
 import { queueUrlEnvironment } from './saga-template';
 import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
+import packageJson from '../package.json';
 
 export type StageKind = 'local' | 'localstack' | 'aws';
 
@@ -47,7 +48,7 @@ export interface StageSettings {
   /** CloudWatch alarms and their SNS topic: AWS stages only (deploy/alarms.ts; the plugin adds
    * one per function, which variables cannot enumerate). */
   alarms: { Resources?: Record<string, unknown> };
-  esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean };
+  esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean; exclude: string[] };
 }
 
 export class StageSettingsError extends Error {}
@@ -155,7 +156,15 @@ const deployedTimings = (saga: SagaDeclaration) => ({
 /** Deployed bundles: lib/faults.ts and lib/config.ts read SAGASHOP_BUILD as a constant, and
  * esbuild's syntax minification drops the branches that constant rules out (names and
  * whitespace stay, so stack traces stay readable). */
-const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minifySyntax: true };
+const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minifySyntax: true, exclude: [] };
+
+/**
+ * Local bundles leave the runtime dependencies in node_modules, where the functions find them
+ * at run time: bundling a copy of the AWS SDK, ioredis and Powertools into each of 20-odd
+ * functions took most of every `sls offline` start (8.6 of 15.7 s idle; 2.1 MB per bundle).
+ * middy ships ESM only, which a CommonJS bundle must convert: it stays bundled.
+ */
+export const LOCAL_EXTERNALS = Object.keys(packageJson.dependencies).filter((name) => !name.startsWith('@middy/'));
 
 function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const { env } = inputs;
@@ -197,7 +206,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
     iamStatements: [],
     resources: {},
     alarms: {},
-    esbuild: { define: {}, skipRebuild: false, minifySyntax: false },
+    esbuild: { define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS },
   };
 }
 

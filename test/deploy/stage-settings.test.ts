@@ -1,4 +1,4 @@
-import { stageSettings, type StageInputs } from '../../deploy/stage-settings';
+import { LOCAL_EXTERNALS, stageSettings, type StageInputs } from '../../deploy/stage-settings';
 import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
 import { PROD_PARAMS } from './support/package';
 
@@ -16,7 +16,7 @@ describe('stage settings', () => {
     const local = stageSettings(inputs('local', {}, { REDIS_URL: 'redis://h:1', SQS_ENDPOINT: 'http://q', REPLAY_RATE: '1 minute', QUEUE_VISIBILITY_TIMEOUT: '2', SAGASHOP_CRASH_AT: 'mid-replay' }));
     expect(local).toMatchObject({ kind: 'local', deployed: false, api: 'httpApi', replayRate: '1 minute', visibilityTimeout: 2, vpc: null, iamStatements: [] });
     expect(local.environment).toMatchObject({ REDIS_URL: 'redis://h:1', SQS_ENDPOINT: 'http://q', SAGASHOP_CRASH_AT: 'mid-replay' });
-    expect(local.esbuild).toEqual({ define: {}, skipRebuild: false, minifySyntax: false });
+    expect(local.esbuild).toEqual({ define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS });
     expect(stageSettings(inputs('local')).environment.REDIS_URL).toBe('redis://127.0.0.1:6390');
   });
 
