@@ -119,6 +119,8 @@ type Reading = [unit: Unit, value: number | number[]];
  * holds one value per dimension, so readings of other dimensions go in another call.
  */
 export function emitMetrics(dimensions: Record<string, string>, readings: Record<string, Reading>): void {
+  // Off (POWERTOOLS_METRICS_DISABLED, the local default) publishing prints nothing: skip the bookkeeping too.
+  if (metrics.isDisabled()) return;
   for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
   for (const [name, [unit, value]] of Object.entries(readings)) {
     for (const one of [value].flat()) metrics.addMetric(name, unit, one);
