@@ -108,7 +108,14 @@ const metricsWarnings = {
   error: (message: string) => logger.error(message),
 };
 
-const metrics = new Metrics({ namespace: 'sagashop', serviceName, logger: metricsWarnings });
+/** Powertools' Metrics, saying whether it is off (POWERTOOLS_METRICS_DISABLED): then nothing is published. */
+class SagashopMetrics extends Metrics {
+  get off(): boolean {
+    return this.isDisabled();
+  }
+}
+
+const metrics = new SagashopMetrics({ namespace: 'sagashop', serviceName, logger: metricsWarnings });
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 type Reading = [unit: Unit, value: number | number[]];
@@ -119,8 +126,8 @@ type Reading = [unit: Unit, value: number | number[]];
  * holds one value per dimension, so readings of other dimensions go in another call.
  */
 export function emitMetrics(dimensions: Record<string, string>, readings: Record<string, Reading>): void {
-  // Off (POWERTOOLS_METRICS_DISABLED, the local default) publishing prints nothing: skip the bookkeeping too.
-  if (metrics.isDisabled()) return;
+  // Off (the local default) publishing prints nothing: skip the bookkeeping too.
+  if (metrics.off) return;
   for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
   for (const [name, [unit, value]] of Object.entries(readings)) {
     for (const one of [value].flat()) metrics.addMetric(name, unit, one);
