@@ -8,7 +8,10 @@
 // function and esbuild drops `armedCrashPoint` with its messages (test/deploy/bundles.test.ts
 // checks the bundle text).
 import { config } from './config';
-import { logger } from './observability';
+import { Log } from './observability';
+
+// A line that belongs to no invocation (recovery's own run) carries no keys.
+const processLog = /* @__PURE__ */ new Log();
 
 export type CrashPoint =
   | 'after-begin-before-send' // the saga is recorded, its first message not yet sent
@@ -16,11 +19,12 @@ export type CrashPoint =
   | 'after-send-before-delete' // the next message is out, the handled one not yet deleted
   | 'mid-replay'; // recovery has handled some sagas and not others
 
-function armedCrashPoint(point: CrashPoint): void {
+/** Dies at `point` if it is armed; the last line goes on `log`, so it names what was in hand. */
+function armedCrashPoint(point: CrashPoint, log: Log = processLog): void {
   const { crashAt, probability } = config.faultInjection;
   if (!crashAt.includes(point) || Math.random() >= probability) return;
-  logger.error(`fault injection: crashing at ${point}`);
+  log.error(`fault injection: crashing at ${point}`);
   process.kill(process.pid, 'SIGKILL');
 }
 
-export const crashPoint: (point: CrashPoint) => void = globalThis.SAGASHOP_BUILD === 'deployed' ? () => {} : armedCrashPoint;
+export const crashPoint: (point: CrashPoint, log?: Log) => void = globalThis.SAGASHOP_BUILD === 'deployed' ? () => {} : armedCrashPoint;

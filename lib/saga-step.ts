@@ -50,7 +50,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
             outcome = result.status;
             if (outcome === 'expired') log.warn(`${step}: the message came after its saga's deadline and grace; refused unhandled`);
             const next = nextMessage(step, message, result);
-            crashPoint('after-write-before-send');
+            crashPoint('after-write-before-send', log);
             if (next) await sendToStep(next.step, next.message);
             log.debug(`${step}: ${outcome}`);
           } catch (error) {
@@ -70,7 +70,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
       }
       if (toDeadLetters > 0) emitMetrics({ Step: step }, { DeadLetterRisk: [MetricUnit.Count, toDeadLetters] });
       // The event source deletes the handled messages once this returns.
-      if (failures.length < event.Records.length) crashPoint('after-send-before-delete');
+      if (failures.length < event.Records.length) crashPoint('after-send-before-delete', context.log);
       return { batchItemFailures: failures };
     });
 }

@@ -22,12 +22,13 @@ const verdictOf = (error: unknown): CheckoutVerdict => {
  * or, only when the outcome is still open at the wait's end, a 504. A checkout that finds another
  * checkout of the same order running shares that one's verdict instead of starting a second.
  *
- * Publishes Checkouts and CheckoutLatency by Verdict and logs one line with the verdict on `log`;
- * from the saga's start on, every line carries its id.
+ * Publishes Checkouts and CheckoutLatency by Verdict and logs one line with the verdict on
+ * `invocation.log`. From the saga's start on, `invocation.log` carries the saga's id, so the lines
+ * the caller writes after a failure (the HTTP error line) name the saga too.
  */
-export async function checkout(orderId: string, invocationLog: Log): Promise<void> {
+export async function checkout(orderId: string, invocation: { log: Log }): Promise<void> {
   const started = performance.now();
-  const saga = { log: invocationLog };
+  const saga = invocation;
   let verdict: CheckoutVerdict = 'paid';
   try {
     await runCheckout(orderId, saga);
@@ -47,17 +48,20 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   const begun = await beginCheckout(orderId, await newSagaId());
   if (begun.kind === 'running') {
     saga.log = saga.log.with({ sagaId: begun.sagaId, joined: true });
-    return settle(orderId, await waitForVerdict(begun.sagaId, deadline));
+    return settle(orderId, await waitForVerdict(begun.sagaId, deadline, saga.log));
   }
   const { sagaId } = begun.facts;
   saga.log = saga.log.with({ sagaId });
   saga.log.debug('checkout began its saga');
-  const waiting = waitForVerdict(sagaId, deadline);
+  // Ends the wait (and its subscription) at once if the saga's first message cannot be sent.
+  const unsent = new AbortController();
+  const waiting = waitForVerdict(sagaId, deadline, saga.log, unsent.signal);
   waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-  crashPoint('after-begin-before-send');
+  crashPoint('after-begin-before-send', saga.log);
   try {
     await sendToStep('reserve-stock', begun.facts);
   } catch (error) {
+    unsent.abort();
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
     saga.log.error('checkout: the first message could not be sent; recovery will finish or cancel the saga', error as Error);
     throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`);

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis';
-import { logger } from '../observability';
+import { logger, type Log } from '../observability';
 import { redisFor } from '../redis';
 import { readVerdict, verdictChannel, type Verdict } from '../store/saga-order';
 
@@ -32,20 +32,21 @@ export async function closeVerdictSubscriber(): Promise<void> {
   if (connection) (await connection).disconnect();
 }
 
-async function subscribe(channel: string): Promise<void> {
+async function subscribe(channel: string, log: Log): Promise<void> {
   try {
     await (await subscriberConnection()).subscribe(channel);
   } catch (error) {
     // Without the wake-up the wait still ends: the verdict is re-read every RECHECK_MS.
-    logger.error(`verdict subscriber: could not subscribe to ${channel}`, error as Error);
+    log.error(`verdict subscriber: could not subscribe to ${channel}`, error as Error);
   }
 }
 
 /**
  * Waits for a saga's verdict until `deadline` (epoch ms) and returns it, or null if it is still
- * open then. It subscribes before it reads, so a verdict written in between is never missed.
+ * open then, or as soon as `stop` aborts. It subscribes before it reads, so a verdict written in
+ * between is never missed. Its lines go on `log`.
  */
-export async function waitForVerdict(sagaId: string, deadline: number): Promise<Verdict | null> {
+export async function waitForVerdict(sagaId: string, deadline: number, log: Log, stop?: AbortSignal): Promise<Verdict | null> {
   const channel = verdictChannel(sagaId);
   let wake: () => void = () => {};
   let woken = false;
@@ -53,21 +54,23 @@ export async function waitForVerdict(sagaId: string, deadline: number): Promise<
     woken = true;
     wake();
   };
+  stop?.addEventListener('abort', waker, { once: true });
   let channelWakers = wakers.get(channel);
   if (!channelWakers) {
     channelWakers = new Set();
     wakers.set(channel, channelWakers);
     channelWakers.add(waker);
-    await subscribe(channel);
+    await subscribe(channel, log);
   } else {
     channelWakers.add(waker);
   }
   try {
     for (;;) {
+      if (stop?.aborted) return null;
       const verdict = await readVerdict(sagaId);
       if (verdict) return verdict;
       const left = deadline - Date.now();
-      if (left <= 0) return null;
+      if (left <= 0 || stop?.aborted) return null;
       if (!woken) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
@@ -80,10 +83,12 @@ export async function waitForVerdict(sagaId: string, deadline: number): Promise<
       woken = false;
     }
   } finally {
+    stop?.removeEventListener('abort', waker);
     channelWakers.delete(waker);
     if (channelWakers.size === 0) {
       wakers.delete(channel);
-      void subscriberConnection().then((connection) => connection.unsubscribe(channel)).catch(() => {});
+      // Through the connection there is, if any: after closeVerdictSubscriber none is opened again.
+      void subscriber?.then((connection) => connection.unsubscribe(channel)).catch(() => {});
     }
   }
 }

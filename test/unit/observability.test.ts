@@ -4,6 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as observability from '@lib/observability';
 import * as redis from '@lib/redis';
+import * as queues from '@lib/saga/queues';
 import * as recovery from '@lib/saga/recovery';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
 import * as secrets from '@lib/secrets';
@@ -40,7 +41,7 @@ const SETTINGS = {
 type Handler = (event: unknown, context: Context) => Promise<any>;
 const sqs = testSqs();
 const printed: string[] = [];
-let queues: Awaited<ReturnType<typeof useStepQueues>>;
+let stepQueues: Awaited<ReturnType<typeof useStepQueues>>;
 const lib = { observability, secrets, redis, order, stock, payment, sagaOrder };
 const fn = { checkout, findItem, reserve, charge, release, complete, replay } as unknown as Record<
   'checkout' | 'findItem' | 'reserve' | 'charge' | 'release' | 'complete' | 'replay',
@@ -52,7 +53,7 @@ const context = (awsRequestId: string): Context => ({ awsRequestId, functionName
 beforeAll(async () => {
   configureTest(SETTINGS);
   await flushDatabase();
-  queues = await useStepQueues(sqs, `obs-${process.env.JEST_WORKER_ID}`);
+  stepQueues = await useStepQueues(sqs, `obs-${process.env.JEST_WORKER_ID}`);
   const capture = (chunk: unknown) => {
     printed.push(...String(chunk).split('\n').filter(Boolean));
     return true;
@@ -96,7 +97,7 @@ async function deliverUntil(done: Promise<unknown>): Promise<void> {
   const handlers = { 'reserve-stock': fn.reserve, 'charge-payment': fn.charge, 'release-stock': fn.release, 'complete-order': fn.complete };
   while (!settled) {
     for (const [step, handler] of Object.entries(handlers)) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[step as keyof typeof queues], MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stepQueues[step as keyof typeof stepQueues], MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
       if (Messages.length > 0) await handler({ Records: Messages.map((message) => record(message.Body!, 1)) } satisfies SQSEvent, context(`step-${steps}`));
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -158,6 +159,54 @@ describe('the functions\' log lines and metrics', () => {
     expect(line.error.stack).toContain('observability.test.ts');
     expect(line.error.cause).toMatchObject({ message: 'WRONGPASS invalid password (***)', command: { name: 'auth', args: ['***'] } });
     expect(printed.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('names the saga on the error lines of a checkout answered 5xx, and ends its wait for a verdict with the answer', async () => {
+    const orderId = await newOrder(100, 10);
+    jest.spyOn(queues, 'sendToStep').mockRejectedValueOnce(new Error('the SQS endpoint is gone'));
+    const before = printed.length;
+    const answer = await fn.checkout(httpEvent('POST', '/orders/checkout/{order_id}', { order_id: orderId }), context('http-unsent'));
+    expect(answer.statusCode).toBe(503);
+    const errors = printed
+      .slice(before)
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.function_request_id === 'http-unsent' && line.level === 'ERROR');
+    expect(errors.map((line) => line.message).sort()).toEqual(['checkout: the first message could not be sent; recovery will finish or cancel the saga', 'request failed']);
+    const { sagaId } = errors[0];
+    expect(sagaId).toEqual(expect.any(String));
+    for (const line of errors) expect(line).toMatchObject({ orderId, sagaId, error: expect.objectContaining({ message: expect.any(String) }) });
+    // Nothing waits for that saga's verdict any more: the wait would otherwise hold its
+    // subscription until CHECKOUT_WAIT_MS (10 s) had passed.
+    const listeners = async () => ((await lib.redis.redisFor('order').pubsub('NUMSUB', lib.sagaOrder.verdictChannel(sagaId))) as [string, number])[1];
+    for (let tries = 0; tries < 50 && (await listeners()) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await listeners()).toBe(0);
+  });
+
+  it('names what a process was doing on the line it prints as an armed crash point kills it', async () => {
+    const orderId = await newOrder(100, 10);
+    const kill = jest.spyOn(process, 'kill').mockImplementation(() => true); // the process lives on
+    configureTest({ SAGASHOP_CRASH_AT: 'after-begin-before-send,after-write-before-send,after-send-before-delete' });
+    const before = printed.length;
+    try {
+      const answer = fn.checkout(httpEvent('POST', '/orders/checkout/{order_id}', { order_id: orderId }), context('http-crash'));
+      await deliverUntil(answer);
+      expect((await answer).statusCode).toBe(200);
+      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGKILL');
+    } finally {
+      configureTest({ SAGASHOP_CRASH_AT: '' });
+      kill.mockRestore();
+    }
+    const crashes = printed
+      .slice(before)
+      .map((line) => JSON.parse(line))
+      .filter((line) => /^fault injection: crashing at /.test(line.message));
+    const at = (point: string) => crashes.filter((line) => line.message.endsWith(point));
+    expect(at('after-begin-before-send')).toEqual([expect.objectContaining({ level: 'ERROR', function_request_id: 'http-crash', orderId, sagaId: expect.any(String) })]);
+    const { sagaId } = at('after-begin-before-send')[0];
+    expect(at('after-write-before-send').length).toBeGreaterThanOrEqual(3); // reserve, charge, complete
+    for (const line of at('after-write-before-send')) expect(line).toMatchObject({ function_request_id: expect.stringMatching(/^step-/), messageId: expect.any(String), orderId, sagaId });
+    expect(at('after-send-before-delete').length).toBeGreaterThanOrEqual(3);
+    for (const line of at('after-send-before-delete')) expect(line).toMatchObject({ function_request_id: expect.stringMatching(/^step-/) });
   });
 
   it('counts a message that fails its last delivery as bound for the dead-letter queue', async () => {
