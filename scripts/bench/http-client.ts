@@ -6,16 +6,16 @@ type Answer = { status: number; body: string };
  * A lean keep-alive HTTP client: the load generator shares the machine with what it measures.
  *
  * A kept-alive connection that the server closes for idleness just as a request goes out fails
- * that request with ECONNRESET although the server never read it (Node's docs, `reusedSocket`):
- * a GET is then sent once more, on a new connection. A POST is not: it may have been read (a
- * checkout killed mid-way), and its caller must count it unanswered, not ask twice.
+ * that request with ECONNRESET (Node's docs, `reusedSocket`). A GET changes nothing, so it is sent
+ * once more, on a fresh connection (another pooled one may be just as stale). A POST is not: the
+ * server may have read it (a checkout killed mid-way), and its caller must count it unanswered.
  */
 export function httpClient(api: string, connections: number) {
   const url = new URL(api);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const attempt = (method: 'GET' | 'POST', path: string, retried: boolean): Promise<Answer> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, method, path, agent }, (res) => {
+      const req = request({ host: url.hostname, port: url.port, method, path, agent: retried ? false : agent }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (body += chunk));
