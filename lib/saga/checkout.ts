@@ -28,17 +28,16 @@ const verdictOf = (error: unknown): CheckoutVerdict => {
  */
 export async function checkout(orderId: string, invocation: { log: Log }): Promise<void> {
   const started = performance.now();
-  const saga = invocation;
   let verdict: CheckoutVerdict = 'paid';
   try {
-    await runCheckout(orderId, saga);
+    await runCheckout(orderId, invocation);
   } catch (error) {
     verdict = verdictOf(error);
     throw error;
   } finally {
     const latencyMs = performance.now() - started;
     emitMetrics({ Verdict: verdict }, { Checkouts: [MetricUnit.Count, 1], CheckoutLatency: [MetricUnit.Milliseconds, latencyMs] });
-    saga.log.info(`checkout ${verdict}`, { verdict, latencyMs: Math.round(latencyMs * 10) / 10 });
+    invocation.log.info(`checkout ${verdict}`, { verdict, latencyMs: Math.round(latencyMs * 10) / 10 });
   }
 }
 

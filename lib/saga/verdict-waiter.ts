@@ -70,7 +70,7 @@ export async function waitForVerdict(sagaId: string, deadline: number, log: Log,
       const verdict = await readVerdict(sagaId);
       if (verdict) return verdict;
       const left = deadline - Date.now();
-      if (left <= 0 || stop?.aborted) return null;
+      if (left <= 0) return null;
       if (!woken) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
