@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { freePort } from './stack/processes';
+import { freePort } from './stack/free-port';
 import { startRedis } from './stack/redis';
 import { newStats } from '../test/model/model';
 import { sagaModelProperty } from '../test/model/property';

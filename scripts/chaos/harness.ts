@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { httpClient } from '../bench/http-client';
 import { startOffline } from '../stack/offline';
-import { freePort, type ManagedProcess } from '../stack/processes';
+import { freePort } from '../stack/free-port';
+import { type ManagedProcess } from '../stack/processes';
 import { startRedis } from '../stack/redis';
 import { startSqs } from '../stack/sqs';
 

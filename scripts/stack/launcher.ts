@@ -20,7 +20,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRACE_MS: Record<string, number> = { ops: 5_000, api: 10_000, sqs: 5_000, redis: 10_000 };
 const graceOf = (name: string) => GRACE_MS[name] ?? 10_000;
 
-const settings = stackSettings();
+const settings = (() => {
+  try {
+    return stackSettings();
+  } catch (error) {
+    console.error(`sagashop could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
 const runDir = join(settings.dataDir, 'run');
 const show = (path: string) => relative(process.cwd(), path) || '.';
 

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { freePort, waitUntil, type ManagedProcess } from './processes';
+import { freePort } from './free-port';
+import { waitUntil, type ManagedProcess } from './processes';
 import { startRedis } from './redis';
 
 const run = promisify(execFile);

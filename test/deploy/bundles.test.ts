@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { BundleHost } from './support/bundle-host';
 import { scheduledEvent } from './support/events';
 import { startFakeSsm } from './support/fake-ssm';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { SAGA, stepNamesOf } from '../../lib/saga/definition';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { CONTRACT_ROUTES, LOCAL_SHELL, ROOT, SAGA_QUEUES, functionsOf, logicalIdOf, ofType, runServerless, sharedPackage, type Packaged } from './support/package';
 
 // The LocalStack stage, as far as it can be proven without Docker: its package (which used to

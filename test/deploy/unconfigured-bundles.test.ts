@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { SAGA } from '@lib/saga/definition';
 import { stepFunctions } from '../../deploy/saga-template';
 import { DEPLOYED_BUILD_DEFINE } from '../../lib/config';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 
 // Every function, bundled as serverless-esbuild bundles it, loaded by a plain node with nothing

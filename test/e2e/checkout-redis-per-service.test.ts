@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type ManagedProcess } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
+import { type ManagedProcess } from '../../scripts/stack/processes';
 import { startRedis } from '../../scripts/stack/redis';
 import { checkoutSuite } from '../support/checkout-suite';
 import { useStartedStack } from '../support/started-stack';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { useStartedStack } from '../support/started-stack';
 
 // `npm run localstack:smoke` needs Docker for its deploy half. Its other half (every route of the

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { exitWithin, runOffline, waitForRoute, type OfflineRun } from '../support/offline-process';
 
 // serverless-offline 13 answers a route whose module failed to load, or whose handler rejected,

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '../../scripts/stack/leftovers';
-import { freePort, isListening } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
+import { isListening } from '../../scripts/stack/processes';
 import { request } from '../../scripts/stack/child-stack';
 import { exitWithin, runOffline, waitForRoute, withoutStackUrls, type OfflineRun } from '../support/offline-process';
 

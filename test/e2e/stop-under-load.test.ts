@@ -202,6 +202,17 @@ describe('starting again', () => {
     stranger.kill('SIGKILL');
     spawned.length = 0;
   }, 120_000);
+
+  it('two parts given one port: refused before anything starts, naming both settings', async () => {
+    // What a CI run met when its test picked the same free port twice: the launcher started Redis and
+    // the SQS endpoint, then blamed the API's port on "a program that is not ours", its own endpoint.
+    const refusal = startStack({ ...ports, httpPort: ports.sqsPort });
+    await expect(refusal).rejects.toThrow(new RegExp(`exited \\(1\\)[\\s\\S]*sagashop could not start: HTTP_PORT and SQS_PORT are both ${ports.sqsPort}: each part of the stack needs a port of its own`));
+    const output = await refusal.catch((error: Error) => error.message);
+    expect(output).not.toMatch(/^\s+(redis|sqs)\s+\S+/m);
+    expect(output).not.toMatch(/^\s+at /m);
+    for (const port of [ports.redisPort, ports.sqsPort]) expect(await isListening(port)).toBe(false);
+  }, 60_000);
 });
 
 async function waitListening(port: number): Promise<boolean> {

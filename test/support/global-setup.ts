@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort } from '../../scripts/stack/free-port';
 import { ensureRedisServer, startRedis } from '../../scripts/stack/redis';
 import { startSqs } from '../../scripts/stack/sqs';
 import { testServers } from './servers';
