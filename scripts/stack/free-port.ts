@@ -34,15 +34,8 @@ export async function reservePort(offer: () => Promise<number>, dir: string): Pr
 }
 
 function claim(file: string): boolean {
-  if (createExclusive(file)) return true;
-  if (!isStale(file)) return false;
-  // Two processes would both take over only if the kernel offered both this port in the same instant.
-  try {
-    unlinkSync(file);
-  } catch {
-    /* someone else took it over */
-  }
-  return createExclusive(file);
+  // Two processes would both take over a stale one only if the kernel offered both this port in the same instant.
+  return createExclusive(file) || (removeIfStale(file) && createExclusive(file));
 }
 
 function createExclusive(file: string): boolean {
@@ -55,27 +48,22 @@ function createExclusive(file: string): boolean {
   }
 }
 
-function isStale(file: string): boolean {
+/** True when `file` is gone now: it was stale, or someone else removed it meanwhile. */
+function removeIfStale(file: string): boolean {
   try {
-    return Date.now() - statSync(file).mtimeMs > RESERVATION_MS;
+    if (Date.now() - statSync(file).mtimeMs <= RESERVATION_MS) return false;
+    unlinkSync(file);
   } catch {
-    return true;
+    /* removed by someone else: as good */
   }
+  return true;
 }
 
 /** Stale reservations are removed once per process, so the folder stays small. */
 function pruneOnce(dir: string): void {
   if (pruned.has(dir)) return;
   pruned.add(dir);
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name);
-    if (!isStale(file)) continue;
-    try {
-      unlinkSync(file);
-    } catch {
-      /* another process pruned it */
-    }
-  }
+  for (const name of readdirSync(dir)) removeIfStale(join(dir, name));
 }
 
 async function kernelFreePort(): Promise<number> {
