@@ -67,12 +67,13 @@ export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
     else if (fields.step === 'complete-order') begun.delete(fields.saga);
   }
   const redis = redisFor('order');
+  const candidates = [...begun.keys()];
+  const found = await Promise.all(candidates.map((sagaId) => Promise.all([redis.hmget(sagaKey(sagaId), 'verdict', 'started_at'), redis.zscore(OPEN_SAGAS_KEY, sagaId)])));
   const relisted: string[] = [];
-  for (const sagaId of begun.keys()) {
-    const [[verdict, startedAt], listed] = await Promise.all([redis.hmget(sagaKey(sagaId), 'verdict', 'started_at'), redis.zscore(OPEN_SAGAS_KEY, sagaId)]);
+  for (const [index, [[verdict, startedAt], listed]] of found.entries()) {
     if (startedAt === null || verdict !== '' || listed !== null) continue;
-    await redis.zadd(OPEN_SAGAS_KEY, 'NX', startedAt, sagaId);
-    relisted.push(sagaId);
+    await redis.zadd(OPEN_SAGAS_KEY, 'NX', startedAt, candidates[index]);
+    relisted.push(candidates[index]);
   }
   return { service: 'order', entries: entries.length, readTo, full, relisted };
 }

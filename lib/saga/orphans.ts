@@ -23,17 +23,25 @@ export interface OrphanOutcome {
 }
 
 /**
- * Judges one reservation or charge, found old enough that no message of its saga can act any more.
- * The order service is asked first and the markers after: the sweep removes a finished saga's
- * markers before it stops listing it, so a known saga can never look like an orphan here, and the
- * scripts re-read the marker in the same step as the write, so nothing is given back twice.
- * Each orphan gets both fences: the charge given back (or fenced off), the stock given back (or
- * the reservation fenced off).
+ * The reservations and charges of one page whose saga the order service does not know. Asked for
+ * the whole page at once (two pipelined reads per entry): nearly every saga is known.
+ */
+export async function unknownSagas(took: StepTook[]): Promise<StepTook[]> {
+  const known = await sagasKnown(took.map((entry) => entry.sagaId));
+  return took.filter((_, index) => !known[index]);
+}
+
+/**
+ * Settles one reservation or charge whose saga the order service did not know, found old enough
+ * that no message of its saga can act any more. The order service was asked first and the markers
+ * are read after: the sweep removes a finished saga's markers before it stops listing it, so a
+ * known saga can never look like an orphan here, and the scripts re-read the marker in the same
+ * step as their write, so nothing is given back twice. Each orphan gets both fences: the charge
+ * given back (or fenced off), the stock given back (or the reservation fenced off).
  */
 export async function settleOrphan(took: StepTook, token: number, crashes: (write: OrphanWrite) => Promise<boolean>): Promise<OrphanOutcome> {
-  const [known] = await sagasKnown([took.sagaId]);
   const [stock, payment] = await Promise.all([readStockMarker(took.sagaId), readPaymentMarker(took.sagaId)]);
-  const action = decideOrphan({ knownToOrders: known, ...stock, ...payment });
+  const action = decideOrphan({ knownToOrders: false, ...stock, ...payment });
   if (action.kind === 'none') return {};
   const line = (result: string, stop?: OrphanOutcome['stop']): OrphanOutcome => ({ line: { sagaId: took.sagaId, found: took.service, result }, stop });
   if (await crashes('refund-charge')) return line('crashed before refund-charge', 'crashed');
@@ -45,5 +53,6 @@ export async function settleOrphan(took: StepTook, token: number, crashes: (writ
   const items = [...new Set([...(took.itemIds ?? []), ...(await itemsTakenBy(took.sagaId))])];
   const released = await releaseOrphanReservation(took.sagaId, items, token);
   if (released === 'fenced') return line('stopped: a newer recovery wrote before release-stock', 'lost-turn');
-  return line(`given back: charge ${charge}, stock ${released}`);
+  const charged = charge === 'done' ? 'charged (left to the payment log)' : charge;
+  return line(`given back: charge ${charged}, stock ${released}`);
 }

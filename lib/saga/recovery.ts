@@ -13,7 +13,7 @@ import { forgetStockMarkers, releaseReservation, readStockMarker } from '../stor
 import { redisNow } from '../store/redis-clock';
 import { forgetSwept, openSagaPage, sweepableSagas, writeVerdict, type IndexPosition, type OpenSaga } from '../store/saga-order';
 import { advanceLogCursor, scanOrderLog, scanTook, type LogPage } from './log-scan';
-import { settleOrphan, type OrphanLine } from './orphans';
+import { settleOrphan, unknownSagas, type OrphanLine } from './orphans';
 import { drawToken, holdLock } from './recovery-lock';
 import { sendToStep } from './queues';
 import type { StepName } from './steps';
@@ -191,11 +191,13 @@ async function replayRound(token: number, tally: RunTally, settings: Required<Pi
   ]);
   tally.stepEntries += stepLogs[0].entries + stepLogs[1].entries;
   const crashes = async (write: ReplayWrite, sagaId: string) => (await settings.beforeWrite?.(write, sagaId)) === 'crash';
-  for (const took of stepLogs.flatMap((page) => page.took)) {
+  for (const took of await unknownSagas(stepLogs.flatMap((page) => page.took))) {
     const outcome = await settleOrphan(took, token, (write) => crashes(write, took.sagaId));
     if (outcome.line) tally.orphans.push(outcome.line);
     if (outcome.stop) return { stop: outcome.stop, stoppedAt: took.sagaId, more: true };
   }
+  // A saga put back in the index is decided in this run: the walk through the index starts over.
+  if (orderLog.relisted.length > 0) tally.position = undefined;
   const page = await openSagaPage(now, sagaPage, tally.position);
   for (const saga of page.sagas) {
     let outcome: Outcome;
@@ -213,9 +215,7 @@ async function replayRound(token: number, tally: RunTally, settings: Required<Pi
   // Every saga this round's pages named is relisted, given back or decided (or left to wait,
   // listed): the next round, and the next run, may start after them.
   await Promise.all([orderLog, ...stepLogs].map((read: LogPage) => advanceLogCursor(read)));
-  // A saga relisted behind the walk's position is decided by the next run.
-  const relistedBehind = orderLog.relisted.length > 0 && page.last !== undefined;
-  return { more: orderLog.full || stepLogs.some((read) => read.full) || page.full || relistedBehind };
+  return { more: orderLog.full || stepLogs.some((read) => read.full) || page.full };
 }
 
 /**

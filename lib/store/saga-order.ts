@@ -166,7 +166,7 @@ export async function openSagaPage(before: number, limit = 1000, after?: IndexPo
   return {
     sagas: sagas.filter((saga): saga is OpenSaga => saga !== null),
     last: listed[listed.length - 1] ?? after,
-    full: listed.length === limit,
+    full: listed.length === limit || flat.length / 2 === limit * 2,
   };
 }
 

@@ -9,7 +9,7 @@ import { replayLog } from '@lib/saga/recovery';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { beginCheckout, completeOrder, sagaKey, OPEN_SAGAS_KEY, ORDER_LOG_KEY, readVerdict } from '@lib/store/saga-order';
-import { chargePayment } from '@lib/store/saga-payment';
+import { chargePayment, PAYMENT_FENCE_KEY, refundCharge } from '@lib/store/saga-payment';
 import { reserveStock } from '@lib/store/saga-stock';
 import { configureTest } from '../../support/config';
 import { flushDatabase } from '../../support/redis-state';
@@ -100,5 +100,22 @@ describe('the replay gives back what sagas the order service does not know hold'
     // The open one past its deadline is compensated as an open saga, not as an orphan.
     expect(report.lines.find((line) => line.sagaId === open.sagaId)?.action).toBe('compensate');
     expect(await stockOf(open)).toBe(10);
+  });
+
+  it('refund-charge gives back exactly what the charge took, once, and only for a recovery holding the newest token', async () => {
+    const saga = await begun();
+    await chargePayment(saga);
+    const fence = Number((await redisFor('payment').get(PAYMENT_FENCE_KEY)) ?? '0');
+    expect(await refundCharge(saga.sagaId, saga.userId, fence - 1)).toBe('fenced');
+    expect(await creditOf(saga)).toBe(94);
+    expect(await refundCharge(saga.sagaId, saga.userId, fence + 1)).toBe('refunded');
+    expect(await refundCharge(saga.sagaId, saga.userId, fence + 1)).toBe('already');
+    expect(await creditOf(saga)).toBe(100);
+    expect(await chargePayment(saga)).toEqual({ status: 'fenced' });
+    // A saga never charged is fenced off the same way.
+    const never = await begun();
+    expect(await refundCharge(never.sagaId, never.userId, fence + 1)).toBe('nothing-charged');
+    expect(await chargePayment(never)).toEqual({ status: 'fenced' });
+    expect(await creditOf(never)).toBe(100);
   });
 });
