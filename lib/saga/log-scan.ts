@@ -85,7 +85,7 @@ export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
  */
 export async function scanTook(service: 'stock' | 'payment', limit: number, cutoff: number): Promise<TookPage> {
   if (cutoff < 0) return { service, entries: 0, readTo: '-', full: false, took: [] };
-  const { entries, readTo, full } = await readPage(service, limit, String(cutoff));
+  const { entries, readTo, full } = await readPage(service, limit, String(Math.floor(cutoff)));
   const took: StepTook[] = [];
   for (const { fields } of entries) {
     if (fields.outcome !== 'done') continue;
