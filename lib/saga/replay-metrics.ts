@@ -3,16 +3,20 @@ import { redisNow } from '../store/redis-clock';
 import { countOpenPastDeadline } from '../store/saga-order';
 import { replayLog, type ReplayReport } from './recovery';
 
+/** How many of a run's lines the scheduled function returns and logs: a backlog's run decides tens of thousands. */
+const LINES_REPORTED = 200;
+
 /**
  * The scheduled replay and its metrics: what it did to each open saga (ReplayActions by Action,
  * "failed" for a saga whose recovery threw), ReplayFailed (1 when the whole run threw, else the
  * sagas it could not handle), SagasSwept, OrphansGivenBack (reservations and charges whose saga the
- * order service did not know), ReplayBacklogLeft (1 when the run's budget ended with work left, which
- * the next run continues from the cursors), and OpenSagasPastDeadline: the open sagas past their
- * deadline once it ran, which the replay should have compensated. serverless.yml alarms on the
- * last two being above 0 (deploy/alarms.ts).
+ * order service did not know), ReplayBacklogLeft (1 when the run's budget ended with work left,
+ * which the next run continues from the cursors), and OpenSagasPastDeadline: the open sagas past
+ * their deadline once it ran, which the replay should have compensated. serverless.yml alarms on
+ * ReplayFailed and OpenSagasPastDeadline being above 0 (deploy/alarms.ts). The report it returns
+ * (and the invocation logs) keeps the first lines only, with `examined` counting them all.
  */
-export async function replayWithMetrics(log: Log): Promise<ReplayReport> {
+export async function replayWithMetrics(log: Log): Promise<ReplayReport & { examined: number }> {
   let report: ReplayReport;
   try {
     report = await replayLog();
@@ -39,5 +43,6 @@ export async function replayWithMetrics(log: Log): Promise<ReplayReport> {
     log.warn('replay-log: could not count the open sagas past their deadline', error as Error);
     emitMetrics({}, summary);
   }
-  return report;
+  const { lines } = report;
+  return { ...report, lines: lines.slice(0, LINES_REPORTED), examined: lines.length, ...(lines.length > LINES_REPORTED ? { linesLeftOut: lines.length - LINES_REPORTED } : {}) };
 }

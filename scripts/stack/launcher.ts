@@ -124,9 +124,9 @@ async function startupReplay(lambdaPort: number): Promise<string> {
         method: 'POST',
         body: '{}',
       });
-      const report = (await response.json()) as { ran?: boolean; lines?: { result: string }[]; orphans?: unknown[]; note?: string; more?: boolean };
+      const report = (await response.json()) as { ran?: boolean; examined?: number; orphans?: unknown[]; note?: string; more?: boolean };
       if (!report.ran) return `did not run: ${report.note ?? response.status}`;
-      examined += report.lines?.length ?? 0;
+      examined += report.examined ?? 0;
       orphans += report.orphans?.length ?? 0;
       const done = `${examined} open saga(s) examined${orphans ? `, ${orphans} orphan(s) given back` : ''}${runs > 1 ? ` in ${runs} runs` : ''}`;
       if (!report.more || report.note || stopping) return `${done}${report.note ? ` (${report.note})` : ''}`;
