@@ -10,8 +10,8 @@ import { replayLog } from '@lib/saga/recovery';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { addItemToOrder, batchInitOrders, findOrder } from '@lib/store/order-store';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';
-import { chargePayment } from '@lib/store/saga-payment';
-import { releaseStock, reserveStock } from '@lib/store/saga-stock';
+import { chargePayment, PAYMENT_FENCE_KEY, refundCharge } from '@lib/store/saga-payment';
+import { releaseOrphanReservation, releaseStock, reserveStock, STOCK_FENCE_KEY } from '@lib/store/saga-stock';
 import { nextMessage, type StepName, type StepOutcome } from '@lib/saga/steps';
 import { handler as batchInitItems } from '../../../functions/http/stock/batch-init-items';
 import { handler as batchInitUsers } from '../../../functions/http/payment/batch-init-users';
@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const redis = (service: 'stock' | 'payment' | 'order') => redisLib.redisFor(service);
 
 beforeAll(async () => {
-  configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
+  configureTest({ SAGA_RETENTION_SECONDS: '3', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
   await useStepQueues(sqs, `bir-${process.env.JEST_WORKER_ID}`);
 });
 beforeEach(flushDatabase);
@@ -106,6 +106,21 @@ describe('4. batch_init of items or users while a saga holds their stock or cred
     expect(report.lines.find((line) => line.sagaId === saga.sagaId)?.action).toBe('complete-paid');
     expect([(await findOrder('0'))?.paid, await stockOf('0'), await creditOf('0')]).toEqual([true, 10, 100]);
     expect(await checkSays()).toEqual([]);
+  });
+
+  it('recovery giving back an orphan (a saga the order service lost) gives nothing back into balances a batch_init set since', async () => {
+    const saga = await begunOnBatch(100);
+    await reserveStock(saga);
+    await chargePayment(saga);
+    expect((await call(batchInitItems, { n: '2', starting_stock: '10', item_price: '3' })).status).toBe(200);
+    expect((await call(batchInitUsers, { n: '1', starting_money: '100' })).status).toBe(200);
+    const fences = await Promise.all([redis('payment').get(PAYMENT_FENCE_KEY), redis('stock').get(STOCK_FENCE_KEY)]);
+    const token = Math.max(0, ...fences.map(Number)) + 1;
+    expect(await refundCharge(saga.sagaId, '0', token)).toBe('refunded');
+    expect(await releaseOrphanReservation(saga.sagaId, ['0'], token)).toBe('released');
+    expect([await stockOf('0'), await creditOf('0')]).toEqual([10, 100]);
+    const [[, refund]] = await redis('payment').xrevrange('{payment}:log', '+', '-', 'COUNT', 1);
+    expect(refund).toEqual(expect.arrayContaining(['superseded', '1', 'amount', '0']));
   });
 
   it('a checkout that takes after batch_init counts against the new balances, and check still sees a wrong one', async () => {
