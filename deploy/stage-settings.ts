@@ -12,7 +12,7 @@ import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
-import { queueUrlEnvironment } from './saga-template';
+import { queueUrlEnvironment, type ConcurrencyBounds } from './saga-template';
 import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
 import packageJson from '../package.json';
 
@@ -44,6 +44,11 @@ export interface StageSettings {
   logRetentionInDays: number;
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
   iamStatements: unknown[];
+  /** AWS stages: reserved concurrency of the steps and senders, and the mappings' maximum (the
+   * declaration's, or the stage's parameters); elsewhere null, unbounded. */
+  concurrency: ConcurrencyBounds | null;
+  /** Dead-letter queues outlive the stack (DeletionPolicy Retain) unless a stage says otherwise. */
+  retainDeadLetterQueues: boolean;
   resources: { Resources?: Record<string, unknown>; extensions?: Record<string, unknown> };
   /** CloudWatch alarms and their SNS topic: AWS stages only (deploy/alarms.ts; the plugin adds
    * one per function, which variables cannot enumerate). */
@@ -92,6 +97,11 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   securityGroupIds: { required: true, example: 'sg-0ccc3333', meaning: 'groups the cache lets in', check: idList('sg', 4) },
   ...SERVICE_URLS,
   redisAuthKmsKeyArn: { example: 'arn:aws:kms:...:key/...', meaning: 'only if the SecureString uses a customer-managed key', check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN') },
+  endpointSubnetIds: {
+    example: 'subnet-0aaa1111,subnet-0ddd4444',
+    meaning: "the VPC endpoints' subnets, at most one per Availability Zone (default: the first of subnetIds)",
+    check: idList('subnet', 16),
+  },
   createVpcEndpoints: { example: 'false', meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT', fallback: 'true', check: oneOf('true', 'false') },
   architecture: { example: 'x86_64', meaning: 'the functions\' CPU', fallback: 'arm64', check: oneOf('arm64', 'x86_64') },
   logRetentionDays: { example: '90', meaning: 'how long CloudWatch keeps the logs', fallback: '30', check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`) },
@@ -99,6 +109,13 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
   batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
+  stepConcurrency: {
+    example: '10',
+    meaning: `each saga step's reserved concurrency and its queue's MaximumConcurrency, 2 to 1000 (default ${SAGA.concurrency.perStep}, from the saga's declaration)`,
+    check: (v) => (/^\d+$/.test(v) && Number(v) >= 2 && Number(v) <= 1000 ? undefined : 'must be a whole number from 2 to 1000'),
+  },
+  checkoutConcurrency: { example: '100', meaning: `concurrent checkouts: the checkout function's reserved concurrency (default ${SAGA.concurrency.senders.checkout}, from the saga's declaration)`, check: positive },
+  retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
   alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
 
@@ -204,6 +221,8 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
+    concurrency: null,
+    retainDeadLetterQueues: false,
     resources: {},
     alarms: {},
     esbuild: { define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS },
@@ -227,10 +246,19 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
+    concurrency: null,
+    retainDeadLetterQueues: false,
     resources: {},
     alarms: {},
     esbuild: DEPLOYED_BUILD,
   };
+}
+
+/** The declaration's bounds, with the stage's parameters for the steps and the checkout. */
+function awsConcurrency(saga: SagaDeclaration, params: Record<string, string | undefined>): ConcurrencyBounds {
+  const senders = { ...saga.concurrency.senders };
+  if (params.checkoutConcurrency && 'checkout' in saga.senders) senders.checkout = Number(params.checkoutConcurrency);
+  return { perStep: params.stepConcurrency ? Number(params.stepConcurrency) : saga.concurrency.perStep, senders };
 }
 
 function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
@@ -248,6 +276,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     kmsKeyArn: params.redisAuthKmsKeyArn,
     vpcId: params.vpcId!,
     subnetIds: list(params.subnetIds),
+    endpointSubnetIds: list(params.endpointSubnetIds),
     securityGroupIds: list(params.securityGroupIds),
     createVpcEndpoints: params.createVpcEndpoints === 'true',
     rateLimit: Number(params.apiRateLimit),
@@ -273,8 +302,10 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     logRetentionInDays: Number(params.logRetentionDays),
     vpc: parts.vpc,
     iamStatements: parts.iamStatements,
+    concurrency: awsConcurrency(saga, params),
+    retainDeadLetterQueues: params.retainDeadLetterQueues === 'true',
     resources: parts.resources,
-    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga }) },
+    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
     esbuild: DEPLOYED_BUILD,
   };
 }
