@@ -207,6 +207,8 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
       MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
       REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
       CHECKOUT_WAIT_MS: readEnv('CHECKOUT_WAIT_MS', String(DEFAULT_CHECKOUT_WAIT_MS)),
+      // The queues' own (below): a failed record's retry backoff never waits longer.
+      QUEUE_VISIBILITY_TIMEOUT: readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds)),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),

@@ -14,21 +14,30 @@ import type { StepName } from './steps';
 
 const MAX_ENTRIES = 10;
 
+interface RetryPolicy {
+  backoff: readonly number[];
+  maxReceiveCount: number;
+  /** The queue's visibility timeout: a retry never waits longer than the queue would have. */
+  longest: number;
+}
+
 /**
  * Seconds before the next delivery of a record that failed its `receiveCount`-th delivery: the
  * declaration's backoff for that delivery, its last entry after that. After the last delivery the
  * message goes to the dead-letter queue on its next receive: 0, so it goes at once.
  */
-export function retryDelaySeconds(receiveCount: number, backoff: readonly number[] = SAGA.queues.retryBackoffSeconds, maxReceiveCount = SAGA.queues.maxReceiveCount): number {
+export function retryDelaySeconds(receiveCount: number, policy: Partial<RetryPolicy> = {}): number {
+  const { backoff = SAGA.queues.retryBackoffSeconds, maxReceiveCount = SAGA.queues.maxReceiveCount, longest = Infinity } = policy;
   if (receiveCount >= maxReceiveCount) return 0;
   const index = Math.min(Math.max(receiveCount, 1), backoff.length) - 1;
-  return backoff[index] ?? 0;
+  return Math.min(backoff[index] ?? 0, longest);
 }
 
 const receiveCountOf = (record: SQSRecord) => Number(record.attributes?.ApproximateReceiveCount ?? 1);
 
 /**
- * Makes the failed records of a batch visible again after their backoff. Best effort: a record
+ * Makes the failed records of a batch visible again after their backoff, never later than the
+ * queue's own visibility timeout would have (a local stage may shorten that to seconds). Best effort: a record
  * whose change fails (a stale receipt handle, a missing right, SQS unreachable) keeps the queue's
  * visibility timeout, which is what it would have had anyway; it is logged, never thrown.
  */
@@ -41,7 +50,11 @@ export async function retryAfterBackoff(step: StepName, failed: SQSRecord[], log
       const { Failed = [] } = await sqsClient().send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
-          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: retryDelaySeconds(receiveCountOf(record)) })),
+          Entries: chunk.map((record, index) => ({
+            Id: String(index),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: retryDelaySeconds(receiveCountOf(record), { longest: config.queueVisibilityTimeoutSeconds }),
+          })),
         }),
       );
       for (const failure of Failed) {

@@ -38,7 +38,9 @@ describe('the retry of a failed record', () => {
     expect(delays).toEqual([1, 2, 4, 8, 0]);
     // Every retry before the last delivery comes within the checkout's 20 s wait.
     expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeLessThan(20);
-    expect(retryDelaySeconds(7, [1, 3], 10)).toBe(3);
+    expect(retryDelaySeconds(7, { backoff: [1, 3], maxReceiveCount: 10 })).toBe(3);
+    // A stage whose queues hide a message for 2 s (the chaos runs) retries within those 2 s.
+    expect([1, 2, 3, 4].map((receiveCount) => retryDelaySeconds(receiveCount, { longest: 2 }))).toEqual([1, 2, 2, 2]);
   });
 
   it('comes back after its backoff, long before the queue\'s 60 s visibility timeout, with its receive count', async () => {
