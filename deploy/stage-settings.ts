@@ -12,6 +12,7 @@ import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
+import { CONCURRENCY_PARAMS, concurrencyBounds } from './concurrency';
 import { queueUrlEnvironment, type ConcurrencyBounds } from './saga-template';
 import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
 import packageJson from '../package.json';
@@ -44,8 +45,7 @@ export interface StageSettings {
   logRetentionInDays: number;
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
   iamStatements: unknown[];
-  /** AWS stages: reserved concurrency of the steps and senders, and the mappings' maximum (the
-   * declaration's, or the stage's parameters); elsewhere null, unbounded. */
+  /** AWS stages: the steps' and senders' reserved concurrency (deploy/concurrency.ts); elsewhere null. */
   concurrency: ConcurrencyBounds | null;
   /** Dead-letter queues outlive the stack (DeletionPolicy Retain) unless a stage says otherwise. */
   retainDeadLetterQueues: boolean;
@@ -97,11 +97,7 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   securityGroupIds: { required: true, example: 'sg-0ccc3333', meaning: 'groups the cache lets in', check: idList('sg', 4) },
   ...SERVICE_URLS,
   redisAuthKmsKeyArn: { example: 'arn:aws:kms:...:key/...', meaning: 'only if the SecureString uses a customer-managed key', check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN') },
-  endpointSubnetIds: {
-    example: 'subnet-0aaa1111,subnet-0ddd4444',
-    meaning: "the VPC endpoints' subnets, at most one per Availability Zone (default: the first of subnetIds)",
-    check: idList('subnet', 16),
-  },
+  endpointSubnetIds: { example: 'subnet-0aaa1111,subnet-0ddd4444', meaning: "the VPC endpoints' subnets, at most one per zone (default: the first of subnetIds)", check: idList('subnet', 16) },
   createVpcEndpoints: { example: 'false', meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT', fallback: 'true', check: oneOf('true', 'false') },
   architecture: { example: 'x86_64', meaning: 'the functions\' CPU', fallback: 'arm64', check: oneOf('arm64', 'x86_64') },
   logRetentionDays: { example: '90', meaning: 'how long CloudWatch keeps the logs', fallback: '30', check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`) },
@@ -109,12 +105,7 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
   batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
-  stepConcurrency: {
-    example: '10',
-    meaning: `each saga step's reserved concurrency and its queue's MaximumConcurrency, 2 to 1000 (default ${SAGA.concurrency.perStep}, from the saga's declaration)`,
-    check: (v) => (/^\d+$/.test(v) && Number(v) >= 2 && Number(v) <= 1000 ? undefined : 'must be a whole number from 2 to 1000'),
-  },
-  checkoutConcurrency: { example: '100', meaning: `concurrent checkouts: the checkout function's reserved concurrency (default ${SAGA.concurrency.senders.checkout}, from the saga's declaration)`, check: positive },
+  ...CONCURRENCY_PARAMS,
   retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
   alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
@@ -256,13 +247,6 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
   };
 }
 
-/** The declaration's bounds, with the stage's parameters for the steps and the checkout. */
-function awsConcurrency(saga: SagaDeclaration, params: Record<string, string | undefined>): ConcurrencyBounds {
-  const senders = { ...saga.concurrency.senders };
-  if (params.checkoutConcurrency && 'checkout' in saga.senders) senders.checkout = Number(params.checkoutConcurrency);
-  return { perStep: params.stepConcurrency ? Number(params.stepConcurrency) : saga.concurrency.perStep, senders };
-}
-
 function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
   const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
   const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
@@ -304,7 +288,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     logRetentionInDays: Number(params.logRetentionDays),
     vpc: parts.vpc,
     iamStatements: parts.iamStatements,
-    concurrency: awsConcurrency(saga, params),
+    concurrency: concurrencyBounds(saga, params),
     retainDeadLetterQueues: params.retainDeadLetterQueues === 'true',
     resources: parts.resources,
     alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
