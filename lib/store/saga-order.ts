@@ -153,26 +153,25 @@ export interface OpenSagaPage {
  */
 export async function openSagaPage(before: number, limit = 1000, after?: IndexPosition): Promise<OpenSagaPage> {
   const redis = redisFor('order');
-  const from = after ? after.startedAt : '-inf';
-  // Entries sharing `after`'s start time come first; at most `limit` of them are skipped per call.
-  const flat = await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, limit * 2);
   const listed: IndexPosition[] = [];
-  for (let i = 0; i < flat.length; i += 2) {
-    const entry = { sagaId: flat[i], startedAt: Number(flat[i + 1]) };
-    if (after && entry.startedAt === after.startedAt && entry.sagaId <= after.sagaId) continue;
-    listed.push(entry);
-    if (listed.length === limit) break;
+  if (after) {
+    // The rest of `after`'s millisecond first, read whole: Redis orders equal scores by member, and
+    // one millisecond holds few sagas. A bounded window here once skipped and re-read the same
+    // entries forever when more of them than the window shared one start time.
+    const sameMillisecond = await redis.zrangebyscore(OPEN_SAGAS_KEY, after.startedAt, after.startedAt);
+    for (const sagaId of sameMillisecond) {
+      if (sagaId > after.sagaId && listed.length < limit) listed.push({ sagaId, startedAt: after.startedAt });
+    }
   }
-  const skippedOnly = listed.length === 0 && flat.length / 2 === limit * 2;
-  if (skippedOnly) {
-    // More than `limit` sagas began in the same millisecond as `after`: go on past that millisecond.
-    return openSagaPage(before, limit, { startedAt: after!.startedAt, sagaId: '\uffff' });
-  }
+  const from = after ? `(${after.startedAt}` : '-inf';
+  const wanted = limit - listed.length;
+  const flat = wanted > 0 ? await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, wanted) : [];
+  for (let i = 0; i < flat.length; i += 2) listed.push({ sagaId: flat[i], startedAt: Number(flat[i + 1]) });
   const sagas = await Promise.all(listed.map(({ sagaId }) => readOpenSaga(sagaId)));
   return {
     sagas: sagas.filter((saga): saga is OpenSaga => saga !== null),
     last: listed[listed.length - 1] ?? after,
-    full: listed.length === limit || flat.length / 2 === limit * 2,
+    full: listed.length === limit,
   };
 }
 
