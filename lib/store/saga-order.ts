@@ -5,6 +5,7 @@ import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';
+import relistOpenSagaLua from './lua/relist-open-saga.lua';
 import { orderKey } from './order-store';
 import { defineScript } from './script';
 
@@ -39,6 +40,13 @@ const completeOrderScript = defineScript({
   keys: ['order', 'saga', 'openSagas', 'log', 'fence', 'finishedSagas'],
   args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by', 'stockGeneration', 'paymentGeneration'],
   reply: { done: { verdict: 'string' }, already: { verdict: 'string' }, unknown: {}, fenced: {}, expired: {}, 'not-held': {} },
+});
+const relistOpenSagaScript = defineScript({
+  name: 'relist-open-saga',
+  source: relistOpenSagaLua,
+  keys: ['saga', 'openSagas'],
+  args: ['sagaId'],
+  reply: { relisted: {}, unchanged: {} },
 });
 type CompleteOutcome = Awaited<ReturnType<typeof completeOrderScript>>['status'];
 
@@ -117,6 +125,12 @@ export async function completeOrder(message: SagaMessage, by = 'saga step'): Pro
   if (outcome === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
   if (outcome === 'not-held') throw new Error(`complete-order: order ${message.orderId} no longer holds saga ${message.sagaId}; the saga stays open`);
   return { status: 'done' };
+}
+
+/** Lists a begun, unfinished saga the open-saga index lost; true if it was missing. */
+export async function relistOpenSaga(sagaId: string): Promise<boolean> {
+  const reply = await relistOpenSagaScript(redisFor('order'), { saga: sagaKey(sagaId), openSagas: OPEN_SAGAS_KEY, sagaId });
+  return reply.status === 'relisted';
 }
 
 /** The finished sagas whose step markers no message can need any more (epoch ms `now`). */
