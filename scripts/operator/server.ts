@@ -3,15 +3,17 @@
 // against the stack `npm start` runs (or REDIS_URL / SQS_ENDPOINT).
 //   GET  /               the page                 GET  /api/overview     chart, counts, queues
 //   GET  /api/saga?id=   one order's or saga's history from the logs
+//   GET  /api/check      the invariants and the log audit
 //   POST /api/replay     runs the replay now      POST /api/redrive?step=  DLQ messages back to the queue
+// (lib/operator-routes.ts answers every /api/ route.)
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { closeRedisClients } from '../../lib/redis';
 import { closeSqsClient } from '../../lib/sqs';
 import { useLocalStackEnv } from '../stack/local-env';
-import { OperatorApi } from './api';
-import { isStep } from './queues';
+import { OperatorApi } from '../../lib/operator-api';
+import { answerOperator } from '../../lib/operator-routes';
 
 const STATIC: Record<string, [file: string, type: string]> = {
   '/': ['page.html', 'text/html; charset=utf-8'],
@@ -28,22 +30,15 @@ async function route(api: OperatorApi, request: IncomingMessage, response: Serve
   const url = new URL(request.url ?? '/', 'http://operator');
   const file = STATIC[url.pathname];
   if (request.method === 'GET' && file) return send(response, 200, readFileSync(join(__dirname, file[0]), 'utf8'), file[1]);
-  if (request.method === 'GET' && url.pathname === '/api/overview') return send(response, 200, await api.overview());
-  if (request.method === 'GET' && url.pathname === '/api/saga') {
-    const id = (url.searchParams.get('id') ?? '').trim();
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) return send(response, 400, { error: 'Give an order id or a saga id (letters, digits, - _ . :).' });
-    return send(response, 200, await api.saga(id));
-  }
-  if (request.method === 'POST' && (url.pathname === '/api/replay' || url.pathname === '/api/redrive')) {
-    // A cross-site form cannot send this content type without a preflight we never answer.
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
-    request.resume();
-    if (url.pathname === '/api/replay') return send(response, 200, await api.replay());
-    const step = url.searchParams.get('step') ?? '';
-    if (!isStep(step)) return send(response, 400, { error: `unknown step "${step}"` });
-    return send(response, 200, await api.redrive(step));
-  }
-  send(response, 404, { error: 'not found' });
+  if (!url.pathname.startsWith('/api/')) return send(response, 404, { error: 'not found' });
+  request.resume();
+  const answer = await answerOperator(api, {
+    method: request.method ?? 'GET',
+    route: url.pathname.slice('/api/'.length),
+    query: url.searchParams,
+    contentType: request.headers['content-type'] ?? '',
+  });
+  send(response, answer.status, answer.body);
 }
 
 export interface OperatorServer {
