@@ -8,8 +8,14 @@ import { answerOperator } from '@lib/operator-routes';
 // the caller's SigV4 signature and their right to execute-api:Invoke before this runs), answered
 // by the same routes as the page's local server. One instance per container: the checkout chart
 // follows the order log from where this container last read it.
-const api = new OperatorApi();
+const api = new OperatorApi({ stage: stageOf(process.env.AWS_LAMBDA_FUNCTION_NAME) });
 export const OPS_PREFIX = '/ops/';
+
+/** The stage the page names, from the deployed function's name: `sagashop-<stage>-operator`. */
+export function stageOf(functionName = ''): string | undefined {
+  const match = /^sagashop-(.+)-operator$/.exec(functionName);
+  return match?.[1];
+}
 
 export const handler = httpRoute().handler(async (rawEvent) => {
   const event = rawEvent as APIGatewayProxyEventV2;
