@@ -60,5 +60,10 @@ export async function signedFetch(
   const signed = await signerFor(init.service, init.region, init.credentials).sign(signable(url, method, init.headers ?? {}, init.body));
   const headers = { ...signed.headers };
   delete headers.host; // fetch sets it from the URL, as signed
-  return fetch(url, { method, headers, body: init.body });
+  try {
+    return await fetch(url, { method, headers, body: init.body });
+  } catch (error) {
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`could not reach ${url.host}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  }
 }
