@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SAGA, deadLetterQueueNameOf, queueNameOf, stepNamesOf } from '@lib/saga/definition';
@@ -170,6 +170,16 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
     expect(await remote.request('GET', 'saga', new URLSearchParams({ id: 'not an id!' }))).toEqual({ status: 400, body: { error: expect.stringMatching(/order id or a saga id/) } });
     expect(await remote.request('POST', 'redrive', new URLSearchParams({ step: 'ship-it' }))).toEqual({ status: 400, body: { error: 'unknown step "ship-it"' } });
     expect((await remote.request('GET', 'nothing-here')).status).toBe(404);
+  }, 60_000);
+
+  it('moves a dead letter back to its step\'s queue when asked, signed', async () => {
+    const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: `${queues['charge-payment'].split('/').pop()}-dlq` }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: '{"sagaId":"dead-letter-test"}' }));
+    expect(await remote.redrive('charge-payment')).toEqual({ step: 'charge-payment', moved: 1, failed: 0 });
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues['charge-payment'], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(Messages.map((message) => message.Body)).toEqual(['{"sagaId":"dead-letter-test"}']);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queues['charge-payment'], ReceiptHandle: Messages[0].ReceiptHandle }));
+    expect((await remote.overview()).queues.find((queue) => queue.step === 'charge-payment')!.dlq.visible).toBe(0);
   }, 60_000);
 
   it('npm run check and npm run saga with --api sign with the credentials of the default chain', async () => {
