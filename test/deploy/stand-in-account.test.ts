@@ -109,7 +109,7 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
     packaged?.remove();
     rmSync(dir, { recursive: true, force: true });
     // The numbers docs/deploy-stand-in.md quotes.
-    process.stdout.write(`stand-in account timings (ms): ${JSON.stringify(timings)}\n`);
+    process.stdout.write(`stand-in account timings (ms): ${JSON.stringify(timings)}; accepted, not modelled: ${JSON.stringify(deployed?.unmodelled)}\n`);
   });
 
   it('deploys: every packaged function, in the given subnets, its queue mapped with partial batch failures, the replay scheduled', () => {
