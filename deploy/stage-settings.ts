@@ -41,6 +41,8 @@ export interface StageSettings {
   architecture: 'arm64' | 'x86_64';
   environment: Record<string, unknown>;
   replayRate: string;
+  /** The replay function's timeout: its schedule's period (at most Lambda's 900 s), which it works through under a backlog. */
+  replayTimeout: number;
   visibilityTimeout: number;
   logRetentionInDays: number;
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
@@ -174,7 +176,10 @@ const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minif
  */
 export const LOCAL_EXTERNALS = Object.keys(packageJson.dependencies).filter((name) => !name.startsWith('@middy/'));
 
-function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+/** What each kind of stage decides itself; what follows from it is added in stageSettings. */
+type KindSettings = Omit<StageSettings, 'replayTimeout'>;
+
+function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const { env } = inputs;
   const readEnv = (name: string, fallback: string) => env[name]?.trim() || fallback;
   if (Object.keys(inputs.params).length > 0) {
@@ -222,7 +227,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
   };
 }
 
-function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const params = readParams(inputs.stage, LOCALSTACK_PARAMS, inputs.params);
   const hostArchitecture = inputs.hostArch === 'arm64' ? 'arm64' : 'x86_64';
   return {
@@ -247,7 +252,7 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
   };
 }
 
-function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
   const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
   const authParameter = params.redisAuthParameter === 'none' ? undefined : params.redisAuthParameter;
@@ -301,9 +306,17 @@ export function stageKind(stage: string): StageKind {
   return stage === 'localstack' ? 'localstack' : 'aws';
 }
 
+const SECONDS_PER: Record<string, number> = { minute: 60, hour: 3_600, day: 86_400 };
+
+/** The seconds of a schedule's period, "5 minutes" → 300, as far as one Lambda invocation may run (900 s). */
+export function replayTimeoutSeconds(rate: string): number {
+  const [count, unit] = rate.split(' ');
+  return Math.min(900, Number(count) * SECONDS_PER[unit.replace(/s$/, '')]);
+}
+
 export function stageSettings(inputs: StageInputs): StageSettings {
   const kind = stageKind(inputs.stage);
   const saga = inputs.saga ?? SAGA;
-  if (kind === 'local') return localSettings(inputs, saga);
-  return kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
+  const settings = kind === 'local' ? localSettings(inputs, saga) : kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
+  return { ...settings, replayTimeout: replayTimeoutSeconds(settings.replayRate) };
 }

@@ -62,6 +62,8 @@ describe('the production CloudFormation template', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0].ScheduleExpression).toBe('rate(5 minutes)');
     expect(logicalIdOf(rules[0].Targets[0].Arn)).toBe('ReplayLogLambdaFunction');
+    // Its timeout is the schedule's period: under a backlog one run works until the next is due.
+    expect(resources().ReplayLogLambdaFunction.Properties.Timeout).toBe(300);
   });
 
   it('lets each function use only its own queues', () => {

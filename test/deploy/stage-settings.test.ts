@@ -1,5 +1,5 @@
 import { NETWORK_INTERFACE_RIGHTS } from '../../deploy/aws-template';
-import { LOCAL_EXTERNALS, stageSettings, type StageInputs } from '../../deploy/stage-settings';
+import { LOCAL_EXTERNALS, replayTimeoutSeconds, stageSettings, type StageInputs } from '../../deploy/stage-settings';
 import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
 import { PROD_PARAMS } from './support/package';
 
@@ -19,6 +19,11 @@ describe('stage settings', () => {
     expect(local.environment).toMatchObject({ REDIS_URL: 'redis://h:1', SQS_ENDPOINT: 'http://q', SAGASHOP_CRASH_AT: 'mid-replay' });
     expect(local.esbuild).toEqual({ define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS });
     expect(stageSettings(inputs('local')).environment.REDIS_URL).toBe('redis://127.0.0.1:6390');
+  });
+
+  it("the replay's timeout is its schedule's period, at most Lambda's 900 s", () => {
+    expect(['1 minute', '5 minutes', '2 hours', '1 day'].map(replayTimeoutSeconds)).toEqual([60, 300, 900, 900]);
+    expect(stageSettings(inputs('local', {}, { REPLAY_RATE: '1 minute' })).replayTimeout).toBe(60);
   });
 
   it('local: --param is refused, the shell is where its settings come from', () => {
