@@ -33,7 +33,8 @@ export interface RedisOptions {
   onSpawn?: StartOptions['onSpawn'];
 }
 
-/** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`. */
+/** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`: every write is
+ * fsynced before Redis answers it (REDIS_DURABILITY=fsync, the local default, relies on it). */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
   await ensureRedisServer();
   if (!(await isPortFree(options.port))) {
@@ -48,7 +49,7 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
       '--bind', '127.0.0.1',
       '--dir', options.dataDir,
       '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
+      '--appendfsync', 'always',
       '--save', '',
       '--daemonize', 'no',
       ...(options.extraArgs ?? []),
