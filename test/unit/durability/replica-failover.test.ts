@@ -1,0 +1,172 @@
+// Issue 19, defects 1–3: a failover to a replica that missed a write. With REDIS_DURABILITY=
+// replicas:1 no message leaves, and no client is answered, before the write it rests on is on the
+// replica; so promoting the replica loses nothing anyone acted on. Each test failed on the code
+// before lib/store/durability.ts, which ignored the setting: the message went out, the client got
+// its 200, and the failover broke the invariant. Real master and replica (two redis-servers).
+import type { SQSEvent } from 'aws-lambda';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SagaMessage } from '@lib/domain/checkout';
+import { closeRedisClients } from '@lib/redis';
+import { replayLog } from '@lib/saga/recovery';
+import { sendToStep } from '@lib/saga/queues';
+import { STEP_NAMES, type StepName } from '@lib/saga/steps';
+import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
+import * as order from '@lib/store/order-store';
+import * as payment from '@lib/store/payment-store';
+import * as sagaOrder from '@lib/store/saga-order';
+import * as stock from '@lib/store/stock-store';
+import { handler as checkoutHandler } from '../../../functions/http/order/checkout';
+import { handler as chargePayment } from '../../../functions/saga/charge-payment';
+import { handler as completeOrder } from '../../../functions/saga/complete-order';
+import { handler as releaseStock } from '../../../functions/saga/release-stock';
+import { handler as reserveStock } from '../../../functions/saga/reserve-stock';
+import { configureTest } from '../../support/config';
+import { call, type Answer } from '../../support/lambda';
+import { startReplicaPair, type ReplicaPair } from '../../support/replica-pair';
+import { testSqs, useStepQueues } from '../../support/saga-queues';
+
+type Handler = (event: SQSEvent, context: unknown) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+const HANDLERS: Record<StepName, Handler> = {
+  'reserve-stock': reserveStock as unknown as Handler,
+  'charge-payment': chargePayment as unknown as Handler,
+  'complete-order': completeOrder as unknown as Handler,
+  'release-stock': releaseStock as unknown as Handler,
+};
+const sqs = testSqs();
+let queues: Record<StepName, string>;
+let pair: ReplicaPair;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Short windows, so that "past the deadline" takes a second; a replica gets 300 ms to acknowledge.
+const SETTINGS = { REDIS_DURABILITY: 'replicas:1:300', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000', SAGA_RETENTION_SECONDS: '3', CHECKOUT_WAIT_MS: '1500' };
+
+/** Points every client at the pair's master now (new clients: the old ones may talk to the old master). */
+async function useMaster(): Promise<void> {
+  await closeVerdictSubscriber();
+  await closeRedisClients();
+  configureTest({ ...SETTINGS, REDIS_URL: pair.masterUrl() });
+}
+
+beforeAll(async () => {
+  queues = await useStepQueues(sqs, `failover-${process.env.JEST_WORKER_ID}`);
+});
+beforeEach(async () => {
+  pair = await startReplicaPair();
+  await useMaster();
+});
+afterEach(async () => {
+  await closeVerdictSubscriber();
+  await closeRedisClients();
+  await pair.stop();
+});
+afterAll(() => sqs.destroy());
+
+/** Delivers the messages waiting in one step's queue to its handler; a failed one comes back after 1 s. */
+async function deliver(step: StepName): Promise<{ handled: number; failed: number }> {
+  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[step], MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }));
+  if (Messages.length === 0) return { handled: 0, failed: 0 };
+  const records = Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body!, attributes: { ApproximateReceiveCount: '1' } }));
+  const { batchItemFailures } = await HANDLERS[step]({ Records: records } as unknown as SQSEvent, {});
+  const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+  for (const message of Messages) {
+    if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queues[step], ReceiptHandle: message.ReceiptHandle! }));
+  }
+  return { handled: Messages.length, failed: failed.size };
+}
+
+/** What the event sources do: deliver every queue's messages until `done` (bounded). */
+async function pumpUntil(done: () => Promise<boolean> | boolean, beforeStep: (step: StepName) => Promise<void> = async () => {}): Promise<void> {
+  for (let round = 0; round < 300; round++) {
+    if (await done()) return;
+    for (const step of STEP_NAMES) {
+      await beforeStep(step);
+      await deliver(step);
+    }
+    await sleep(20);
+  }
+  throw new Error('the saga never settled');
+}
+
+const waiting = async (step: StepName) =>
+  Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues[step], AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes?.ApproximateNumberOfMessages);
+
+/** An item with stock 10 at price 3, a user with credit 100, and their order of 2: all replicated. */
+async function aShop() {
+  const itemId = await stock.createItem(3);
+  await stock.changeStock(itemId, 10);
+  const userId = await payment.createUser();
+  await payment.changeCredit(userId, 100);
+  const orderId = await order.createOrder(userId);
+  await order.addItemToOrder(orderId, itemId, 2, 3);
+  const state = async () => ({
+    stock: (await stock.findItem(itemId))!.stock,
+    credit: (await payment.findUser(userId))!.credit,
+    paid: (await order.findOrder(orderId))!.paid,
+  });
+  return { itemId, userId, orderId, state };
+}
+
+const checkout = (orderId: string): Promise<Answer> => call(checkoutHandler, { order_id: orderId });
+
+it('1. reserve-stock sends no charge-payment message before its write is on the replica: a failover cannot leave the order paid with its stock never taken', async () => {
+  const shop = await aShop();
+  const begun = await sagaOrder.beginCheckout(shop.orderId, `saga-one-${Date.now()}`);
+  if (begun.kind !== 'started') throw new Error('not started');
+  await sendToStep('reserve-stock', begun.facts);
+  await pair.cutOff();
+  const reserved = await deliver('reserve-stock');
+  const sentBeforeDurable = await waiting('charge-payment');
+
+  await pair.failOver();
+  await useMaster();
+  await pumpUntil(async () => (await sagaOrder.readVerdict(begun.facts.sagaId)) !== null);
+  // The step failed (to be retried) and sent nothing; in the end the order is paid, and the stock
+  // and the credit each taken once.
+  expect({ reserved, sentBeforeDurable, ...(await shop.state()) }).toEqual({ reserved: { handled: 1, failed: 1 }, sentBeforeDurable: 0, stock: 8, credit: 94, paid: true });
+});
+
+it('2. checkout sends no first message before begin-checkout is on the replica: a failover cannot take stock and credit for a saga nobody began', async () => {
+  const shop = await aShop();
+  await pair.cutOff();
+  const first = await checkout(shop.orderId);
+  expect(first.status).toBeGreaterThanOrEqual(500);
+  expect(first.body).toEqual({ error: expect.not.stringMatching(/WAIT|replica|redis/i) });
+  const sentBeforeDurable = await waiting('reserve-stock');
+
+  await pair.failOver();
+  await useMaster();
+  // The client tries again; meanwhile the event sources deliver whatever was sent.
+  let retried: Answer | undefined;
+  const retry = checkout(shop.orderId).then((answer) => (retried = answer));
+  await pumpUntil(() => retried !== undefined);
+  await retry;
+  await pumpUntil(async () => (await waiting('reserve-stock')) + (await waiting('charge-payment')) === 0);
+  // Nothing was sent for the lost saga; the retry paid the order, its stock and credit taken once, not twice.
+  expect({ sentBeforeDurable, retried: retried!.status, ...(await shop.state()) }).toEqual({ sentBeforeDurable: 0, retried: 200, stock: 8, credit: 94, paid: true });
+});
+
+it('3. no client is told 200 before the charge and the verdict are on the replica: a failover and a replay past the deadline cannot unpay an order answered "paid"', async () => {
+  const shop = await aShop();
+  let answer: Answer | undefined;
+  const answered = checkout(shop.orderId).then((result) => (answer = result));
+  let cut = false;
+  // The replica falls behind just after the stock was reserved: the charge and the verdict miss it.
+  await pumpUntil(
+    () => answer !== undefined,
+    async (step) => {
+      if (!cut && step === 'charge-payment' && (await waiting('charge-payment')) > 0) {
+        cut = true;
+        await pair.cutOff();
+      }
+    },
+  );
+  await answered;
+
+  await pair.failOver();
+  await useMaster();
+  await sleep(1_000); // past the saga's deadline
+  await replayLog({ staleMs: 0 });
+  // The answer and the order agree: 200 only for a paid order (here: a 5xx, not paid, nothing charged).
+  const told = answer!.status >= 500 ? '5xx' : answer!.status;
+  expect({ told, ...(await shop.state()) }).toEqual({ told: '5xx', stock: 10, credit: 100, paid: false });
+});
