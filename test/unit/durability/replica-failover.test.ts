@@ -3,35 +3,22 @@
 // replica; so promoting the replica loses nothing anyone acted on. Each test failed on the code
 // before lib/store/durability.ts, which ignored the setting: the message went out, the client got
 // its 200, and the failover broke the invariant. Real master and replica (two redis-servers).
-import type { SQSEvent } from 'aws-lambda';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SagaMessage } from '@lib/domain/checkout';
 import { closeRedisClients } from '@lib/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { sendToStep } from '@lib/saga/queues';
-import { STEP_NAMES, type StepName } from '@lib/saga/steps';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
 import * as order from '@lib/store/order-store';
 import * as payment from '@lib/store/payment-store';
 import * as sagaOrder from '@lib/store/saga-order';
 import * as stock from '@lib/store/stock-store';
 import { handler as checkoutHandler } from '../../../functions/http/order/checkout';
-import { handler as chargePayment } from '../../../functions/saga/charge-payment';
-import { handler as completeOrder } from '../../../functions/saga/complete-order';
-import { handler as releaseStock } from '../../../functions/saga/release-stock';
-import { handler as reserveStock } from '../../../functions/saga/reserve-stock';
 import { configureTest } from '../../support/config';
 import { call, type Answer } from '../../support/lambda';
 import { startReplicaPair, type ReplicaPair } from '../../support/replica-pair';
+import { sagaPump, type SagaPump } from '../../support/saga-pump';
 import { testSqs, useStepQueues } from '../../support/saga-queues';
+import type { StepName } from '@lib/saga/steps';
 
-type Handler = (event: SQSEvent, context: unknown) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-const HANDLERS: Record<StepName, Handler> = {
-  'reserve-stock': reserveStock as unknown as Handler,
-  'charge-payment': chargePayment as unknown as Handler,
-  'complete-order': completeOrder as unknown as Handler,
-  'release-stock': releaseStock as unknown as Handler,
-};
 const sqs = testSqs();
 let queues: Record<StepName, string>;
 let pair: ReplicaPair;
@@ -49,7 +36,11 @@ async function useMaster(): Promise<void> {
 
 beforeAll(async () => {
   queues = await useStepQueues(sqs, `failover-${process.env.JEST_WORKER_ID}`);
+  ({ deliver, pumpUntil, waiting } = sagaPump(sqs, queues));
 });
+let deliver: SagaPump['deliver'];
+let pumpUntil: SagaPump['pumpUntil'];
+let waiting: SagaPump['waiting'];
 beforeEach(async () => {
   pair = await startReplicaPair();
   await useMaster();
@@ -60,35 +51,6 @@ afterEach(async () => {
   await pair.stop();
 });
 afterAll(() => sqs.destroy());
-
-/** Delivers the messages waiting in one step's queue to its handler; a failed one comes back after 1 s. */
-async function deliver(step: StepName): Promise<{ handled: number; failed: number }> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[step], MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }));
-  if (Messages.length === 0) return { handled: 0, failed: 0 };
-  const records = Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body!, attributes: { ApproximateReceiveCount: '1' } }));
-  const { batchItemFailures } = await HANDLERS[step]({ Records: records } as unknown as SQSEvent, {});
-  const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
-  for (const message of Messages) {
-    if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queues[step], ReceiptHandle: message.ReceiptHandle! }));
-  }
-  return { handled: Messages.length, failed: failed.size };
-}
-
-/** What the event sources do: deliver every queue's messages until `done` (bounded). */
-async function pumpUntil(done: () => Promise<boolean> | boolean, beforeStep: (step: StepName) => Promise<void> = async () => {}): Promise<void> {
-  for (let round = 0; round < 300; round++) {
-    if (await done()) return;
-    for (const step of STEP_NAMES) {
-      await beforeStep(step);
-      await deliver(step);
-    }
-    await sleep(20);
-  }
-  throw new Error('the saga never settled');
-}
-
-const waiting = async (step: StepName) =>
-  Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues[step], AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes?.ApproximateNumberOfMessages);
 
 /** An item with stock 10 at price 3, a user with credit 100, and their order of 2: all replicated. */
 async function aShop() {
