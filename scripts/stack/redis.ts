@@ -30,6 +30,8 @@ export interface RedisOptions {
   dataDir: string;
   logFile: string;
   extraArgs?: string[];
+  /** A command that runs redis-server, e.g. strace (test/unit/durability/fsync.test.ts). */
+  wrapper?: string[];
   onSpawn?: StartOptions['onSpawn'];
 }
 
@@ -41,10 +43,12 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
     throw new Error(portInUseMessage(options.port, 'set REDIS_PORT to a free port, or REDIS_URL to use that Redis'));
   }
   mkdirSync(options.dataDir, { recursive: true });
+  const [command, ...wrapperArgs] = [...(options.wrapper ?? []), 'redis-server'];
   const redis = startProcess(
     'redis',
-    'redis-server',
+    command,
     [
+      ...wrapperArgs,
       '--port', String(options.port),
       '--bind', '127.0.0.1',
       '--dir', options.dataDir,

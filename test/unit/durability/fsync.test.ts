@@ -5,11 +5,9 @@
 // step functions, and between each write to the file and the next reply there must be an fsync.
 // A Redis that would answer before its fsync (appendfsync everysec) is refused by
 // REDIS_DURABILITY=fsync: nothing is written, no message sent, the client gets a JSON 5xx.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { closeRedisClients, redisFor } from '@lib/redis';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
 import * as order from '@lib/store/order-store';
@@ -40,24 +38,16 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** redis-server under strace; `stop()` shuts it down and returns the trace. */
-async function tracedRedis(name: string, appendfsync: 'always' | 'everysec') {
+/** redis-server as the stack starts it (scripts/stack/redis.ts), under strace; `stop()` shuts it down and returns the trace. */
+async function tracedRedis(name: string, extraArgs: string[] = []) {
   const port = await freePort();
   const trace = join(dir, `${name}.trace`);
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', join(dir), '--appendonly', 'yes', '--appendfilename', `${name}.aof`, '--appenddirname', name, '--appendfsync', appendfsync, '--save', ''];
-  const tracer = spawn('strace', ['-f', '-tt', '-yy', '-e', 'trace=write,writev,pwrite64,fdatasync,fsync', '-o', trace, 'redis-server', ...args], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => tracer.once('exit', resolve));
-  // Retries only until it is up; then it must not outlive the server.
-  let up = false;
-  const admin = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null, retryStrategy: () => (up ? null : 50) });
-  await admin.ping();
-  up = true;
+  const wrapper = ['strace', '-f', '-tt', '-yy', '-e', 'trace=write,writev,pwrite64,fdatasync,fsync', '-o', trace];
+  const server = await startRedis({ port, dataDir: join(dir, name), logFile: join(dir, `${name}.log`), extraArgs, wrapper });
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop(): Promise<string> {
-      await admin.call('SHUTDOWN').catch(() => {}); // the connection closes as it answers
-      admin.disconnect();
-      await exited;
+      await server.stop(); // SIGTERM: redis-server ends, then strace with it
       return readFileSync(trace, 'utf8');
     },
   };
@@ -126,8 +116,8 @@ async function checkoutWithSteps(orderId: string): Promise<Answer> {
   return answered;
 }
 
-it('with appendfsync always, every reply a checkout rests on (answers, pub/sub wake-ups) leaves redis-server after the fsync of the write before it', async () => {
-  const redis = await tracedRedis('always', 'always');
+it('the Redis the stack starts sends every reply a checkout rests on (answers, pub/sub wake-ups) only after the fsync of the write before it', async () => {
+  const redis = await tracedRedis('as-started');
   configureTest({ REDIS_URL: redis.url, REDIS_DURABILITY: 'fsync' });
   const answer = await checkoutWithSteps(await anOrder());
   await closeVerdictSubscriber();
@@ -142,7 +132,7 @@ it('with appendfsync always, every reply a checkout rests on (answers, pub/sub w
 }, 60_000);
 
 it('the same trace of a Redis on appendfsync everysec shows replies sent before their write is fsynced (so the check above can fail)', async () => {
-  const redis = await tracedRedis('everysec', 'everysec');
+  const redis = await tracedRedis('everysec', ['--appendfsync', 'everysec']);
   configureTest({ REDIS_URL: redis.url, REDIS_DURABILITY: 'none' });
   const answer = await checkoutWithSteps(await anOrder());
   await closeVerdictSubscriber();
