@@ -191,7 +191,8 @@ export async function openSagaPage(before: number, limit = 1000, after?: IndexPo
 }
 
 async function readOpenSaga(sagaId: string): Promise<OpenSaga | null> {
-  const fields = await redisFor('order').hmget(sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict');
+  // Recovery re-sends or compensates on it: read durably (a begin-checkout whose wait fell short is still on the master).
+  const [fields] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict']])) as (string | null)[][];
   const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
   if (orderId === null || (verdict !== null && verdict !== '')) {
     // Listed but finished (or gone): an index entry left by a crash between two writes cannot

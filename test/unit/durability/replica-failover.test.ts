@@ -107,6 +107,33 @@ it('2. checkout sends no first message before begin-checkout is on the replica: 
   expect({ sentBeforeDurable, retried: retried!.status, ...(await shop.state()) }).toEqual({ sentBeforeDurable: 0, retried: 200, stock: 8, credit: 94, paid: true });
 });
 
+it('2, by the replay: a begin-checkout whose wait fell short stays on the order master, and the replay re-sends nothing for it until it is on the replica', async () => {
+  // The stock and the payment in a Redis (and replica) of their own, which stays in step.
+  const services = await startReplicaPair();
+  try {
+    await closeRedisClients();
+    configureTest({ STOCK_REDIS_URL: services.masterUrl(), PAYMENT_REDIS_URL: services.masterUrl() });
+    const shop = await aShop();
+    await pair.cutOff();
+    expect((await checkout(shop.orderId)).status).toBeGreaterThanOrEqual(500);
+    const replayed = await replayLog({ staleMs: 0 }).then(
+      () => 'decided',
+      () => 'failed',
+    );
+    const sentBeforeDurable = await waiting('reserve-stock');
+
+    await pair.failOver();
+    await useMaster();
+    await pumpUntil(async () => (await waiting('reserve-stock')) + (await waiting('charge-payment')) === 0);
+    // Nothing was taken for a saga the new order master never heard of.
+    expect({ replayed, sentBeforeDurable, ...(await shop.state()) }).toEqual({ replayed: 'failed', sentBeforeDurable: 0, stock: 10, credit: 100, paid: false });
+  } finally {
+    await closeRedisClients();
+    configureTest({ STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '' });
+    await services.stop();
+  }
+});
+
 it('3. no client is told 200 before the charge and the verdict are on the replica: a failover and a replay past the deadline cannot unpay an order answered "paid"', async () => {
   const shop = await aShop();
   let answer: Answer | undefined;
