@@ -17,7 +17,7 @@ let cluster: RedisCluster;
 
 beforeAll(async () => {
   cluster = await startRedisCluster(dir, 3, 1);
-  configureTest({ REDIS_URL: cluster.url, REDIS_DURABILITY: 'replicas:1:300' });
+  configureTest({ REDIS_URL: cluster.url, REDIS_DURABILITY: 'replicas:1:1000' });
 }, 60_000);
 afterAll(async () => {
   await closeRedisClients();
@@ -50,7 +50,7 @@ it('a write and an acted-on read wait for the replica of the very node that took
   const replica = await stockReplica();
   replica.child.kill('SIGSTOP');
   try {
-    await expect(stock.changeStock(itemId, 5)).rejects.toThrow(/only 0 of 1 replica\(s\) acknowledged the write within 300 ms/);
+    await expect(stock.changeStock(itemId, 5)).rejects.toThrow(/only 0 of 1 replica\(s\) acknowledged the write within 1000 ms/);
     await expect(sagaStock.readStockMarker('saga-x')).rejects.toThrow(/only 0 of 1 replica/);
   } finally {
     replica.child.kill('SIGCONT');

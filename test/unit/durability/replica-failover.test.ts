@@ -24,8 +24,11 @@ let queues: Record<StepName, string>;
 let pair: ReplicaPair;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Short windows, so that "past the deadline" takes a second; a replica gets 300 ms to acknowledge.
-const SETTINGS = { REDIS_DURABILITY: 'replicas:1:300', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000', SAGA_RETENTION_SECONDS: '3', CHECKOUT_WAIT_MS: '1500' };
+// A replica gets 1 s to acknowledge (ample on a loaded machine: a wait that falls short is the
+// fault under test); a saga's deadline is 4 s, so that a retried step still acts, and "past the
+// deadline" takes seconds.
+const DEADLINE_MS = 4_000;
+const SETTINGS = { REDIS_DURABILITY: 'replicas:1:1000', CHECKOUT_DEADLINE_MS: String(DEADLINE_MS), MESSAGE_GRACE_MS: '2000', SAGA_RETENTION_SECONDS: '6', CHECKOUT_WAIT_MS: '1500' };
 
 /** Points every client at the pair's master now (new clients: the old ones may talk to the old master). */
 async function useMaster(): Promise<void> {
@@ -153,7 +156,7 @@ it('3. no client is told 200 before the charge and the verdict are on the replic
 
   await pair.failOver();
   await useMaster();
-  await sleep(1_000); // past the saga's deadline
+  await sleep(DEADLINE_MS); // past the saga's deadline
   await replayLog({ staleMs: 0 });
   // The answer and the order agree: 200 only for a paid order (here: a 5xx, not paid, nothing charged).
   const told = answer!.status >= 500 ? '5xx' : answer!.status;
