@@ -72,7 +72,8 @@ function readTrace(trace: string): Findings {
   let dirty = false;
   for (const line of trace.split('\n')) {
     const pid = line.split(' ')[0];
-    const call = /^\d+ \S+ (write|writev|pwrite64|fdatasync|fsync)\(\d+<(.*?)>/.exec(line);
+    // "<pid> <time> <call>(<fd><<path>>, ...": strace pads the pid to a fixed width.
+    const call = /^\d+\s+\S+ (write|writev|pwrite64|fdatasync|fsync)\(\d+<(.*?)>/.exec(line);
     if (call) {
       const [, name, fd] = call;
       const aof = fd.includes('.aof');
