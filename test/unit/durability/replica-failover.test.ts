@@ -28,7 +28,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // fault under test); a saga's deadline is 4 s, so that a retried step still acts, and "past the
 // deadline" takes seconds.
 const DEADLINE_MS = 4_000;
-const SETTINGS = { REDIS_DURABILITY: 'replicas:1:1000', CHECKOUT_DEADLINE_MS: String(DEADLINE_MS), MESSAGE_GRACE_MS: '2000', SAGA_RETENTION_SECONDS: '6', CHECKOUT_WAIT_MS: '1500' };
+const SETTINGS = { REDIS_DURABILITY: 'replicas:1:1000', CHECKOUT_DEADLINE_MS: String(DEADLINE_MS), MESSAGE_GRACE_MS: '2000', SAGA_RETENTION_SECONDS: '7', CHECKOUT_WAIT_MS: '1500' };
 
 /** Points every client at the pair's master now (new clients: the old ones may talk to the old master). */
 async function useMaster(): Promise<void> {
