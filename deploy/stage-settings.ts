@@ -7,7 +7,7 @@
 // - every other name deploys to AWS: every setting comes from `--param` (nothing from the shell),
 //   the required ones must be given, and a missing or malformed one stops packaging with a message
 //   saying what to pass.
-import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, localRedisUrl } from '../lib/config';
+import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, LOCAL_DURABILITY, localRedisUrl, parseDurability } from '../lib/config';
 import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
@@ -56,6 +56,8 @@ export interface StageSettings {
    * one per function, which variables cannot enumerate). */
   alarms: { Resources?: Record<string, unknown> };
   esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean; exclude: string[] };
+  /** Said loudly when packaging (deploy/stage.cjs), e.g. a store durability that keeps no promise. */
+  warnings: string[];
 }
 
 export class StageSettingsError extends Error {}
@@ -76,6 +78,23 @@ const redisUrlCheck = (value: string) => {
   }
   return undefined;
 };
+const durabilityCheck = (value: string) => {
+  try {
+    parseDurability(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+/** The store's durability (docs/durability.md), as the functions get it in REDIS_DURABILITY. */
+const storeDurability = (fallback: string, meaning: string): ParamSpec => ({ example: 'memorydb', meaning, fallback, check: durabilityCheck });
+const durabilityWarnings = (value: string | undefined): string[] =>
+  value === 'none'
+    ? [
+        'WARNING: storeDurability=none: a crash of the Redis host or a failover may lose writes that messages, answers ' +
+          'and replay decisions already rest on; checkout is then no longer all-or-nothing (docs/durability.md).',
+      ]
+    : [];
 const oneOf = (...values: string[]) => (value: string) => (values.includes(value) ? undefined : `must be one of ${values.join(', ')}`);
 const positive = (value: string) => (/^[1-9]\d*$/.test(value) ? undefined : 'must be a positive whole number');
 const idList = (prefix: string, most: number) => (value: string) => {
@@ -109,6 +128,9 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
   ...CONCURRENCY_PARAMS,
   retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
+  // ElastiCache as the README deploys it: a replica must acknowledge each write before it is acted
+  // on. A cache without a replica then refuses every write, saying so, instead of losing some.
+  storeDurability: storeDurability('replicas:1', 'replicas:N[:timeoutMs] (ElastiCache: WAIT for N replicas), memorydb, fsync, or none'),
   alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
 
@@ -116,6 +138,8 @@ const LOCALSTACK_PARAMS: Record<string, ParamSpec> = {
   redisUrl: { example: 'redis://redis:6379', meaning: 'Redis as the Lambda containers reach it', fallback: 'redis://redis:6379', check: redisUrlCheck },
   architecture: { example: 'arm64', meaning: "the functions' CPU (default: this machine's)", check: oneOf('arm64', 'x86_64') },
   batchInitRoutes: { example: 'false', meaning: 'serve the batch_init routes', fallback: 'true', check: oneOf('true', 'false') },
+  // The compose Redis runs with appendfsync always.
+  storeDurability: storeDurability('fsync', 'fsync (the compose Redis fsyncs each write), replicas:N, memorydb, or none'),
 };
 
 /** The stage's parameters, checked: every problem at once, with the command that would work. */
@@ -205,6 +229,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings
       CHECKOUT_WAIT_MS: readEnv('CHECKOUT_WAIT_MS', String(DEFAULT_CHECKOUT_WAIT_MS)),
       // The queues' own (below): a failed record's retry backoff never waits longer.
       QUEUE_VISIBILITY_TIMEOUT: readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds)),
+      REDIS_DURABILITY: readEnv('REDIS_DURABILITY', LOCAL_DURABILITY),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),
@@ -224,6 +249,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings
     resources: {},
     alarms: {},
     esbuild: { define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS },
+    warnings: [],
   };
 }
 
@@ -238,7 +264,7 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSet
     architecture: (params.architecture ?? hostArchitecture) as StageSettings['architecture'],
     // No SQS endpoint here: the SDK sends to the host of the queue URL, which LocalStack resolves
     // for its Lambda containers, and it sets AWS_ENDPOINT_URL in them.
-    environment: { REDIS_URL: params.redisUrl, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
+    environment: { REDIS_URL: params.redisUrl, REDIS_DURABILITY: params.storeDurability, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
     replayRate: '5 minutes',
     visibilityTimeout: saga.queues.visibilityTimeoutSeconds,
     logRetentionInDays: 1,
@@ -249,6 +275,7 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSet
     resources: {},
     alarms: {},
     esbuild: DEPLOYED_BUILD,
+    warnings: durabilityWarnings(params.storeDurability),
   };
 }
 
@@ -285,6 +312,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
       ...serviceUrls,
       // Only the parameter's name: the function reads the token at run time (lib/redis-auth.ts).
       ...(authParameter ? { REDIS_AUTH_PARAMETER: authParameter } : {}),
+      REDIS_DURABILITY: params.storeDurability,
       ...deployedTimings(saga),
       ...queueUrlEnvironment(saga),
     },
@@ -298,6 +326,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
     resources: parts.resources,
     alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
     esbuild: DEPLOYED_BUILD,
+    warnings: durabilityWarnings(params.storeDurability),
   };
 }
 

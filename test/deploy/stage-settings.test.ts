@@ -26,6 +26,22 @@ describe('stage settings', () => {
     expect(stageSettings(inputs('local', {}, { REPLAY_RATE: '1 minute' })).replayTimeout).toBe(60);
   });
 
+  it('store durability: fsync locally unless the shell says otherwise, replicas:1 on AWS, checked, and none said loudly', () => {
+    expect(stageSettings(inputs('local')).environment.REDIS_DURABILITY).toBe('fsync');
+    expect(stageSettings(inputs('local', {}, { REDIS_DURABILITY: 'none' })).environment.REDIS_DURABILITY).toBe('none');
+    expect(stageSettings(inputs('localstack')).environment.REDIS_DURABILITY).toBe('fsync');
+    const aws = (storeDurability?: string) => stageSettings(inputs('prod', { ...PROD_PARAMS, ...(storeDurability ? { storeDurability } : {}) }));
+    expect(aws().environment.REDIS_DURABILITY).toBe('replicas:1');
+    expect(aws().warnings).toEqual([]);
+    expect(aws('replicas:2:500').environment.REDIS_DURABILITY).toBe('replicas:2:500');
+    expect(() => aws('replicas:0')).toThrow('storeDurability must be one of fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none (got "replicas:0")');
+    expect(aws('none').warnings).toEqual([expect.stringMatching(/^WARNING: storeDurability=none: .*failover may lose writes/)]);
+    for (const stage of ['local', 'localstack', 'prod']) {
+      const environment = stageSettings(inputs(stage, stage === 'prod' ? PROD_PARAMS : {})).environment;
+      expect(readConfig({ ...environment, REDIS_URL: 'redis://h:1' } as NodeJS.ProcessEnv).durability).toBeDefined();
+    }
+  });
+
   it('local: --param is refused, the shell is where its settings come from', () => {
     expect(() => stageSettings(inputs('local', { redisUrl: 'redis://x:1' }))).toThrow(`Stage "local" reads the shell's environment`);
   });
