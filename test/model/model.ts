@@ -3,6 +3,7 @@
 // began, the verdicts it read, and the simulated queue (the bag of messages in flight).
 import type { OrderState } from '../../lib/domain/invariants';
 import { Ledger } from './ledger';
+import type { Snapshot } from './lost-writes';
 import type { SagaLib, SagaMessage, StepName } from './saga-lib';
 
 export interface SagaRecord {
@@ -36,6 +37,8 @@ export interface SagaModel {
    * orders; batch_init wipes a paid order (as documented), so the model keeps what it was.
    */
   retiredPaidOrders: OrderState[];
+  /** What a crash of Redis's host would go back to, where the durability setting allows a loss. */
+  durablePoint?: Snapshot;
   /** What happened, command by command: printed with any violation. */
   trace: string[];
 }
