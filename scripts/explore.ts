@@ -8,6 +8,7 @@
 //                                                      that cost 0 (to look past those two defects)
 //   npm run explore -- --no-lost-writes --no-batch-init --no-skew --no-backlogs
 //                                                      leave out a family of edge faults (docs/exploration.md)
+//   npm run explore -- --skew-ahead-only               replay clocks only ahead of Redis's, never behind
 //   npm run explore -- --durability none               a Redis without persistence, REDIS_DURABILITY=none:
 //                                                      crashes of its host may lose acknowledged writes
 //                                                      (default fsync: appendfsync always, nothing lost)
@@ -34,7 +35,7 @@ interface ExploreArgs {
   freeOrders: boolean;
   lostWrites: boolean;
   batchInitBalances: boolean;
-  clockSkew: boolean;
+  clockSkew: 'both' | 'ahead' | false;
   backlogs: boolean;
   durability: 'fsync' | 'none';
 }
@@ -76,7 +77,7 @@ function parseArgs(argv: string[]): ExploreArgs {
     freeOrders: !argv.includes('--no-free-orders'),
     lostWrites: !argv.includes('--no-lost-writes'),
     batchInitBalances: !argv.includes('--no-batch-init'),
-    clockSkew: !argv.includes('--no-skew'),
+    clockSkew: argv.includes('--no-skew') ? false : argv.includes('--skew-ahead-only') ? 'ahead' : 'both',
     backlogs: !argv.includes('--no-backlogs'),
     durability: durabilityArg(value('--durability')),
   };
