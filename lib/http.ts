@@ -35,7 +35,9 @@ export function errorResult(error: unknown, log: Log = new Log()): HttpResult {
   if (error instanceof Refusal) return jsonResult(STATUS_BY_REFUSAL[error.kind], { error: error.message });
   const designed = isHttpError(error) && error.expose;
   const statusCode = isHttpError(error) ? error.statusCode : 500;
-  if (!designed || statusCode >= 500) log.error('request failed', error as Error);
+  // statusCode tells the answered 500s (the ServerErrors alarm's log filter, deploy/alarms.ts)
+  // from the designed 503 and 504.
+  if (!designed || statusCode >= 500) log.error('request failed', { statusCode, error });
   return jsonResult(statusCode, { error: designed ? (error as Error).message : GENERIC_FAILURE });
 }
 

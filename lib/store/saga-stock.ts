@@ -5,7 +5,7 @@ import { redisFor } from '../redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';
 import { defineScript } from './script';
-import { itemKey, STOCK_LOG_KEY } from './stock-store';
+import { itemKey, STOCK_GENERATION_KEY, STOCK_LOG_KEY } from './stock-store';
 
 export const stockMarkerKey = (sagaId: string) => `{stock}:saga:${sagaId}`;
 export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
@@ -13,10 +13,10 @@ export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
 const reserveStockScript = defineScript({
   name: 'reserve-stock',
   source: reserveStockLua,
-  keys: ['marker', 'log'],
+  keys: ['marker', 'log', 'generation'],
   args: ['sagaId', 'retentionMs', 'actUntil', 'by'],
   each: { keys: ['item'], args: ['itemId', 'quantity'] },
-  reply: { done: {}, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
+  reply: { done: { generation: 'string' }, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
 });
 const releaseStockScript = defineScript({
   name: 'release-stock',
@@ -33,13 +33,14 @@ export async function reserveStock(message: SagaMessage, by = 'saga step'): Prom
   const reply = await reserveStockScript(redisFor('stock'), {
     marker: stockMarkerKey(message.sagaId),
     log: STOCK_LOG_KEY,
+    generation: STOCK_GENERATION_KEY,
     sagaId: message.sagaId,
     retentionMs: config.retentionMs,
     actUntil: actUntil(message, config.messageGraceMs),
     by,
     each: message.lines.map(([itemId, quantity]) => ({ item: itemKey(itemId), itemId, quantity })),
   });
-  if (reply.status === 'done') return { status: 'done' };
+  if (reply.status === 'done') return { status: 'done', stamp: { stockGeneration: Number(reply.generation) } };
   if (reply.status === 'cancelled') return { status: 'fenced' };
   if (reply.status === 'expired') return { status: 'expired' };
   if (reply.why === 'missing') return { status: 'refused', reason: refusals.itemMissing(reply.item) };
@@ -72,15 +73,43 @@ export interface StockMarker {
   reserve?: 'done' | 'refused' | 'cancelled';
   release?: 'done';
   movedAt?: number;
+  /** The batch_init generation counter the reservation found (once it is done). */
+  generation?: number;
 }
 
 export async function readStockMarker(sagaId: string): Promise<StockMarker> {
-  const [reserve, release, movedAt] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at');
+  const [reserve, release, movedAt, generation] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen');
   return {
     reserve: (reserve ?? undefined) as StockMarker['reserve'],
     release: (release ?? undefined) as StockMarker['release'],
     movedAt: movedAt ? Number(movedAt) : undefined,
+    generation: generation ? Number(generation) : undefined,
   };
+}
+
+/** The items a saga's reservation took, as its marker recorded them (`taken:<item>`). */
+export async function itemsTakenBy(sagaId: string): Promise<string[]> {
+  const fields = await redisFor('stock').hkeys(stockMarkerKey(sagaId));
+  return fields.filter((field) => field.startsWith('taken:')).map((field) => field.slice('taken:'.length));
+}
+
+/**
+ * Recovery gives back what a saga the order service does not know reserved, and fences the
+ * reservation off; `itemIds` only names the keys, the quantities come from the marker.
+ */
+export async function releaseOrphanReservation(sagaId: string, itemIds: string[], recoveryToken: number): Promise<ReleaseOutcome> {
+  const reply = await releaseStockScript(redisFor('stock'), {
+    marker: stockMarkerKey(sagaId),
+    log: STOCK_LOG_KEY,
+    fence: STOCK_FENCE_KEY,
+    sagaId,
+    retentionMs: config.retentionMs,
+    token: String(recoveryToken),
+    actUntil: 0,
+    by: 'orphan',
+    each: itemIds.map((itemId) => ({ item: itemKey(itemId), itemId })),
+  });
+  return reply.status;
 }
 
 /** Recovery's sweep: the markers of finished sagas that no message can act on any more. */
