@@ -154,19 +154,19 @@ export interface OpenSagaPage {
 export async function openSagaPage(before: number, limit = 1000, after?: IndexPosition): Promise<OpenSagaPage> {
   const redis = redisFor('order');
   const from = after ? after.startedAt : '-inf';
-  // Entries sharing `after`'s start time come first; at most `limit` of them are skipped per call.
-  const flat = await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, limit * 2);
+  // Entries sharing `after`'s start time come first, in id order: those up to `after` were read
+  // before and are skipped. When a whole batch is such entries, the next batch goes on past them
+  // (more than `limit` sagas began in that millisecond), so the walk always moves forward.
   const listed: IndexPosition[] = [];
-  for (let i = 0; i < flat.length; i += 2) {
-    const entry = { sagaId: flat[i], startedAt: Number(flat[i + 1]) };
-    if (after && entry.startedAt === after.startedAt && entry.sagaId <= after.sagaId) continue;
-    listed.push(entry);
-    if (listed.length === limit) break;
-  }
-  const skippedOnly = listed.length === 0 && flat.length / 2 === limit * 2;
-  if (skippedOnly) {
-    // More than `limit` sagas began in the same millisecond as `after`: go on past that millisecond.
-    return openSagaPage(before, limit, { startedAt: after!.startedAt, sagaId: '\uffff' });
+  let flat: string[];
+  for (let offset = 0; ; offset += limit * 2) {
+    flat = await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', offset, limit * 2);
+    for (let i = 0; i < flat.length && listed.length < limit; i += 2) {
+      const entry = { sagaId: flat[i], startedAt: Number(flat[i + 1]) };
+      if (after && entry.startedAt === after.startedAt && entry.sagaId <= after.sagaId) continue;
+      listed.push(entry);
+    }
+    if (listed.length > 0 || flat.length / 2 < limit * 2) break;
   }
   const sagas = await Promise.all(listed.map(({ sagaId }) => readOpenSaga(sagaId)));
   return {
