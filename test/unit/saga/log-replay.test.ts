@@ -71,7 +71,7 @@ describe('the replay reads the log', () => {
     const order = redisFor('order');
     let landed = false;
     const readsTheSaga = (args: unknown[]) => args.includes(sagaKey(saga.sagaId));
-    const spies = (['hmget', 'evalsha', 'eval'] as const).map((method) => {
+    const spies = (['hmget', 'evalsha', 'eval', 'call'] as const).map((method) => {
       const original = (order[method] as (...args: unknown[]) => Promise<unknown>).bind(order);
       return jest.spyOn(order, method).mockImplementation((async (...args: unknown[]) => {
         const result = await original(...args);
