@@ -55,6 +55,20 @@ export function connectRedis(url: string): RedisClient {
     });
     return reportOutages(cluster, url);
   }
+  if (endpoint.sentinelMaster) {
+    // Every connection (and every duplicate(), such as the verdict subscriber) asks the sentinels
+    // where the master is, checks the ROLE it finds, and asks again when the master goes away or
+    // a sentinel announces +switch-master; a demoted master's READONLY answer reconnects too.
+    const sentinel: RedisOptions = {
+      ...connection,
+      sentinels: endpoint.seeds,
+      name: endpoint.sentinelMaster,
+      db: endpoint.db ?? 0,
+      failoverDetector: true,
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    };
+    return reportOutages(new Redis(sentinel), url);
+  }
   return reportOutages(new Redis({ ...connection, ...endpoint.seeds[0], db: endpoint.db ?? 0 }), url);
 }
 
