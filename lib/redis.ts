@@ -57,14 +57,14 @@ export function connectRedis(url: string): RedisClient {
   }
   if (endpoint.sentinelMaster) {
     // Every connection (and every duplicate(), such as the verdict subscriber) asks the sentinels
-    // where the master is, checks the ROLE it finds, and asks again when the master goes away or
-    // a sentinel announces +switch-master; a demoted master's READONLY answer reconnects too.
+    // where the master is, checks the role of the node it finds, and asks again when that node
+    // goes away or answers READONLY (a master demoted while it was still up). Not ioredis's
+    // failoverDetector: its sentinel connections outlive quit() and keep a script from exiting.
     const sentinel: RedisOptions = {
       ...connection,
       sentinels: endpoint.seeds,
       name: endpoint.sentinelMaster,
       db: endpoint.db ?? 0,
-      failoverDetector: true,
       reconnectOnError: (error) => error.message.startsWith('READONLY'),
     };
     return reportOutages(new Redis(sentinel), url);

@@ -1,0 +1,33 @@
+import { ChaosStack } from '../../scripts/chaos/harness';
+import { describeFailover } from '../../scripts/chaos/failover';
+import { report } from './report';
+
+// Long enough that the master alone acknowledges many whole checkouts (each takes a few tens of
+// milliseconds) before it dies: without durability, their writes are lost with it.
+const REPLICA_LAG_MS = 1_500;
+
+async function failover(name: string, durability: string) {
+  const stack = new ChaosStack(name, { replicatedRedis: true, durability });
+  try {
+    await stack.start();
+    await stack.seed(20_000);
+    const failover = await stack.loadWhileFailingOver(REPLICA_LAG_MS);
+    console.log(describeFailover(failover));
+    const result = await stack.settle();
+    report(result);
+    return { failover, result };
+  } finally {
+    await stack.stop();
+  }
+}
+
+it('a failover to a lagging replica under checkout load, with REDIS_DURABILITY=replicas:1: nothing acted on is lost', async () => {
+  const { result } = await failover('7. failover to a lagging replica, replicas:1', 'replicas:1');
+  expect(result.problems).toEqual([]);
+});
+
+it('the control: the same failover with REDIS_DURABILITY=none is seen to lose what clients were told', async () => {
+  const { failover: fault, result } = await failover('7c. failover to a lagging replica, durability none (control)', 'none');
+  expect(fault.lostBytes).toBeGreaterThan(0);
+  expect(result.problems).not.toEqual([]);
+});
