@@ -167,8 +167,13 @@ export class ChaosStack {
 
   /** Until a checkout answered after this call is paid. */
   private async anotherPaidCheckout(): Promise<void> {
-    const paidSoFar = this.answers.filter((answer) => answer.status === 200).length;
-    await waitUntil('a checkout to be paid after the failover', async () => this.answers.filter((answer) => answer.status === 200).length > paidSoFar, 60_000);
+    const from = this.answers.length;
+    try {
+      await waitUntil('a checkout to be paid after the failover', async () => this.answers.slice(from).some((answer) => answer.status === 200), 60_000);
+    } catch (error) {
+      const statuses = this.answers.slice(from).map((answer) => answer.status);
+      throw new Error(`${(error as Error).message}; the ${statuses.length} answers meanwhile: ${[...new Set(statuses)].join(', ') || 'none'}`);
+    }
   }
 
   isUp(part: 'redis' | 'sqs' | 'offline'): boolean {
@@ -176,9 +181,10 @@ export class ChaosStack {
     return Boolean(child && child.exitCode === null && child.signalCode === null);
   }
 
-  async seed(orders: number): Promise<void> {
+  /** `credit` per user: the default runs out after about 600 paid checkouts, and later ones are refused. */
+  async seed(orders: number, credit = 6): Promise<void> {
     this.orderCount = orders;
-    for (const path of ['/stock/batch_init/50/400/1', '/payment/batch_init/200/6', `/orders/batch_init/${orders}/50/200/1`]) {
+    for (const path of ['/stock/batch_init/50/400/1', `/payment/batch_init/200/${credit}`, `/orders/batch_init/${orders}/50/200/1`]) {
       const { status, body } = await this.client.call('POST', path);
       if (status !== 200) throw new Error(`seeding ${path}: ${status} ${body}`);
     }

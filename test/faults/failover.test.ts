@@ -10,7 +10,8 @@ async function failover(name: string, durability: string) {
   const stack = new ChaosStack(name, { replicatedRedis: true, durability });
   try {
     await stack.start();
-    await stack.seed(20_000);
+    // Credit for every checkout of the run: each is paid unless the failover loses it.
+    await stack.seed(20_000, 1_000);
     const failover = await stack.loadWhileFailingOver(REPLICA_LAG_MS);
     console.log(describeFailover(failover));
     const result = await stack.settle();
@@ -22,12 +23,14 @@ async function failover(name: string, durability: string) {
 }
 
 it('a failover to a lagging replica under checkout load, with REDIS_DURABILITY=replicas:1: nothing acted on is lost', async () => {
-  const { result } = await failover('7. failover to a lagging replica, replicas:1', 'replicas:1');
+  const { result } = await failover('6. failover to a lagging replica, REDIS_DURABILITY=replicas:1', 'replicas:1');
   expect(result.problems).toEqual([]);
 });
 
 it('the control: the same failover with REDIS_DURABILITY=none is seen to lose what clients were told', async () => {
-  const { failover: fault, result } = await failover('7c. failover to a lagging replica, durability none (control)', 'none');
+  const { failover: fault, result } = await failover('6c. failover to a lagging replica, REDIS_DURABILITY=none (control: must be VIOLATED)', 'none');
+  const toldPaidNotPaid = result.problems.filter((problem) => /answered 200 but is not paid/.test(problem));
+  console.log(`control: ${toldPaidNotPaid.length} checkout(s) answered 200 whose order is not paid`);
   expect(fault.lostBytes).toBeGreaterThan(0);
-  expect(result.problems).not.toEqual([]);
+  expect(toldPaidNotPaid).not.toEqual([]);
 });
