@@ -88,6 +88,17 @@ export const DEFAULT_CHECKOUT_WAIT_MS = 20_000;
 
 const NO_FAULTS: FaultInjection = Object.freeze({ crashAt: Object.freeze([]), probability: 0 });
 
+/**
+ * How much longer than the deadline plus the grace step markers, saga records and log entries must
+ * live: a tenth of those windows (12 s for the default 2 minutes). The clocks that stamp and judge
+ * a saga's ages are Redis servers' (never a replay host's), which NTP keeps within milliseconds of
+ * each other; a tenth leaves room for a host whose clock has drifted by seconds, and scales with
+ * the windows, so short test windows stay short. On one Redis there is no skew at all.
+ */
+export function retentionMarginMs(checkoutDeadlineMs: number, messageGraceMs: number): number {
+  return Math.ceil((checkoutDeadlineMs + messageGraceMs) / 10);
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   let queueUrls: Record<StepName, string> | undefined;
   const retentionMs = positiveInteger(env, 'SAGA_RETENTION_SECONDS', 3600) * 1000;
@@ -95,10 +106,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
   const messageGraceMs = positiveInteger(env, 'MESSAGE_GRACE_MS', 60_000);
   // A message may act until its saga's deadline plus the grace; the saga record, its markers and
   // the log must outlive that moment, or a late message could act on a saga nobody remembers.
-  if (retentionMs < checkoutDeadlineMs + messageGraceMs) {
+  // Every age is judged by a Redis clock, but not always the same Redis's: the deadline is stamped
+  // by the order Redis, a step judges it by its own service's Redis, and the sweep by the order
+  // Redis again. The margin covers the difference between those clocks (and a failover's new host).
+  const marginMs = retentionMarginMs(checkoutDeadlineMs, messageGraceMs);
+  if (retentionMs < checkoutDeadlineMs + messageGraceMs + marginMs) {
     throw new Error(
       `SAGA_RETENTION_SECONDS (${retentionMs / 1000} s) must be at least CHECKOUT_DEADLINE_MS + MESSAGE_GRACE_MS ` +
-        `(${(checkoutDeadlineMs + messageGraceMs) / 1000} s): a late message could otherwise act on a forgotten saga`,
+        `+ a margin of a tenth of them for the Redis servers' clocks (${(checkoutDeadlineMs + messageGraceMs + marginMs) / 1000} s): ` +
+        'a late message could otherwise act on a forgotten saga',
     );
   }
   return Object.freeze({
@@ -108,6 +124,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     checkoutDeadlineMs,
     /** How long past its saga's deadline a message is still acted on; later ones are refused. */
     messageGraceMs,
+    /** Skew allowed between the Redis servers' clocks (see retentionMarginMs). */
+    clockMarginMs: marginMs,
     /** Recovery handles a saga only once none of its steps has written for this long. */
     replayStaleMs: positiveInteger(env, 'REPLAY_STALE_MS', 15_000),
     /** How long the HTTP checkout waits for the verdict: well under API Gateway's 29 s. */

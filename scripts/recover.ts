@@ -11,10 +11,18 @@ async function main(): Promise<void> {
   useLocalStackEnv();
   const index = process.argv.indexOf('--stale-ms');
   const staleMs = index >= 0 ? Number(process.argv[index + 1]) : undefined;
-  const report = await replayLog({ staleMs });
-  for (const line of report.lines) console.log(`  saga ${line.sagaId} (order ${line.orderId}): ${line.action} — ${line.why} → ${line.result}`);
-  if (!report.ran) console.log(`recover: did not run: ${report.note}`);
-  else console.log(`recover: ${report.lines.length} open saga(s) examined${report.note ? `; ${report.note}` : ''} (token ${report.token})`);
+  // A run stops after its time budget with `more` set when a backlog is left: run again until none is.
+  for (let more = true; more; ) {
+    const report = await replayLog({ staleMs });
+    for (const line of report.lines) console.log(`  saga ${line.sagaId} (order ${line.orderId}): ${line.action} — ${line.why} → ${line.result}`);
+    for (const orphan of report.orphans ?? []) console.log(`  saga ${orphan.sagaId} (unknown to the order service, found in the ${orphan.found} log) → ${orphan.result}`);
+    if (!report.ran) console.log(`recover: did not run: ${report.note}`);
+    else {
+      const orphans = report.orphans?.length ? `, ${report.orphans.length} orphan(s) given back` : '';
+      console.log(`recover: ${report.lines.length} open saga(s) examined${orphans}${report.more ? '; more is left, running again' : ''}${report.note ? `; ${report.note}` : ''} (token ${report.token})`);
+    }
+    more = report.ran && report.more === true && !report.note;
+  }
   await closeRedisClients();
   closeSqsClient();
 }

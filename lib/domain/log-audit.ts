@@ -49,6 +49,12 @@ export function balanceEffect(entry: LogEntry): { moves: BalanceMove[]; reset?: 
   if (fields.step === 'charge-payment') {
     return fields.outcome === 'done' ? { moves: [{ entity: entityOf(service, fields.user), before: Number(fields.before), after: Number(fields.after) }] } : { moves: [] };
   }
+  if (fields.step === 'refund-charge') {
+    // Recovery giving back the charge of a saga the order service does not know (lib/saga/orphans.ts).
+    return fields.outcome === 'refunded' && fields.before !== undefined
+      ? { moves: [{ entity: entityOf(service, fields.user), before: Number(fields.before), after: Number(fields.after) }] }
+      : { moves: [] };
+  }
   if (fields.before !== undefined && fields.after !== undefined && fields.id !== undefined) {
     return { moves: [{ entity: entityOf(service, fields.id), before: Number(fields.before), after: Number(fields.after) }] };
   }

@@ -45,3 +45,39 @@ export const recoveryRefusals = {
   timedOut: (orderId: string) => `The checkout of order ${orderId} did not finish in time and was cancelled; nothing was charged.`,
   refused: (orderId: string, why: string) => `The checkout of order ${orderId} was refused (${why}); nothing was charged.`,
 };
+
+/**
+ * A reservation or a charge found in the stock or payment log, judged once no message of its saga
+ * can act any more. Its saga is an orphan when the order service does not know it (the order
+ * Redis lost begin-checkout's write, not its first message): nobody would ever complete or
+ * compensate it, so recovery gives back what it holds and fences both steps.
+ */
+export interface OrphanEvidence {
+  /** The order service has the saga's record, or still lists it for the sweep. */
+  knownToOrders: boolean;
+  reserve?: 'done' | 'refused' | 'cancelled';
+  release?: 'done';
+  charge?: 'done' | 'refused' | 'aborted';
+}
+
+export type OrphanAction = { kind: 'none'; why: string } | { kind: 'give-back'; why: string };
+
+export function decideOrphan(evidence: OrphanEvidence): OrphanAction {
+  // Known sagas are recovery's as open sagas (or finished); their markers are theirs to judge.
+  if (evidence.knownToOrders) return { kind: 'none', why: 'its saga is known to the order service' };
+  const holdsStock = evidence.reserve === 'done' && evidence.release !== 'done';
+  if (!holdsStock && evidence.charge !== 'done') return { kind: 'none', why: 'holds nothing (given back, or swept long after its saga finished)' };
+  return { kind: 'give-back', why: 'the order service does not know its saga' };
+}
+
+/**
+ * The newest moment (epoch ms, the judging service's Redis clock) a log entry may have been
+ * written for its saga to be judged as an orphan: a step acts on a message until its saga's
+ * deadline plus the grace, the deadline is at most `deadlineMs` after the saga began, and the saga
+ * began before its first step wrote; `marginMs` covers the skew between the Redis servers' clocks.
+ * An entry written by then belongs to a saga none of whose messages can act any more, and a
+ * begin-checkout that was merely slow has long been written (or lost for good).
+ */
+export function orphanCutoff(serviceNow: number, deadlineMs: number, graceMs: number, marginMs: number): number {
+  return serviceNow - deadlineMs - graceMs - marginMs;
+}

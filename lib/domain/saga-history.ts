@@ -44,6 +44,8 @@ export function describeEntry(entry: LogEntry): HistoryLine {
       return line(f.outcome === 'refused' ? `refused (${f.why})` : f.outcome, f.outcome === 'done' ? `user ${f.user} ${f.before}→${f.after}` : '');
     case 'abort-charge':
       return line('charge fenced off');
+    case 'refund-charge':
+      return line(f.outcome, f.outcome === 'refunded' && f.before !== undefined ? `user ${f.user} ${f.before}→${f.after}` : '');
     case 'complete-order':
       return line(f.verdict);
     default:

@@ -1,48 +1,104 @@
+// What the replay reads from the three services' logs, one bounded page at a time, each log from
+// a cursor of its own kept in its own service's Redis (so the cursor and the log it points into are
+// lost or kept together). A cursor moves only once what its page named is written down (relisted
+// in the index, or its orphan given back), so a run that dies reads the same page again.
+import type { Service } from '../config';
+import type { LogService } from '../domain/log-audit';
 import { redisFor } from '../redis';
-import { readLog } from '../store/log-reader';
-import { OPEN_SAGAS_KEY, sagaKey } from '../store/saga-order';
+import { PAYMENT_LOG_KEY } from '../store/payment-store';
+import { OPEN_SAGAS_KEY, ORDER_LOG_KEY, sagaKey } from '../store/saga-order';
+import { STOCK_LOG_KEY } from '../store/stock-store';
 
-const CURSOR_KEY = '{order}:recovery:log-cursor';
+const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+export const logCursorKey = (service: LogService) => `{${service}}:recovery:log-cursor`;
 
-export interface LogScan {
-  /** Sagas begun in the scanned entries, not finished, and missing from the open-saga index: now listed again. */
-  relisted: string[];
+export interface LogPage {
+  service: LogService;
   entries: number;
-  /** Where the next run starts: store it with `advanceLogCursor` once this run's decisions are written. */
+  /** Where the next page starts: store it with `advanceLogCursor` once this page's work is written. */
   readTo: string;
+  /** True when the page was full: more entries may follow. */
+  full: boolean;
+}
+
+export interface OrderLogPage extends LogPage {
+  /** Sagas begun in the page's entries, not finished, and missing from the open-saga index: now listed again. */
+  relisted: string[];
+}
+
+/** A reservation or a charge that took something, as its service's log recorded it. */
+export interface StepTook {
+  sagaId: string;
+  service: 'stock' | 'payment';
+  /** The user the charge took credit from (payment), the items the reservation took (stock). */
+  userId?: string;
+  itemIds?: string[];
+}
+
+export interface TookPage extends LogPage {
+  took: StepTook[];
+}
+
+const asFields = (flat: string[]) => {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+  return fields;
+};
+
+/** At most `limit` entries after the cursor, up to `until` (a stream id or '+'). */
+async function readPage(service: LogService, limit: number, until = '+') {
+  const redis = redisFor(service as Service);
+  const from = (await redis.get(logCursorKey(service))) ?? '-';
+  const page = await redis.xrange(LOG_KEYS[service], from === '-' ? '-' : `(${from}`, until, 'COUNT', limit);
+  const entries = page.map(([id, flat]) => ({ id, fields: asFields(flat) }));
+  return { entries, readTo: page.length > 0 ? page[page.length - 1][0] : from, full: page.length === limit };
 }
 
 /**
- * Reads the order log from where the previous replay stopped and finds every saga begun there and
- * not finished. The order log is where every saga begins (begin-checkout writes its entry, the
- * saga record and the index entry in one script), so it alone names every saga; the stock and
- * payment logs only repeat saga ids it already has. A saga found open but missing from the index
- * is put back, with its start time, so the replay settles it like any other.
+ * One page of the order log after the cursor: every saga begun there and not finished that is
+ * missing from the open-saga index is put back, with its start time, so the replay settles it like
+ * any other. begin-checkout writes its entry, the saga record and the index entry in one script.
  */
-export async function scanOrderLog(): Promise<LogScan> {
-  const from = (await redisFor('order').get(CURSOR_KEY)) ?? '-';
+export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
+  const { entries, readTo, full } = await readPage('order', limit);
   const begun = new Map<string, string>();
-  let entries = 0;
-  const readTo = await readLog('order', from, (page) => {
-    entries += page.length;
-    for (const { fields } of page) {
-      if (fields.step === 'begin-checkout') begun.set(fields.saga, fields.t);
-      else if (fields.step === 'complete-order') begun.delete(fields.saga);
-    }
-  });
-  const candidates = [...begun];
-  const records = await Promise.all(candidates.map(([sagaId]) => redisFor('order').hmget(sagaKey(sagaId), 'verdict', 'started_at')));
-  const listed = await Promise.all(candidates.map(([sagaId]) => redisFor('order').zscore(OPEN_SAGAS_KEY, sagaId)));
-  const relisted: string[] = [];
-  for (const [index, [sagaId]] of candidates.entries()) {
-    const [verdict, startedAt] = records[index];
-    if (startedAt === null || verdict !== '' || listed[index] !== null) continue;
-    await redisFor('order').zadd(OPEN_SAGAS_KEY, 'NX', startedAt, sagaId);
-    relisted.push(sagaId);
+  for (const { fields } of entries) {
+    if (fields.step === 'begin-checkout') begun.set(fields.saga, fields.t);
+    else if (fields.step === 'complete-order') begun.delete(fields.saga);
   }
-  return { relisted, entries, readTo };
+  const redis = redisFor('order');
+  const candidates = [...begun.keys()];
+  const found = await Promise.all(candidates.map((sagaId) => Promise.all([redis.hmget(sagaKey(sagaId), 'verdict', 'started_at'), redis.zscore(OPEN_SAGAS_KEY, sagaId)])));
+  const relisted: string[] = [];
+  for (const [index, [[verdict, startedAt], listed]] of found.entries()) {
+    if (startedAt === null || verdict !== '' || listed !== null) continue;
+    await redis.zadd(OPEN_SAGAS_KEY, 'NX', startedAt, candidates[index]);
+    relisted.push(candidates[index]);
+  }
+  return { service: 'order', entries: entries.length, readTo, full, relisted };
 }
 
-export async function advanceLogCursor(scan: LogScan): Promise<void> {
-  if (scan.readTo !== '-') await redisFor('order').set(CURSOR_KEY, scan.readTo);
+/**
+ * One page of the stock or payment log after its cursor, up to `cutoff` (epoch ms by that
+ * service's Redis clock: entries later than it are left for a later run), and the reservations and
+ * charges in it that took something.
+ */
+export async function scanTook(service: 'stock' | 'payment', limit: number, cutoff: number): Promise<TookPage> {
+  if (cutoff < 0) return { service, entries: 0, readTo: '-', full: false, took: [] };
+  const { entries, readTo, full } = await readPage(service, limit, String(Math.floor(cutoff)));
+  const took: StepTook[] = [];
+  for (const { fields } of entries) {
+    if (fields.outcome !== 'done') continue;
+    if (service === 'stock' && fields.step === 'reserve-stock') {
+      const itemIds = (fields.lines ?? '').split(',').filter(Boolean).map((line) => line.split(' ')[0]);
+      took.push({ sagaId: fields.saga, service, itemIds });
+    } else if (service === 'payment' && fields.step === 'charge-payment') {
+      took.push({ sagaId: fields.saga, service, userId: fields.user });
+    }
+  }
+  return { service, entries: entries.length, readTo, full, took };
+}
+
+export async function advanceLogCursor(page: LogPage): Promise<void> {
+  if (page.readTo !== '-') await redisFor(page.service as Service).set(logCursorKey(page.service), page.readTo);
 }

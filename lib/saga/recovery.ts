@@ -4,35 +4,30 @@
 // holds, and checked by each recovery write in the same script as the write) and the sweep of
 // long-finished sagas. Every way a run ends — lock held elsewhere, lock lost, a newer replay
 // wrote first, an injected crash — is a value, never an exception; only real failures throw.
-import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
 import { config } from '../config';
 import type { SagaMessage } from '../domain/checkout';
-import { decideRecovery, recoveryRefusals, type RecoveryAction } from '../domain/recovery';
+import { decideRecovery, orphanCutoff, recoveryRefusals, type RecoveryAction } from '../domain/recovery';
 import { crashPoint } from '../faults';
-import { redisFor } from '../redis';
-import drawRecoveryTokenLua from '../store/lua/draw-recovery-token.lua';
-import { forgetPaymentMarkers, abortCharge, PAYMENT_FENCE_KEY, readPaymentMarker } from '../store/saga-payment';
-import { forgetStockMarkers, releaseReservation, readStockMarker, STOCK_FENCE_KEY } from '../store/saga-stock';
-import { forgetSwept, openSagas, ORDER_FENCE_KEY, sweepableSagas, writeVerdict, type OpenSaga } from '../store/saga-order';
-import { defineScript } from '../store/script';
-import { advanceLogCursor, scanOrderLog, type LogScan } from './log-scan';
+import { forgetPaymentMarkers, abortCharge, readPaymentMarker } from '../store/saga-payment';
+import { forgetStockMarkers, releaseReservation, readStockMarker } from '../store/saga-stock';
+import { redisNow } from '../store/redis-clock';
+import { forgetSwept, openSagaPage, sweepableSagas, writeVerdict, type IndexPosition, type OpenSaga } from '../store/saga-order';
+import { advanceLogCursor, scanOrderLog, scanTook, type LogPage } from './log-scan';
+import { settleOrphan, unknownSagas, type OrphanLine } from './orphans';
+import { drawToken, holdLock } from './recovery-lock';
 import { sendToStep } from './queues';
 import type { StepName } from './steps';
 
-const LOCK_KEY = '{order}:recovery:lock';
-const EPOCH_KEY = '{order}:recovery:epoch';
 // Short, and extended while a replay runs: a replay that died blocks the next one for at most this.
 const LOCK_MS = 10_000;
 const SWEEP_PAGE = 5_000;
 const SWEEP_PAGES_PER_RUN = 200;
-
-const drawRecoveryToken = defineScript({
-  name: 'draw-recovery-token',
-  source: drawRecoveryTokenLua,
-  keys: ['epoch'],
-  args: ['floor'],
-  reply: { drawn: { token: 'integer' } },
-});
+// Bounded work per round: one page of open sagas and one page of each log, then every cursor
+// moves. A run goes round after round until nothing is left or its time budget is spent (the
+// scheduled function has 60 s; the budget leaves room for the sweep and the report).
+const SAGA_PAGE = 1_000;
+const LOG_PAGE = 5_000;
+const RUN_BUDGET_MS = 40_000;
 
 export interface ReplayLine {
   sagaId: string;
@@ -53,14 +48,31 @@ export interface ReplayReport {
   /** Order-log entries read since the previous run, and open sagas found there missing from the index. */
   logEntries?: number;
   relisted?: string[];
+  /** Reservations and charges whose saga the order service does not know, given back. */
+  orphans?: OrphanLine[];
+  /** Stock- and payment-log entries read (each once it is old enough to judge). */
+  stepEntries?: number;
+  /** Rounds of bounded work this run did (one page of open sagas and of each log per round). */
+  rounds?: number;
+  /** True when the run's time budget ended with work left: run it again soon. */
+  more?: boolean;
 }
 
 /** A recovery write, named for tests that stop a replay between two writes. */
-export type ReplayWrite = 'abort-charge' | 'release-stock' | 'complete-order' | 'resend' | 'sweep';
+export type ReplayWrite = 'abort-charge' | 'release-stock' | 'complete-order' | 'resend' | 'sweep' | 'refund-charge';
 
 export interface ReplayOptions {
   staleMs?: number;
+  /**
+   * The replay host's clock: it only measures how long the run has taken (its budget). Every age
+   * (a saga's deadline, its staleness, a marker's retention) is judged by the Redis clock.
+   */
   now?: () => number;
+  /** How long a run may go on taking rounds before it stops and says `more` (default 40 s). */
+  budgetMs?: number;
+  /** Page sizes: open sagas decided per round (1,000), log entries read per log per round (5,000). */
+  sagaPage?: number;
+  logPage?: number;
   lockMs?: number;
   send?: (step: StepName, message: SagaMessage) => Promise<void>;
   /**
@@ -124,67 +136,12 @@ async function recoverOne(open: OpenSaga, token: number, now: number, options: R
   }
 }
 
-/** A token above every fence any service holds, whatever happened to the epoch counter. */
-async function drawToken(): Promise<number> {
-  const fences = await Promise.all([
-    redisFor('stock').get(STOCK_FENCE_KEY),
-    redisFor('payment').get(PAYMENT_FENCE_KEY),
-    redisFor('order').get(ORDER_FENCE_KEY),
-  ]);
-  const floor = Math.max(0, ...fences.map((fence) => Number(fence ?? 0)));
-  return (await drawRecoveryToken(redisFor('order'), { epoch: EPOCH_KEY, floor })).token;
-}
-
-interface HeldLock {
-  lost: () => boolean;
-  release: () => Promise<void>;
-  /** What a crash does: stops extending, releases nothing. */
-  abandon: () => void;
-}
-
-/** Whether an acquire failed only because the lock is held: every vote against it says so. */
-async function lockedElsewhere(error: unknown): Promise<boolean> {
-  if (!(error instanceof ExecutionError)) return false;
-  const attempts = await Promise.all(error.attempts);
-  return attempts.every((attempt) => [...attempt.votesAgainst.values()].every((vote) => vote instanceof ResourceLockedError));
-}
-
-/**
- * The lock, extended in the background; `lost` turns true once an extension or the release fails.
- * Null when another replay holds it. redlock reports that by throwing: turned into a value here,
- * while any other failure (the order Redis is away) stays an error.
- */
-async function holdLock(lockMs: number): Promise<HeldLock | null> {
-  const redlock = new Redlock([redisFor('order')], { retryCount: 0 });
-  let lock: Lock;
-  try {
-    lock = await redlock.acquire([LOCK_KEY], lockMs);
-  } catch (error) {
-    if (await lockedElsewhere(error)) return null;
-    throw error;
-  }
-  let lost = false;
-  const timer = setInterval(() => {
-    lock.extend(lockMs).then(
-      (extended) => (lock = extended),
-      () => (lost = true),
-    );
-  }, lockMs / 3);
-  return {
-    lost: () => lost,
-    release: async () => {
-      clearInterval(timer);
-      await lock.release().catch(() => (lost = true));
-    },
-    abandon: () => clearInterval(timer),
-  };
-}
-
 /** Removes the step markers of finished sagas that no message can act on any more. */
-async function sweepFinished(now: number, options: ReplayOptions, lockLost: () => boolean): Promise<number | 'crashed'> {
+async function sweepFinished(options: ReplayOptions, lockLost: () => boolean): Promise<number | 'crashed'> {
   let swept = 0;
   for (let page = 0; page < SWEEP_PAGES_PER_RUN && !lockLost(); page++) {
-    const sagaIds = await sweepableSagas(now, SWEEP_PAGE);
+    // The order Redis's clock, the one that scored them (never this host's: defect 5 of issue 19).
+    const sagaIds = await sweepableSagas(await redisNow('order'), SWEEP_PAGE);
     if (sagaIds.length === 0) break;
     if ((await options.beforeWrite?.('sweep', sagaIds[0])) === 'crash') return 'crashed';
     await Promise.all([forgetStockMarkers(sagaIds), forgetPaymentMarkers(sagaIds)]);
@@ -195,29 +152,117 @@ async function sweepFinished(now: number, options: ReplayOptions, lockLost: () =
   return swept;
 }
 
+/** What one round did: how it ended (if it stopped the run), and whether work may be left. */
+interface Round {
+  stop?: Outcome['stop'] | 'lost-lock';
+  stoppedAt?: string;
+  more: boolean;
+}
+
+/** What a run has done so far, for its report. */
+interface RunTally {
+  lines: ReplayLine[];
+  orphans: OrphanLine[];
+  relisted: string[];
+  logEntries: number;
+  stepEntries: number;
+  rounds: number;
+  /** Where the walk through the open-saga index stands. */
+  position?: IndexPosition;
+}
+
 /**
- * Finishes or compensates every saga that is open and has not moved for `staleMs`, then sweeps the
- * step markers of long-finished sagas. One replay at a time: it holds a redlock lock (extended
- * while it runs) and draws a fencing token that every recovery write checks in the same script,
- * so a replay that lost its lock cannot write after a newer one has. The report says how it ended.
+ * One round of bounded work: a page of the order log (relisting lost index entries), a page of the
+ * stock and payment logs old enough to judge (giving orphans back), a page of open sagas decided;
+ * then every cursor moves past what this round wrote down.
+ */
+async function replayRound(token: number, tally: RunTally, lockLost: () => boolean, settings: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions): Promise<Round> {
+  const sagaPage = settings.sagaPage ?? SAGA_PAGE;
+  const logPage = settings.logPage ?? LOG_PAGE;
+  tally.rounds++;
+  const { checkoutDeadlineMs, messageGraceMs, clockMarginMs } = config;
+  const [orderNow, stockNow, paymentNow] = await Promise.all([redisNow('order'), redisNow('stock'), redisNow('payment')]);
+  // The order Redis's time, carried forward by this process's monotonic clock (a duration, not a
+  // date: a host clock that is off, or jumps, changes nothing) instead of asking Redis per saga.
+  const readAt = performance.now();
+  const now = () => Math.floor(orderNow + performance.now() - readAt);
+  const orderLog = await scanOrderLog(logPage);
+  tally.logEntries += orderLog.entries;
+  tally.relisted.push(...orderLog.relisted);
+  const stepLogs = await Promise.all([
+    scanTook('stock', logPage, orphanCutoff(stockNow, checkoutDeadlineMs, messageGraceMs, clockMarginMs)),
+    scanTook('payment', logPage, orphanCutoff(paymentNow, checkoutDeadlineMs, messageGraceMs, clockMarginMs)),
+  ]);
+  tally.stepEntries += stepLogs[0].entries + stepLogs[1].entries;
+  const crashes = async (write: ReplayWrite, sagaId: string) => (await settings.beforeWrite?.(write, sagaId)) === 'crash';
+  for (const took of await unknownSagas(stepLogs.flatMap((page) => page.took))) {
+    const outcome = await settleOrphan(took, token, (write) => crashes(write, took.sagaId));
+    if (outcome.line) tally.orphans.push(outcome.line);
+    if (outcome.stop) return { stop: outcome.stop, stoppedAt: took.sagaId, more: true };
+  }
+  // A saga put back in the index is decided in this run: the walk through the index starts over.
+  if (orderLog.relisted.length > 0) tally.position = undefined;
+  const page = await openSagaPage(orderNow, sagaPage, tally.position);
+  for (const saga of page.sagas) {
+    if (lockLost()) return { stop: 'lost-lock', more: true };
+    let outcome: Outcome;
+    try {
+      outcome = await recoverOne(saga, token, now(), settings);
+    } catch (error) {
+      tally.lines.push({ sagaId: saga.sagaId, orderId: saga.orderId, action: 'wait', why: 'failed', result: `error: ${(error as Error).message}` });
+      continue;
+    }
+    tally.lines.push(outcome.line);
+    if (outcome.stop) return { stop: outcome.stop, stoppedAt: saga.sagaId, more: true };
+    crashPoint('mid-replay');
+  }
+  tally.position = page.last;
+  // Every saga this round's pages named is relisted, given back or decided (or left to wait,
+  // listed): the next round, and the next run, may start after them.
+  await Promise.all([orderLog, ...stepLogs].map((read: LogPage) => advanceLogCursor(read)));
+  return { more: orderLog.full || stepLogs.some((read) => read.full) || page.full };
+}
+
+/**
+ * Finishes or compensates every saga that is open and has not moved for `staleMs`, gives back what
+ * sagas the order service does not know hold, then sweeps the step markers of long-finished sagas.
+ * The work comes in rounds of bounded pages whose cursors move round by round, until nothing is
+ * left or the time budget is spent (`more` then says to run again soon). One replay at a time: it
+ * holds a redlock lock (extended while it runs) and draws a fencing token that every recovery
+ * write checks in the same script, so a replay that lost its lock cannot write after a newer one
+ * has. The report says how it ended.
  */
 export async function replayLog(options: ReplayOptions = {}): Promise<ReplayReport> {
   const settings = { staleMs: options.staleMs ?? config.replayStaleMs, send: options.send ?? sendToStep, ...options };
-  const clock = options.now ?? Date.now;
+  const hostClock = options.now ?? Date.now;
+  const began = hostClock();
+  const budgetMs = options.budgetMs ?? RUN_BUDGET_MS;
   const lock = await holdLock(options.lockMs ?? LOCK_MS);
   if (!lock) return { ran: false, note: 'another replay holds the lock', lines: [], swept: 0 };
-  const lines: ReplayLine[] = [];
+  const tally: RunTally = { lines: [], orphans: [], relisted: [], logEntries: 0, stepEntries: 0, rounds: 0 };
   let token: number;
-  let scan: LogScan;
   try {
     token = await drawToken();
-    scan = await scanOrderLog();
   } catch (error) {
     await lock.release();
     throw error;
   }
-  const report = (note: string | undefined, swept = 0): ReplayReport => ({ ran: true, token, note, lines, swept, logEntries: scan.entries, relisted: scan.relisted });
+  let more = false;
+  const report = (note: string | undefined, swept = 0): ReplayReport => ({
+    ran: true,
+    token,
+    note,
+    lines: tally.lines,
+    swept,
+    logEntries: tally.logEntries,
+    relisted: tally.relisted,
+    orphans: tally.orphans,
+    stepEntries: tally.stepEntries,
+    rounds: tally.rounds,
+    more,
+  });
   const stop = async (how: Outcome['stop'] | 'lost-lock', sagaId?: string): Promise<ReplayReport> => {
+    more = true;
     if (how === 'crashed') {
       lock.abandon(); // as a crash would: the lock expires on its own
       return report('crashed (injected)');
@@ -225,22 +270,23 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
     await lock.release();
     return report(how === 'lost-lock' ? 'lost the lock; stopped' : `a newer recovery wrote while saga ${sagaId} was being handled; stopped`);
   };
-  for (const saga of await openSagas(clock())) {
+  for (;;) {
     if (lock.lost()) return stop('lost-lock');
-    let outcome: Outcome;
+    let round: Round;
     try {
-      outcome = await recoverOne(saga, token, clock(), settings);
+      round = await replayRound(token, tally, lock.lost, settings);
     } catch (error) {
-      lines.push({ sagaId: saga.sagaId, orderId: saga.orderId, action: 'wait', why: 'failed', result: `error: ${(error as Error).message}` });
-      continue;
+      await lock.release();
+      throw error;
     }
-    lines.push(outcome.line);
-    if (outcome.stop) return stop(outcome.stop, saga.sagaId);
-    crashPoint('mid-replay');
+    if (round.stop) return stop(round.stop, round.stoppedAt);
+    if (!round.more) break;
+    if (hostClock() - began >= budgetMs) {
+      more = true;
+      break;
+    }
   }
-  // Every saga the scanned entries named is decided (or left to wait, listed): the next run may start after them.
-  await advanceLogCursor(scan);
-  const swept = await sweepFinished(clock(), options, lock.lost);
+  const swept = await sweepFinished(options, lock.lost);
   if (swept === 'crashed') return stop('crashed');
   await lock.release();
   // Its writes stand either way: each was fenced by its token, so none came after a newer replay's.

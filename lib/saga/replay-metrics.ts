@@ -1,15 +1,22 @@
 import { emitMetrics, MetricUnit, type Log } from '../observability';
+import { redisNow } from '../store/redis-clock';
 import { countOpenPastDeadline } from '../store/saga-order';
 import { replayLog, type ReplayReport } from './recovery';
+
+/** How many of a run's lines the scheduled function returns and logs: a backlog's run decides tens of thousands. */
+const LINES_REPORTED = 200;
 
 /**
  * The scheduled replay and its metrics: what it did to each open saga (ReplayActions by Action,
  * "failed" for a saga whose recovery threw), ReplayFailed (1 when the whole run threw, else the
- * sagas it could not handle), SagasSwept, and OpenSagasPastDeadline: the open sagas past their
- * deadline once it ran, which the replay should have compensated. serverless.yml alarms on the
- * last two being above 0 (deploy/alarms.ts).
+ * sagas it could not handle), SagasSwept, OrphansGivenBack (reservations and charges whose saga the
+ * order service did not know), ReplayBacklogLeft (1 when the run's budget ended with work left,
+ * which the next run continues from the cursors), and OpenSagasPastDeadline: the open sagas past
+ * their deadline once it ran, which the replay should have compensated. serverless.yml alarms on
+ * ReplayFailed and OpenSagasPastDeadline being above 0 (deploy/alarms.ts). The report it returns
+ * (and the invocation logs) keeps the first lines only, with `examined` counting them all.
  */
-export async function replayWithMetrics(log: Log): Promise<ReplayReport> {
+export async function replayWithMetrics(log: Log): Promise<ReplayReport & { examined: number }> {
   let report: ReplayReport;
   try {
     report = await replayLog();
@@ -23,13 +30,19 @@ export async function replayWithMetrics(log: Log): Promise<ReplayReport> {
     actions.set(action, (actions.get(action) ?? 0) + 1);
   }
   for (const [action, count] of actions) emitMetrics({ Action: action }, { ReplayActions: [MetricUnit.Count, count] });
-  const summary = { ReplayFailed: [MetricUnit.Count, actions.get('failed') ?? 0], SagasSwept: [MetricUnit.Count, report.swept] } satisfies Parameters<typeof emitMetrics>[1];
+  const summary = {
+    ReplayFailed: [MetricUnit.Count, actions.get('failed') ?? 0],
+    SagasSwept: [MetricUnit.Count, report.swept],
+    OrphansGivenBack: [MetricUnit.Count, report.orphans?.length ?? 0],
+    ReplayBacklogLeft: [MetricUnit.Count, report.more ? 1 : 0],
+  } satisfies Parameters<typeof emitMetrics>[1];
   try {
-    emitMetrics({}, { ...summary, OpenSagasPastDeadline: [MetricUnit.Count, await countOpenPastDeadline(Date.now())] });
+    emitMetrics({}, { ...summary, OpenSagasPastDeadline: [MetricUnit.Count, await countOpenPastDeadline(await redisNow('order'))] });
   } catch (error) {
     // The replay's work stands; a missing gauge reads as "no data", which the alarm ignores.
     log.warn('replay-log: could not count the open sagas past their deadline', error as Error);
     emitMetrics({}, summary);
   }
-  return report;
+  const { lines } = report;
+  return { ...report, lines: lines.slice(0, LINES_REPORTED), examined: lines.length, ...(lines.length > LINES_REPORTED ? { linesLeftOut: lines.length - LINES_REPORTED } : {}) };
 }

@@ -126,31 +126,89 @@ export interface OpenSaga extends CheckoutFacts {
   startedAt: number;
 }
 
-/** The sagas without a verdict that began before `before` (epoch ms), oldest first. */
+/** Where a walk through the open-saga index stands: the last entry it read (start time, then id). */
+export interface IndexPosition {
+  startedAt: number;
+  sagaId: string;
+}
+
+export interface OpenSagaPage {
+  sagas: OpenSaga[];
+  /** The last index entry read (listed or tidied away): the next page starts after it. */
+  last?: IndexPosition;
+  /** True when the page was full, so the index may hold more after `last`. */
+  full: boolean;
+}
+
+/**
+ * One page of the sagas without a verdict that began no later than `before` (epoch ms, the order
+ * Redis's clock), oldest first, after `after`. The index orders equal start times by saga id, so
+ * a position survives entries removed in between (decided sagas leave the index).
+ */
+export async function openSagaPage(before: number, limit = 1000, after?: IndexPosition): Promise<OpenSagaPage> {
+  const redis = redisFor('order');
+  const from = after ? after.startedAt : '-inf';
+  // Entries sharing `after`'s start time come first; at most `limit` of them are skipped per call.
+  const flat = await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, limit * 2);
+  const listed: IndexPosition[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const entry = { sagaId: flat[i], startedAt: Number(flat[i + 1]) };
+    if (after && entry.startedAt === after.startedAt && entry.sagaId <= after.sagaId) continue;
+    listed.push(entry);
+    if (listed.length === limit) break;
+  }
+  const skippedOnly = listed.length === 0 && flat.length / 2 === limit * 2;
+  if (skippedOnly) {
+    // More than `limit` sagas began in the same millisecond as `after`: go on past that millisecond.
+    return openSagaPage(before, limit, { startedAt: after!.startedAt, sagaId: '\uffff' });
+  }
+  const sagas = await Promise.all(listed.map(({ sagaId }) => readOpenSaga(sagaId)));
+  return {
+    sagas: sagas.filter((saga): saga is OpenSaga => saga !== null),
+    last: listed[listed.length - 1] ?? after,
+    full: listed.length === limit || flat.length / 2 === limit * 2,
+  };
+}
+
+async function readOpenSaga(sagaId: string): Promise<OpenSaga | null> {
+  const fields = await redisFor('order').hmget(sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict');
+  const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
+  if (orderId === null || (verdict !== null && verdict !== '')) {
+    // Listed but finished (or gone): an index entry left by a crash between two writes cannot
+    // happen (one script writes both), but an expired saga hash can leave one.
+    await redisFor('order').zrem(OPEN_SAGAS_KEY, sagaId);
+    return null;
+  }
+  return {
+    sagaId,
+    orderId,
+    userId: userId!,
+    lines: checkoutLines(items ?? ''),
+    totalCost: Number(totalCost),
+    startedAt: Number(startedAt),
+    deadlineAt: Number(deadlineAt),
+  };
+}
+
+/** The sagas without a verdict that began before `before` (epoch ms), oldest first: the first page. */
 export async function openSagas(before: number, limit = 1000): Promise<OpenSaga[]> {
-  const ids = await redisFor('order').zrangebyscore(OPEN_SAGAS_KEY, '-inf', before, 'LIMIT', 0, limit);
-  const sagas = await Promise.all(
-    ids.map(async (sagaId) => {
-      const fields = await redisFor('order').hmget(sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict');
-      const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
-      if (orderId === null || (verdict !== null && verdict !== '')) {
-        // Listed but finished (or gone): an index entry left by a crash between two writes cannot
-        // happen (one script writes both), but an expired saga hash can leave one.
-        await redisFor('order').zrem(OPEN_SAGAS_KEY, sagaId);
-        return null;
-      }
-      return {
-        sagaId,
-        orderId,
-        userId: userId!,
-        lines: checkoutLines(items ?? ''),
-        totalCost: Number(totalCost),
-        startedAt: Number(startedAt),
-        deadlineAt: Number(deadlineAt),
-      };
+  return (await openSagaPage(before, limit)).sagas;
+}
+
+/**
+ * Whether the order service knows each saga: its record is there (open, or finished within the
+ * retention window) or it is still listed for the sweep. The sweep removes a finished saga's step
+ * markers before it unlists it, so a saga with markers that is neither is one whose begin-checkout
+ * the order Redis lost.
+ */
+export async function sagasKnown(sagaIds: string[]): Promise<boolean[]> {
+  const redis = redisFor('order');
+  return Promise.all(
+    sagaIds.map(async (sagaId) => {
+      const [record, finished] = await Promise.all([redis.hexists(sagaKey(sagaId), 'order_id'), redis.zscore(FINISHED_SAGAS_KEY, sagaId)]);
+      return record === 1 || finished !== null;
     }),
   );
-  return sagas.filter((saga): saga is OpenSaga => saga !== null);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import abortChargeLua from './lua/abort-charge.lua';
 import chargePaymentLua from './lua/charge-payment.lua';
+import refundChargeLua from './lua/refund-charge.lua';
 import { PAYMENT_LOG_KEY, userKey } from './payment-store';
 import { defineScript } from './script';
 
@@ -25,6 +26,14 @@ const abortChargeScript = defineScript({
   reply: { aborted: {}, done: {}, refused: {}, fenced: {} },
 });
 type AbortOutcome = Awaited<ReturnType<typeof abortChargeScript>>['status'];
+const refundChargeScript = defineScript({
+  name: 'refund-charge',
+  source: refundChargeLua,
+  keys: ['marker', 'log', 'fence', 'user'],
+  args: ['sagaId', 'retentionMs', 'token', 'userId'],
+  reply: { refunded: {}, 'nothing-charged': {}, already: {}, fenced: {} },
+});
+type RefundOutcome = Awaited<ReturnType<typeof refundChargeScript>>['status'];
 
 /** charge-payment: the order's total from the user's credit, once. */
 export async function chargePayment(message: SagaMessage, by = 'saga step'): Promise<StepOutcome> {
@@ -55,6 +64,24 @@ export async function abortCharge(sagaId: string, recoveryToken: number): Promis
     sagaId,
     retentionMs: config.retentionMs,
     token: recoveryToken,
+  });
+  return reply.status;
+}
+
+/**
+ * Recovery gives back the charge of a saga the order service does not know (and fences it), with
+ * `userId` as the charge's log entry named it; the amount comes from the marker.
+ */
+export async function refundCharge(sagaId: string, userId: string, recoveryToken: number): Promise<RefundOutcome> {
+  const reply = await refundChargeScript(redisFor('payment'), {
+    marker: paymentMarkerKey(sagaId),
+    log: PAYMENT_LOG_KEY,
+    fence: PAYMENT_FENCE_KEY,
+    user: userKey(userId),
+    sagaId,
+    retentionMs: config.retentionMs,
+    token: recoveryToken,
+    userId,
   });
   return reply.status;
 }

@@ -83,6 +83,31 @@ export async function readStockMarker(sagaId: string): Promise<StockMarker> {
   };
 }
 
+/** The items a saga's reservation took, as its marker recorded them (`taken:<item>`). */
+export async function itemsTakenBy(sagaId: string): Promise<string[]> {
+  const fields = await redisFor('stock').hkeys(stockMarkerKey(sagaId));
+  return fields.filter((field) => field.startsWith('taken:')).map((field) => field.slice('taken:'.length));
+}
+
+/**
+ * Recovery gives back what a saga the order service does not know reserved, and fences the
+ * reservation off; `itemIds` only names the keys, the quantities come from the marker.
+ */
+export async function releaseOrphanReservation(sagaId: string, itemIds: string[], recoveryToken: number): Promise<ReleaseOutcome> {
+  const reply = await releaseStockScript(redisFor('stock'), {
+    marker: stockMarkerKey(sagaId),
+    log: STOCK_LOG_KEY,
+    fence: STOCK_FENCE_KEY,
+    sagaId,
+    retentionMs: config.retentionMs,
+    token: String(recoveryToken),
+    actUntil: 0,
+    by: 'orphan',
+    each: itemIds.map((itemId) => ({ item: itemKey(itemId), itemId })),
+  });
+  return reply.status;
+}
+
 /** Recovery's sweep: the markers of finished sagas that no message can act on any more. */
 export async function forgetStockMarkers(sagaIds: string[]): Promise<void> {
   if (sagaIds.length > 0) await redisFor('stock').del(...sagaIds.map(stockMarkerKey));

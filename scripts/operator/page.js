@@ -165,10 +165,14 @@ async function runReplay() {
     const r = await post('/api/replay');
     const summary = r.ran
       ? `Ran in ${r.ms} ms (token ${r.token}): ${r.lines.length} open saga(s) examined, ${r.swept} finished saga(s) swept, ` +
-        `${r.logEntries ?? 0} log entries read, ${(r.relisted ?? []).length} relisted.${r.note ? ` Note: ${r.note}.` : ''}`
+        `${r.logEntries ?? 0} log entries read, ${(r.relisted ?? []).length} relisted, ${(r.orphans ?? []).length} orphan(s) given back.` +
+        `${r.more ? ' More work is left: run it again.' : ''}${r.note ? ` Note: ${r.note}.` : ''}`
       : `Did not run: ${r.note}.`;
     const rows = r.lines.map((l) => el('tr', {}, el('td', {}, el('a', { onclick: () => search(l.sagaId) }, l.sagaId)), el('td', {}, l.orderId),
       el('td', {}, l.action), el('td', {}, `${l.why} → ${l.result}`)));
+    // Reservations and charges whose saga the order service does not know (docs/recovery.md).
+    rows.push(...(r.orphans ?? []).map((o) => el('tr', {}, el('td', {}, el('a', { onclick: () => search(o.sagaId) }, o.sagaId)), el('td', {}, '—'),
+      el('td', {}, 'orphan'), el('td', {}, `found in the ${o.found} log, its saga unknown → ${o.result}`))));
     report.replaceChildren(el('div', { class: 'replay-summary' }, summary),
       rows.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'saga'), el('th', {}, 'order'), el('th', {}, 'action'), el('th', {}, 'why → result'))), el('tbody', {}, ...rows)) : '');
   } catch (error) {

@@ -110,16 +110,28 @@ async function checkPreviousRun(): Promise<void> {
   );
 }
 
-/** Runs the scheduled replay once now, through serverless-offline's Lambda invoke endpoint. */
+/**
+ * Runs the scheduled replay now, through serverless-offline's Lambda invoke endpoint, and again as
+ * long as a run ends its time budget with a backlog left (`more`), so the stack comes up with
+ * every stuck saga decided.
+ */
 async function startupReplay(lambdaPort: number): Promise<string> {
+  let examined = 0;
+  let orphans = 0;
   try {
-    const response = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/sagashop-local-replayLog/invocations`, {
-      method: 'POST',
-      body: '{}',
-    });
-    const report = (await response.json()) as { ran?: boolean; lines?: { result: string }[]; note?: string };
-    if (!report.ran) return `did not run: ${report.note ?? response.status}`;
-    return `${report.lines?.length ?? 0} open saga(s) examined${report.note ? ` (${report.note})` : ''}`;
+    for (let runs = 1; ; runs++) {
+      const response = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/sagashop-local-replayLog/invocations`, {
+        method: 'POST',
+        body: '{}',
+      });
+      const report = (await response.json()) as { ran?: boolean; examined?: number; orphans?: unknown[]; note?: string; more?: boolean };
+      if (!report.ran) return `did not run: ${report.note ?? response.status}`;
+      examined += report.examined ?? 0;
+      orphans += report.orphans?.length ?? 0;
+      const done = `${examined} open saga(s) examined${orphans ? `, ${orphans} orphan(s) given back` : ''}${runs > 1 ? ` in ${runs} runs` : ''}`;
+      if (!report.more || report.note || stopping) return `${done}${report.note ? ` (${report.note})` : ''}`;
+      say(`  replay: ${done} so far; a backlog is left, running it again\n`);
+    }
   } catch (error) {
     return `failed: ${(error as Error).message} (run npm run recover)`;
   }

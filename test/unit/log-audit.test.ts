@@ -27,6 +27,17 @@ describe('the log audit (pure)', () => {
     expect(auditChains(gap, new Map([['item a', 6]])).violations).toEqual([expect.stringMatching(/item a: logged 5 before entry 4-0, which found 7/)]);
   });
 
+  it('follows a charge given back by recovery (refund-charge) like the charge itself', () => {
+    const payment = (id: string, fields: Record<string, string>): LogEntry => ({ service: 'payment', id, fields });
+    const entries = [
+      payment('1-0', { step: 'charge-payment', outcome: 'done', user: 'u', before: '100', after: '94' }),
+      payment('2-0', { step: 'refund-charge', outcome: 'refunded', user: 'u', before: '94', after: '100', amount: '6' }),
+      payment('3-0', { step: 'refund-charge', outcome: 'nothing-charged', user: 'v' }),
+    ];
+    expect(auditChains(entries, new Map([['user u', 100]]))).toEqual({ audited: 1, violations: [] });
+    expect(auditChains(entries, new Map([['user u', 94]])).violations).toEqual([expect.stringMatching(/user u: the log ends at 100/)]);
+  });
+
   it('takes a batch_init as the new start of the items it covers', () => {
     const entries = [
       entry('1-0', { step: 'add-stock', id: '3', before: '0', after: '5' }),

@@ -1,4 +1,4 @@
-import { decideRecovery, type SagaProgress } from '@lib/domain/recovery';
+import { decideOrphan, decideRecovery, orphanCutoff, type SagaProgress } from '@lib/domain/recovery';
 
 const base: SagaProgress = { now: 100_000, deadlineAt: 160_000, lastMovedAt: 0 };
 const decide = (progress: Partial<SagaProgress>) => decideRecovery({ ...base, ...progress }, 10_000).kind;
@@ -27,5 +27,20 @@ describe('the recovery decision', () => {
     expect(decide({ reserve: 'done', charge: 'aborted' })).toBe('refuse');
     // A compensation cut short after abort-charge: the reservation may still be on its way.
     expect(decide({ charge: 'aborted' })).toBe('refuse');
+  });
+});
+
+describe('the orphan decision', () => {
+  it('gives back only what a saga the order service does not know still holds', () => {
+    expect(decideOrphan({ knownToOrders: true, reserve: 'done', charge: 'done' }).kind).toBe('none');
+    expect(decideOrphan({ knownToOrders: false, reserve: 'done' }).kind).toBe('give-back');
+    expect(decideOrphan({ knownToOrders: false, charge: 'done' }).kind).toBe('give-back');
+    expect(decideOrphan({ knownToOrders: false, reserve: 'done', release: 'done', charge: 'aborted' }).kind).toBe('none');
+    // Swept markers: nothing left to give back, and nothing to fence.
+    expect(decideOrphan({ knownToOrders: false }).kind).toBe('none');
+  });
+
+  it('judges an entry only once deadline, grace and the clocks\' margin have passed since it was written', () => {
+    expect(orphanCutoff(1_000_000, 60_000, 60_000, 12_000)).toBe(868_000);
   });
 });

@@ -14,8 +14,8 @@ const sqs = testSqs();
 let queues: Awaited<ReturnType<typeof useStepQueues>>;
 
 beforeAll(async () => {
-  // A two-second retention (deadline 1 s + grace 1 s).
-  configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '1000', MESSAGE_GRACE_MS: '1000' });
+  // A two-second retention (deadline 0.9 s + grace 0.9 s + the clocks' margin, 0.18 s).
+  configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '900', MESSAGE_GRACE_MS: '900' });
   await flushDatabase();
   queues = await useStepQueues(sqs, `replay-${process.env.JEST_WORKER_ID}`);
 });
