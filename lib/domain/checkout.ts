@@ -1,5 +1,5 @@
 import { invalidInput } from './errors';
-import { MAX_VALUE, parseId } from './input';
+import { MAX_ID_LENGTH, MAX_VALUE, parseId } from './input';
 import { decodeLines, quantitiesPerItem, type OrderLine } from './order';
 
 /** What every step of one checkout saga needs to know; carried in each of its messages. */
@@ -14,10 +14,45 @@ export interface CheckoutFacts {
   deadlineAt: number;
 }
 
-/** A message between saga steps: the facts, and once the saga is refused, why. */
-export interface SagaMessage extends CheckoutFacts {
+/**
+ * The batch_init generation counters the saga's stock and charge found when they took: stamped on
+ * the order once paid, so `npm run check` counts the order only against items and users that no
+ * batch_init set afresh since (see docs/batch-init.md).
+ */
+export interface GenerationStamp {
+  stockGeneration?: number;
+  paymentGeneration?: number;
+}
+
+/** A message between saga steps: the facts, the generations taken from, and once the saga is refused, why. */
+export interface SagaMessage extends CheckoutFacts, GenerationStamp {
   refusal?: string;
 }
+
+/** SQS takes a message (body and attributes; ours carry none) of at most 1 MiB. */
+export const SQS_MESSAGE_BYTES = 1_048_576;
+/** Kept free in every message for the refusal sentence a later step adds (the longest is far shorter). */
+export const REFUSAL_ROOM_BYTES = 2_048;
+const LONGEST_ID = 'x'.repeat(MAX_ID_LENGTH);
+/** The most one line can take in a message: the longest id, the largest quantity, the comma after it. */
+export const MAX_LINE_BYTES = JSON.stringify([LONGEST_ID, MAX_VALUE]).length + 1;
+/** A message with no lines, every id, number and generation at its longest, no refusal yet. */
+const ENVELOPE_BYTES = JSON.stringify({
+  sagaId: LONGEST_ID,
+  orderId: LONGEST_ID,
+  userId: LONGEST_ID,
+  lines: [],
+  totalCost: MAX_VALUE,
+  deadlineAt: MAX_VALUE,
+  stockGeneration: MAX_VALUE,
+  paymentGeneration: MAX_VALUE,
+} satisfies SagaMessage).length;
+/**
+ * The most distinct items one order may hold: a checkout's message carries one line per distinct
+ * item, and must fit in one SQS message whatever the ids, quantities and refusal. addItem refuses
+ * the item past it, and checkout an order already past it, before anything is held.
+ */
+export const MAX_ORDER_ITEMS = Math.floor((SQS_MESSAGE_BYTES - ENVELOPE_BYTES - REFUSAL_ROOM_BYTES) / MAX_LINE_BYTES);
 
 export function checkoutLines(encodedItems: string): OrderLine[] {
   return [...quantitiesPerItem(decodeLines(encodedItems))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -30,6 +65,8 @@ export const refusals = {
   creditShort: (userId: string, credit: string, amount: number) => `Not enough credit: user ${userId} has ${credit}, the order costs ${amount}.`,
   emptyOrder: (orderId: string) => `Order ${orderId} has no items to check out.`,
   quantityOverflow: (orderId: string) => `Order ${orderId} asks for more than ${MAX_VALUE} of one item.`,
+  tooManyItems: (orderId: string) =>
+    `Order ${orderId} would hold more than ${MAX_ORDER_ITEMS} different items, more than one checkout can carry; split it into several orders.`,
 };
 
 const isCount = (value: unknown, min: number): value is number =>
@@ -53,6 +90,9 @@ export function parseSagaMessage(body: string): SagaMessage {
   if (!isCount(raw.totalCost, 0)) throw invalidInput('The saga message has a malformed total cost.');
   if (!isCount(raw.deadlineAt, 1)) throw invalidInput('The saga message has no deadline.');
   if (raw.refusal !== undefined && typeof raw.refusal !== 'string') throw invalidInput('The saga message has a malformed refusal.');
+  for (const stamp of ['stockGeneration', 'paymentGeneration'] as const) {
+    if (raw[stamp] !== undefined && !isCount(raw[stamp], 0)) throw invalidInput(`The saga message has a malformed ${stamp}.`);
+  }
   return {
     sagaId: parseId(raw.sagaId, 'saga id'),
     orderId: parseId(raw.orderId, 'order id'),
@@ -60,6 +100,8 @@ export function parseSagaMessage(body: string): SagaMessage {
     lines: lines as OrderLine[],
     totalCost: raw.totalCost,
     deadlineAt: raw.deadlineAt,
+    ...(raw.stockGeneration !== undefined ? { stockGeneration: raw.stockGeneration } : {}),
+    ...(raw.paymentGeneration !== undefined ? { paymentGeneration: raw.paymentGeneration } : {}),
     ...(raw.refusal !== undefined ? { refusal: raw.refusal } : {}),
   };
 }

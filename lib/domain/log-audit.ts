@@ -20,9 +20,10 @@ export interface BalanceMove {
   after: number;
 }
 
-/** A batch_init: entities "0".."count-1" of a kind are set to `value`. */
+/** One chunk of a batch_init: entities "first".."first+count-1" of a kind are set to `value`. */
 export interface BalanceReset {
   kind: 'item' | 'user';
+  first: number;
   count: number;
   value: number;
 }
@@ -42,7 +43,12 @@ export function balanceEffect(entry: LogEntry): { moves: BalanceMove[]; reset?: 
   const { service, fields } = entry;
   if (service === 'order') return { moves: [] };
   if (fields.step === 'batch-init') {
-    const reset = service === 'stock' ? { kind: 'item' as const, count: Number(fields.items), value: Number(fields.stock) } : { kind: 'user' as const, count: Number(fields.users), value: Number(fields.credit) };
+    // Entries written before batch_init logged per chunk have no `first`: they covered "0".."count-1".
+    const first = Number(fields.first ?? 0);
+    const reset: BalanceReset =
+      service === 'stock'
+        ? { kind: 'item', first, count: Number(fields.items), value: Number(fields.stock) }
+        : { kind: 'user', first, count: Number(fields.users), value: Number(fields.credit) };
     return { moves: [], reset };
   }
   if (fields.step === 'reserve-stock' || fields.step === 'release-stock') return { moves: movesIn(fields.balances, service) };
@@ -81,7 +87,7 @@ export function auditChains(entries: LogEntry[], current: Map<string, number>): 
       const { reset, id } = resets[index];
       if (sinceId !== undefined && compareIds(id, sinceId) < 0) return undefined;
       const [kind, entityId] = entity.split(' ');
-      if (kind === reset.kind && /^\d+$/.test(entityId) && Number(entityId) < reset.count) return reset.value;
+      if (kind === reset.kind && /^\d+$/.test(entityId) && Number(entityId) >= reset.first && Number(entityId) < reset.first + reset.count) return reset.value;
     }
     return undefined;
   };

@@ -39,12 +39,16 @@ export function describeEntry(entry: LogEntry): HistoryLine {
     case 'reserve-stock':
       return line(f.outcome === 'refused' ? `refused (${f.why} ${f.item ?? ''})`.trim() : f.outcome, moves(f.balances, 'item'));
     case 'release-stock':
-      return line(f.outcome, [moves(f.balances, 'item'), f.discarded ? `discarded ${f.discarded}` : ''].filter(Boolean).join('; '));
+      return line(
+        f.outcome,
+        [moves(f.balances, 'item'), f.discarded ? `discarded ${f.discarded}` : '', f.superseded ? `set afresh by batch_init since: ${f.superseded}` : ''].filter(Boolean).join('; '),
+      );
     case 'charge-payment':
       return line(f.outcome === 'refused' ? `refused (${f.why})` : f.outcome, f.outcome === 'done' ? `user ${f.user} ${f.before}→${f.after}` : '');
     case 'abort-charge':
       return line('charge fenced off');
     case 'refund-charge':
+      if (f.superseded) return line(f.outcome, `user ${f.user} set afresh by batch_init since: nothing given back`);
       return line(f.outcome, f.outcome === 'refunded' && f.before !== undefined ? `user ${f.user} ${f.before}→${f.after}` : '');
     case 'complete-order':
       return line(f.verdict);

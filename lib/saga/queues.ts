@@ -1,11 +1,11 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { SagaMessage } from '../domain/checkout';
+import { SQS_MESSAGE_BYTES, type SagaMessage } from '../domain/checkout';
 import { config } from '../config';
 import { sqsClient } from '../sqs';
 import type { StepName } from './steps';
 
 /** SQS's limits: a message (body + attributes) of at most 1 MiB, and ten of them per request. */
-export const MAX_MESSAGE_BYTES = 1_048_576;
+export const MAX_MESSAGE_BYTES = SQS_MESSAGE_BYTES;
 /** SQS refuses a whole SendMessageBatch (BatchRequestTooLong) whose messages add up to more. */
 export const MAX_BATCH_BYTES = 1_048_576;
 const BATCH_LIMIT = 10;

@@ -85,8 +85,10 @@ export interface ReplayOptions {
 type Outcome = { line: ReplayLine; stop?: 'lost-turn' | 'crashed' };
 
 async function recoverOne(open: OpenSaga, token: number, now: number, options: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions): Promise<Outcome> {
-  const { startedAt, ...saga } = open; // the saga's messages carry its facts only
-  const [stock, payment] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
+  const { startedAt, ...facts } = open; // the saga's messages carry its facts only
+  const [stock, payment] = await Promise.all([readStockMarker(facts.sagaId), readPaymentMarker(facts.sagaId)]);
+  // What a message would carry by now: the batch_init generations the steps took from.
+  const saga: SagaMessage = { ...facts, stockGeneration: stock.generation, paymentGeneration: payment.generation };
   const action = decideRecovery(
     {
       now,
@@ -126,7 +128,12 @@ async function recoverOne(open: OpenSaga, token: number, now: number, options: R
       if (await crashes('abort-charge')) return crashed('abort-charge');
       const charge = await abortCharge(saga.sagaId, token);
       if (charge === 'fenced') return lostTurn('abort-charge');
-      if (charge === 'done') return complete('charged meanwhile: completed as paid');
+      if (charge === 'done') {
+        // Reserved and charged since the markers were read: their generations too.
+        const [reserved, charged] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
+        Object.assign(saga, { stockGeneration: reserved.generation, paymentGeneration: charged.generation });
+        return complete('charged meanwhile: completed as paid');
+      }
       if (await crashes('release-stock')) return crashed('release-stock');
       const released = await releaseReservation(saga, String(token));
       if (released === 'fenced') return lostTurn('release-stock');

@@ -1,4 +1,4 @@
-import type { SagaMessage } from '../domain/checkout';
+import type { GenerationStamp, SagaMessage } from '../domain/checkout';
 import { SAGA, stepNamesOf, type SagaStep } from './definition';
 
 // The handlers' view of the saga declared in ./definition.ts: which step a message goes to next.
@@ -7,11 +7,12 @@ export const STEP_NAMES = stepNamesOf(SAGA);
 export type StepName = SagaStep;
 
 /**
- * What a step did: its work (now or on an earlier delivery), a refusal, nothing to do because a
+ * What a step did: its work (now or on an earlier delivery; with the batch_init generation it took
+ * from, if it took a balance), a refusal, nothing to do because a
  * compensation or recovery got there first (fenced), or nothing because the message came later
  * than its saga's deadline plus the grace (expired: recovery owns the saga by then).
  */
-export type StepOutcome = { status: 'done' } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
+export type StepOutcome = { status: 'done'; stamp?: GenerationStamp } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
 
 export interface NextMessage {
   step: StepName;
@@ -28,5 +29,6 @@ export function nextMessage(step: StepName, message: SagaMessage, outcome: StepO
   if (outcome.status === 'refused') {
     return declared.onRefused ? { step: declared.onRefused, message: { ...message, refusal: outcome.reason } } : null;
   }
-  return declared.onDone ? { step: declared.onDone, message } : null;
+  // A step that took from a balance passes on the batch_init generation it took from.
+  return declared.onDone ? { step: declared.onDone, message: { ...message, ...outcome.stamp } } : null;
 }

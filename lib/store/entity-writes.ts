@@ -1,6 +1,8 @@
+import { config } from '../config';
 import { logger } from '../observability';
 import type { RedisClient } from '../redis';
 import { newId } from './ids-store';
+import batchInitBalancesLua from './lua/batch-init-balances.lua';
 import createEntityLua from './lua/create-entity.lua';
 import { defineScript, type ScriptArg } from './script';
 
@@ -10,6 +12,14 @@ const createEntityScript = defineScript({
   keys: ['entity'],
   each: { args: ['name', 'value'] },
   reply: { created: {}, taken: {} },
+});
+const batchInitBalancesScript = defineScript({
+  name: 'batch-init-balances',
+  source: batchInitBalancesLua,
+  keys: ['generation', 'log'],
+  args: ['field', 'value', 'price', 'countField', 'first', 'retentionMs'],
+  each: { keys: ['entity'] },
+  reply: { done: { generation: 'integer' } },
 });
 // Ids never repeat unless the counter went back; then each taken id is skipped, a bounded number of times.
 const CREATE_ATTEMPTS = 1_000;
@@ -25,25 +35,35 @@ export async function createEntity(client: RedisClient, keyOf: (id: string) => s
   throw new Error(`no free id after ${CREATE_ATTEMPTS} attempts: the id counter is far behind the data`);
 }
 
-/** One log entry for a whole batch_init: it sets starting values rather than changing balances. */
-export async function logBatchInit(client: RedisClient, log: string, fields: Record<string, number>): Promise<void> {
-  const entry = Object.entries(fields).flatMap(([name, value]) => [name, String(value)]);
-  await client.xadd(log, '*', 'step', 'batch-init', ...entry);
+/** batch_init writes in chunks: each chunk is one script (its entities and its log entry together). */
+export const BATCH_INIT_CHUNK = 5_000;
+
+export interface BalanceReset {
+  /** The service's generation counter: each chunk draws the next value (see batch-init-balances.lua). */
+  generation: string;
+  log: string;
+  keyOf: (id: string) => string;
+  field: 'stock' | 'credit';
+  value: number;
+  /** An item's price; none for users. */
+  price?: number;
+  countField: 'items' | 'users';
 }
 
-/** Runs `write` for every index in [0, count), in pipelines of `chunk` commands. */
-export async function pipelined(
-  client: RedisClient,
-  count: number,
-  write: (pipeline: ReturnType<RedisClient['pipeline']>, index: number) => void,
-  chunk = 5_000,
-): Promise<void> {
-  for (let start = 0; start < count; start += chunk) {
-    const pipeline = client.pipeline();
-    const end = Math.min(count, start + chunk);
-    for (let index = start; index < end; index++) write(pipeline, index);
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+/** Sets entities "0".."count-1" afresh, one atomic, logged chunk at a time. */
+export async function batchInitBalances(client: RedisClient, reset: BalanceReset, count: number): Promise<void> {
+  for (let first = 0; first < count; first += BATCH_INIT_CHUNK) {
+    const size = Math.min(BATCH_INIT_CHUNK, count - first);
+    await batchInitBalancesScript(client, {
+      generation: reset.generation,
+      log: reset.log,
+      field: reset.field,
+      value: reset.value,
+      price: reset.price ?? '',
+      countField: reset.countField,
+      first,
+      retentionMs: config.retentionMs,
+      each: Array.from({ length: size }, (_, offset) => ({ entity: reset.keyOf(String(first + offset)) })),
+    });
   }
 }

@@ -1,9 +1,10 @@
 import { Cluster } from 'ioredis';
-import type { ItemState, OrderState, SystemState, UserState } from '../domain/invariants';
+import type { ItemState, OrderState, ReplacedPaid, SystemState, UserState } from '../domain/invariants';
 import { auditChains, type AuditResult } from '../domain/log-audit';
 import { wholeLog } from './log-reader';
 import { decodeLines } from '../domain/order';
 import { redisFor, type RedisClient } from '../redis';
+import { REPLACED_PAID_KEY } from './order-store';
 import { OPEN_SAGAS_KEY } from './saga-order';
 
 /** Every key matching `pattern`, with the hash fields asked for, read in pipelined chunks. */
@@ -32,23 +33,30 @@ const idOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
 
 /** The whole state the invariants speak of, read from each service's own Redis. */
 export async function readSystemState(): Promise<SystemState> {
-  const [itemRows, userRows, orderRows, openSagaIds] = await Promise.all([
-    scanHashes(redisFor('stock'), '{stock}:item:*', ['stock', 'direct']),
-    scanHashes(redisFor('payment'), '{payment}:user:*', ['credit', 'direct']),
-    scanHashes(redisFor('order'), '{order}:order:*', ['paid', 'user_id', 'total_cost', 'items', 'checkout']),
+  const [itemRows, userRows, orderRows, openSagaIds, replacedRows] = await Promise.all([
+    scanHashes(redisFor('stock'), '{stock}:item:*', ['stock', 'direct', 'gen']),
+    scanHashes(redisFor('payment'), '{payment}:user:*', ['credit', 'direct', 'gen']),
+    scanHashes(redisFor('order'), '{order}:order:*', ['paid', 'user_id', 'total_cost', 'items', 'checkout', 'stock_gen', 'payment_gen']),
     redisFor('order').zrange(OPEN_SAGAS_KEY, 0, -1),
+    redisFor('order').hgetall(REPLACED_PAID_KEY),
   ]);
-  const items: ItemState[] = itemRows.map(([key, [stock, direct]]) => ({ id: idOf(key), stock: Number(stock), direct: Number(direct) }));
-  const users: UserState[] = userRows.map(([key, [credit, direct]]) => ({ id: idOf(key), credit: Number(credit), direct: Number(direct) }));
-  const orders: OrderState[] = orderRows.map(([key, [paid, userId, totalCost, encoded, checkout]]) => ({
+  const items: ItemState[] = itemRows.map(([key, [stock, direct, gen]]) => ({ id: idOf(key), stock: Number(stock), direct: Number(direct), generation: Number(gen ?? 0) }));
+  const users: UserState[] = userRows.map(([key, [credit, direct, gen]]) => ({ id: idOf(key), credit: Number(credit), direct: Number(direct), generation: Number(gen ?? 0) }));
+  const orders: OrderState[] = orderRows.map(([key, [paid, userId, totalCost, encoded, checkout, stockGen, paymentGen]]) => ({
     id: idOf(key),
     paid: paid === '1',
     userId: userId ?? '',
     totalCost: Number(totalCost),
     lines: decodeLines(encoded ?? ''),
     checkout: checkout ?? '',
+    stockGeneration: Number(stockGen ?? 0),
+    paymentGeneration: Number(paymentGen ?? 0),
   }));
-  return { items, users, orders, openSagaIds };
+  const replacedPaid: ReplacedPaid[] = Object.entries(replacedRows).map(([field, amount]) => {
+    const [kind, id, generation] = field.split(' ');
+    return { kind: kind as ReplacedPaid['kind'], id, generation: Number(generation), amount: Number(amount) };
+  });
+  return { items, users, orders, openSagaIds, replacedPaid };
 }
 
 /** The log audit of `npm run check`: every balance against its chain of logged changes. */

@@ -1,10 +1,12 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { createEntity, logBatchInit, pipelined } from './entity-writes';
+import { batchInitBalances, createEntity } from './entity-writes';
 
 const redis = () => redisFor('payment');
 export const userKey = (userId: string) => `{payment}:user:${userId}`;
 export const PAYMENT_LOG_KEY = '{payment}:log';
+/** Counts batch_init chunks: a user's `gen` is the value of the chunk that last set them. */
+export const PAYMENT_GENERATION_KEY = '{payment}:batch-init:generation';
 
 export interface User {
   user_id: string;
@@ -32,9 +34,7 @@ export function changeCredit(userId: string, delta: number): Promise<number> {
   });
 }
 
+/** Users "0".."count-1" set afresh; a paid order counts against a user only if charged in the current generation. */
 export async function batchInitUsers(count: number, credit: number): Promise<void> {
-  await pipelined(redis(), count, (pipeline, index) => {
-    pipeline.hset(userKey(String(index)), 'credit', credit, 'direct', credit);
-  });
-  await logBatchInit(redis(), PAYMENT_LOG_KEY, { users: count, credit });
+  await batchInitBalances(redis(), { generation: PAYMENT_GENERATION_KEY, log: PAYMENT_LOG_KEY, keyOf: userKey, field: 'credit', value: credit, countField: 'users' }, count);
 }

@@ -1,5 +1,5 @@
 import { config } from '../config';
-import { actUntil, checkoutLines, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
+import { actUntil, checkoutLines, MAX_ORDER_ITEMS, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
 import { conflict, invalidInput, notFound, refused } from '../domain/errors';
 import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
@@ -21,7 +21,7 @@ const beginCheckoutScript = defineScript({
   name: 'begin-checkout',
   source: beginCheckoutLua,
   keys: ['order', 'saga', 'openSagas', 'log'],
-  args: ['sagaId', 'deadlineMs', 'orderId', 'retentionMs'],
+  args: ['sagaId', 'deadlineMs', 'orderId', 'retentionMs', 'maxItems'],
   reply: {
     started: { userId: 'string', items: 'string', totalCost: 'string', deadlineAt: 'string' },
     running: { sagaId: 'string' },
@@ -29,6 +29,7 @@ const beginCheckoutScript = defineScript({
     paid: {},
     empty: {},
     overflow: {},
+    'too-many-items': {},
     'saga-exists': {},
   },
 });
@@ -36,7 +37,7 @@ const completeOrderScript = defineScript({
   name: 'complete-order',
   source: completeOrderLua,
   keys: ['order', 'saga', 'openSagas', 'log', 'fence', 'finishedSagas'],
-  args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by'],
+  args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by', 'stockGeneration', 'paymentGeneration'],
   reply: { done: { verdict: 'string' }, already: { verdict: 'string' }, unknown: {}, fenced: {}, expired: {}, 'not-held': {} },
 });
 type CompleteOutcome = Awaited<ReturnType<typeof completeOrderScript>>['status'];
@@ -54,6 +55,7 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
     deadlineMs,
     orderId,
     retentionMs: config.retentionMs,
+    maxItems: MAX_ORDER_ITEMS,
   });
   switch (reply.status) {
     case 'started':
@@ -78,6 +80,8 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
       throw refused(refusals.emptyOrder(orderId));
     case 'overflow':
       throw invalidInput(refusals.quantityOverflow(orderId));
+    case 'too-many-items':
+      throw invalidInput(refusals.tooManyItems(orderId));
     case 'saga-exists':
       throw new Error(`saga id ${sagaId} is already taken; nothing was written`);
   }
@@ -100,6 +104,8 @@ export async function writeVerdict(message: SagaMessage, recoveryToken = '', by 
     token: recoveryToken,
     actUntil: actUntil(message, config.messageGraceMs),
     by,
+    stockGeneration: message.stockGeneration ?? '',
+    paymentGeneration: message.paymentGeneration ?? '',
   });
   return reply.status;
 }

@@ -5,7 +5,7 @@ import { redisFor } from '../redis';
 import abortChargeLua from './lua/abort-charge.lua';
 import chargePaymentLua from './lua/charge-payment.lua';
 import refundChargeLua from './lua/refund-charge.lua';
-import { PAYMENT_LOG_KEY, userKey } from './payment-store';
+import { PAYMENT_GENERATION_KEY, PAYMENT_LOG_KEY, userKey } from './payment-store';
 import { defineScript } from './script';
 
 export const paymentMarkerKey = (sagaId: string) => `{payment}:saga:${sagaId}`;
@@ -14,9 +14,9 @@ export const PAYMENT_FENCE_KEY = '{payment}:recovery:fence';
 const chargePaymentScript = defineScript({
   name: 'charge-payment',
   source: chargePaymentLua,
-  keys: ['marker', 'log', 'user'],
+  keys: ['marker', 'log', 'user', 'generation'],
   args: ['sagaId', 'retentionMs', 'actUntil', 'userId', 'amount', 'by'],
-  reply: { done: {}, aborted: {}, expired: {}, refused: { why: ['missing', 'short'], credit: 'string?' } },
+  reply: { done: { generation: 'string' }, aborted: {}, expired: {}, refused: { why: ['missing', 'short'], credit: 'string?' } },
 });
 const abortChargeScript = defineScript({
   name: 'abort-charge',
@@ -41,6 +41,7 @@ export async function chargePayment(message: SagaMessage, by = 'saga step'): Pro
     marker: paymentMarkerKey(message.sagaId),
     log: PAYMENT_LOG_KEY,
     user: userKey(message.userId),
+    generation: PAYMENT_GENERATION_KEY,
     sagaId: message.sagaId,
     retentionMs: config.retentionMs,
     actUntil: actUntil(message, config.messageGraceMs),
@@ -48,7 +49,7 @@ export async function chargePayment(message: SagaMessage, by = 'saga step'): Pro
     amount: message.totalCost,
     by,
   });
-  if (reply.status === 'done') return { status: 'done' };
+  if (reply.status === 'done') return { status: 'done', stamp: { paymentGeneration: Number(reply.generation) } };
   if (reply.status === 'aborted') return { status: 'fenced' };
   if (reply.status === 'expired') return { status: 'expired' };
   if (reply.why === 'missing') return { status: 'refused', reason: refusals.userMissing(message.userId) };
@@ -89,11 +90,17 @@ export async function refundCharge(sagaId: string, userId: string, recoveryToken
 export interface PaymentMarker {
   charge?: 'done' | 'refused' | 'aborted';
   movedAt?: number;
+  /** The batch_init generation counter the charge found (once it is done). */
+  generation?: number;
 }
 
 export async function readPaymentMarker(sagaId: string): Promise<PaymentMarker> {
-  const [charge, movedAt] = await redisFor('payment').hmget(paymentMarkerKey(sagaId), 'charge', 'moved_at');
-  return { charge: (charge ?? undefined) as PaymentMarker['charge'], movedAt: movedAt ? Number(movedAt) : undefined };
+  const [charge, movedAt, generation] = await redisFor('payment').hmget(paymentMarkerKey(sagaId), 'charge', 'moved_at', 'gen');
+  return {
+    charge: (charge ?? undefined) as PaymentMarker['charge'],
+    movedAt: movedAt ? Number(movedAt) : undefined,
+    generation: generation ? Number(generation) : undefined,
+  };
 }
 
 /** Recovery's sweep: the markers of finished sagas that no message can act on any more. */

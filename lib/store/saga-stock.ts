@@ -5,7 +5,7 @@ import { redisFor } from '../redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';
 import { defineScript } from './script';
-import { itemKey, STOCK_LOG_KEY } from './stock-store';
+import { itemKey, STOCK_GENERATION_KEY, STOCK_LOG_KEY } from './stock-store';
 
 export const stockMarkerKey = (sagaId: string) => `{stock}:saga:${sagaId}`;
 export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
@@ -13,10 +13,10 @@ export const STOCK_FENCE_KEY = '{stock}:recovery:fence';
 const reserveStockScript = defineScript({
   name: 'reserve-stock',
   source: reserveStockLua,
-  keys: ['marker', 'log'],
+  keys: ['marker', 'log', 'generation'],
   args: ['sagaId', 'retentionMs', 'actUntil', 'by'],
   each: { keys: ['item'], args: ['itemId', 'quantity'] },
-  reply: { done: {}, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
+  reply: { done: { generation: 'string' }, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
 });
 const releaseStockScript = defineScript({
   name: 'release-stock',
@@ -33,13 +33,14 @@ export async function reserveStock(message: SagaMessage, by = 'saga step'): Prom
   const reply = await reserveStockScript(redisFor('stock'), {
     marker: stockMarkerKey(message.sagaId),
     log: STOCK_LOG_KEY,
+    generation: STOCK_GENERATION_KEY,
     sagaId: message.sagaId,
     retentionMs: config.retentionMs,
     actUntil: actUntil(message, config.messageGraceMs),
     by,
     each: message.lines.map(([itemId, quantity]) => ({ item: itemKey(itemId), itemId, quantity })),
   });
-  if (reply.status === 'done') return { status: 'done' };
+  if (reply.status === 'done') return { status: 'done', stamp: { stockGeneration: Number(reply.generation) } };
   if (reply.status === 'cancelled') return { status: 'fenced' };
   if (reply.status === 'expired') return { status: 'expired' };
   if (reply.why === 'missing') return { status: 'refused', reason: refusals.itemMissing(reply.item) };
@@ -72,14 +73,17 @@ export interface StockMarker {
   reserve?: 'done' | 'refused' | 'cancelled';
   release?: 'done';
   movedAt?: number;
+  /** The batch_init generation counter the reservation found (once it is done). */
+  generation?: number;
 }
 
 export async function readStockMarker(sagaId: string): Promise<StockMarker> {
-  const [reserve, release, movedAt] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at');
+  const [reserve, release, movedAt, generation] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen');
   return {
     reserve: (reserve ?? undefined) as StockMarker['reserve'],
     release: (release ?? undefined) as StockMarker['release'],
     movedAt: movedAt ? Number(movedAt) : undefined,
+    generation: generation ? Number(generation) : undefined,
   };
 }
 

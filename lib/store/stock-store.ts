@@ -1,11 +1,13 @@
 import { redisFor } from '../redis';
 import { adjustBalance } from './balance';
-import { createEntity, logBatchInit, pipelined } from './entity-writes';
+import { batchInitBalances, createEntity } from './entity-writes';
 
 const redis = () => redisFor('stock');
 // Every stock key carries the {stock} hash tag: scripts that touch several items stay in one slot.
 export const itemKey = (itemId: string) => `{stock}:item:${itemId}`;
 export const STOCK_LOG_KEY = '{stock}:log';
+/** Counts batch_init chunks: an item's `gen` is the value of the chunk that last set it. */
+export const STOCK_GENERATION_KEY = '{stock}:batch-init:generation';
 
 export interface Item {
   item_id: string;
@@ -35,9 +37,15 @@ export function changeStock(itemId: string, delta: number): Promise<number> {
   });
 }
 
+/**
+ * Items "0".."count-1" set afresh. A saga holding one of them keeps nothing of it: its release gives
+ * nothing back into the new stock, and a paid order counts against the item only if it took from
+ * the current generation (lib/store/lua/batch-init-balances.lua).
+ */
 export async function batchInitItems(count: number, stock: number, price: number): Promise<void> {
-  await pipelined(redis(), count, (pipeline, index) => {
-    pipeline.hset(itemKey(String(index)), 'price', price, 'stock', stock, 'direct', stock);
-  });
-  await logBatchInit(redis(), STOCK_LOG_KEY, { items: count, stock, price });
+  await batchInitBalances(
+    redis(),
+    { generation: STOCK_GENERATION_KEY, log: STOCK_LOG_KEY, keyOf: itemKey, field: 'stock', value: stock, price, countField: 'items' },
+    count,
+  );
 }

@@ -1,8 +1,8 @@
 // Commands that change the shop around the sagas: creates, order lines, direct balance changes
-// and batch_init of orders. Entities are picked by a generated number modulo what exists, so a
+// and batch_init of orders, items and users. Entities are picked by a generated number modulo what exists, so a
 // command stays meaningful when shrinking removes the ones before it.
 import { answered, ModelCommand } from './command-base';
-import { note, pickNewest, type SagaModel, type SagaSystem } from './model';
+import { BATCH_ITEM_PRICE, note, pickNewest, type SagaModel, type SagaSystem } from './model';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 /** Ids that never exist: an order may name a missing user or item (batch_init's orders can). */
@@ -148,7 +148,6 @@ export class BatchInitOrders extends ModelCommand {
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
     const ids = Array.from({ length: this.count }, (_, index) => String(index));
-    const before = await Promise.all(ids.map((id) => lib.orderStore.findOrder(id)));
     // batchInitOrders draws its lines with Math.random, all before its first await: a seeded
     // generator for that moment keeps the run reproducible from fast-check's seed.
     const random = Math.random;
@@ -160,18 +159,32 @@ export class BatchInitOrders extends ModelCommand {
       Math.random = random;
     }
     const { kept } = await pending;
-    ids.forEach((id, index) => {
+    ids.forEach((id) => {
       if (!model.orders.includes(id)) model.orders.push(id);
       if (kept.includes(id)) return;
       model.orderIncarnation.set(id, (model.orderIncarnation.get(id) ?? 0) + 1);
-      const old = before[index];
-      if (old?.paid) {
-        model.retiredPaidOrders.push({ id: `${id}~retired${model.retiredPaidOrders.length}`, paid: true, userId: old.user_id, totalCost: old.total_cost, lines: old.items, checkout: '' });
-      }
     });
     note(model, `  orders 0..${this.count - 1} initialised${kept.length > 0 ? `, kept (checkout running): ${kept.join(', ')}` : ''}`);
   }
   toString(): string {
     return `batchInitOrders(${this.count}, items ${this.itemCount}, users ${this.userCount}, price ${this.price}, seed ${this.seed})`;
+  }
+}
+
+/**
+ * batch_init of items "0".."count-1" (at the model's batch price, so prices stay as the model
+ * knows them) or of users, racing whatever sagas hold: their stock and credit is set afresh.
+ */
+export class BatchInitBalances extends ModelCommand {
+  constructor(readonly kind: 'items' | 'users', readonly count: number, readonly value: number) {
+    super();
+  }
+  protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
+    if (this.kind === 'items') await lib.stockStore.batchInitItems(this.count, this.value, BATCH_ITEM_PRICE);
+    else await lib.paymentStore.batchInitUsers(this.count, this.value);
+    note(model, `  ${this.kind} 0..${this.count - 1} set to ${this.value}`);
+  }
+  toString(): string {
+    return `batchInit${this.kind === 'items' ? 'Items' : 'Users'}(${this.count}, ${this.value})`;
   }
 }

@@ -3,7 +3,7 @@
 import * as fc from 'fast-check';
 import type { ReplayFault } from './actions';
 import type { Real } from './command-base';
-import { AddItem, BatchInitOrders, ChangeCredit, ChangeStock, CreateItem, CreateOrder, CreateUser, PlaceOrder } from './commands-entities';
+import { AddItem, BatchInitBalances, BatchInitOrders, ChangeCredit, ChangeStock, CreateItem, CreateOrder, CreateUser, PlaceOrder } from './commands-entities';
 import { Checkout, Deliver, Drop, ExpireMarkers, Replay, Wait } from './commands-saga';
 import type { SagaModel } from './model';
 import { MODEL_WINDOWS, REPLAY_LOCK_MS } from './saga-lib';
@@ -75,6 +75,12 @@ const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrar
     arbitrary: fc
       .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), somePrice(4, choices), fc.nat())
       .map(([count, items, users, price, seed]) => new BatchInitOrders(count, items, users, price, seed)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('items' as const, 'users' as const), fc.integer({ min: 1, max: 2 }), fc.nat({ max: 20 }))
+      .map(([kind, count, value]) => new BatchInitBalances(kind, count, value)),
   },
   {
     weight: 1,

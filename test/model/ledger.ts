@@ -51,9 +51,18 @@ function parseLines(encoded: string | undefined): Map<string, number> {
   return lines;
 }
 
+const add = (sums: Map<string, number>, id: string, amount: number) => sums.set(id, (sums.get(id) ?? 0) + amount);
+
 /** Reads the three logs incrementally (after every command) into one ledger per saga. */
 export class Ledger {
   readonly sagas = new Map<string, SagaLedger>();
+  /**
+   * Per item, the stock sagas hold of its current batch_init generation; per user, the credit
+   * sagas took from theirs. A batch_init entry sets a balance afresh: what sagas took before it
+   * no longer counts against the new value (and a release then gives nothing back into it).
+   */
+  private readonly stockHeld = new Map<string, number>();
+  private readonly creditTaken = new Map<string, number>();
   private lastId: Record<Stream, string> = { '{stock}:log': '0', '{payment}:log': '0', '{order}:log': '0' };
   private seen: Record<Stream, number> = { '{stock}:log': 0, '{payment}:log': 0, '{order}:log': 0 };
 
@@ -87,7 +96,7 @@ export class Ledger {
       for (const [id, flat] of entries) {
         this.lastId[stream] = id;
         this.seen[stream]++;
-        this.record(fieldsOf(flat));
+        this.record(fieldsOf(flat), stream);
       }
     }
     // The logs trim entries older than the retention window. The model reads after every command,
@@ -101,25 +110,38 @@ export class Ledger {
     }
   }
 
-  private record(entry: Record<string, string>): void {
+  private record(entry: Record<string, string>, stream: Stream): void {
+    if (entry.step === 'batch-init' && stream !== '{order}:log') {
+      const [sums, count] = stream === '{stock}:log' ? [this.stockHeld, Number(entry.items)] : [this.creditTaken, Number(entry.users)];
+      for (let id = Number(entry.first ?? 0), end = id + count; id < end; id++) sums.delete(String(id));
+      return;
+    }
     const sagaId = entry.saga;
-    if (!sagaId) return; // direct balance changes and batch_init carry no saga
+    if (!sagaId) return; // direct balance changes carry no saga
     const ledger = this.of(sagaId);
     switch (entry.step) {
       case 'reserve-stock':
         if (entry.outcome !== 'done') return;
         ledger.reserves++;
         ledger.reservedLines = parseLines(entry.lines);
-        for (const [item, quantity] of ledger.reservedLines) ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
+        for (const [item, quantity] of ledger.reservedLines) {
+          ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
+          add(this.stockHeld, item, quantity);
+        }
         return;
-      case 'release-stock':
-        if (entry.outcome === 'released') ledger.releases++;
+      case 'release-stock': {
+        if (entry.outcome !== 'released') return;
+        ledger.releases++;
+        const superseded = new Set((entry.superseded ?? '').split(',').filter(Boolean));
+        for (const [item, quantity] of ledger.reservedLines) if (!superseded.has(item)) add(this.stockHeld, item, -quantity);
         return;
+      }
       case 'charge-payment':
         if (entry.outcome !== 'done') return;
         ledger.charges++;
         ledger.chargedAmount += Number(entry.amount);
         ledger.chargedUser = entry.user;
+        add(this.creditTaken, entry.user, Number(entry.amount));
         return;
       case 'complete-order':
         ledger.verdicts.push(entry.verdict as 'paid' | 'refused');
@@ -128,14 +150,8 @@ export class Ledger {
     }
   }
 
-  /** Stock every saga holds per item, and credit every saga took per user. */
+  /** Stock sagas hold per item, and credit sagas took per user, since its last batch_init. */
   totals(): { stockHeld: Map<string, number>; creditTaken: Map<string, number> } {
-    const stockHeld = new Map<string, number>();
-    const creditTaken = new Map<string, number>();
-    for (const [sagaId, ledger] of this.sagas) {
-      for (const [item, quantity] of this.heldStock(sagaId)) stockHeld.set(item, (stockHeld.get(item) ?? 0) + quantity);
-      if (ledger.chargedUser !== undefined) creditTaken.set(ledger.chargedUser, (creditTaken.get(ledger.chargedUser) ?? 0) + ledger.chargedAmount);
-    }
-    return { stockHeld, creditTaken };
+    return { stockHeld: new Map(this.stockHeld), creditTaken: new Map(this.creditTaken) };
   }
 }

@@ -1,7 +1,6 @@
 // The model's state: what the test knows and what it has told the client. The system under test
 // is Redis with the real Lua scripts and step functions; the model holds only ids, the sagas it
 // began, the verdicts it read, and the simulated queue (the bag of messages in flight).
-import type { OrderState } from '../../lib/domain/invariants';
 import { Ledger } from './ledger';
 import type { SagaLib, SagaMessage, StepName } from './saga-lib';
 
@@ -31,11 +30,6 @@ export interface SagaModel {
   orderIncarnation: Map<string, number>;
   sagas: SagaRecord[];
   bag: BagEntry[];
-  /**
-   * Paid orders that batch_init replaced. The invariants balance stock and credit against paid
-   * orders; batch_init wipes a paid order (as documented), so the model keeps what it was.
-   */
-  retiredPaidOrders: OrderState[];
   /** What happened, command by command: printed with any violation. */
   trace: string[];
 }
@@ -85,7 +79,6 @@ export function newModel(runId: string): SagaModel {
     orderIncarnation: new Map(),
     sagas: [],
     bag: [],
-    retiredPaidOrders: [],
     trace: [],
   };
 }

@@ -7,10 +7,11 @@
 -- it exists.
 -- KEY, ARG: declared in lib/store/saga-order.ts (the order, the saga, the open-saga index, the
 -- order log; the saga id, how long (ms) the saga may run before recovery compensates it, the order
--- id, the log's retention in ms).
--- An order whose quantities of one item sum past 2^53-1 starts nothing: no step could take them.
+-- id, the log's retention in ms, the most distinct items a saga message can carry).
+-- An order whose quantities of one item sum past 2^53-1 starts nothing: no step could take them;
+-- nor one of more distinct items (ARG.maxItems) than one saga message can carry.
 -- Returns {'started', user_id, items, total_cost, deadline_at} | {'running', saga id} | {'missing'} | {'paid'} |
--- {'empty'} | {'overflow'} | {'saga-exists'} (the saga id is taken: nothing is written).
+-- {'empty'} | {'overflow'} | {'too-many-items'} | {'saga-exists'} (the saga id is taken: nothing is written).
 if redis.call('EXISTS', KEY.saga) == 1 then
   return {'saga-exists'}
 end
@@ -28,11 +29,18 @@ if order[3] == '' then
   return {'empty'}
 end
 local summed = {}
+local distinct = 0
 for item, quantity in string.gmatch(order[3], '([^ ,]+) (%d+)') do
+  if not summed[item] then
+    distinct = distinct + 1
+  end
   summed[item] = (summed[item] or 0) + tonumber(quantity)
   if summed[item] > 9007199254740991 then
     return {'overflow'}
   end
+end
+if distinct > tonumber(ARG.maxItems) then
+  return {'too-many-items'}
 end
 local now = clock_ms()
 local deadline = now + tonumber(ARG.deadlineMs)

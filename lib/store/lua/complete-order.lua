@@ -9,12 +9,15 @@
 -- the saga leaves the open-saga index with its verdict, is logged, expires after the retention
 -- window, and is listed for recovery's sweep, which removes its step markers in the other services
 -- once no message can act on it. A message that comes after the saga's deadline plus the grace
--- changes nothing. When recovery completes, it passes its fencing token instead: a recovery that
+-- changes nothing. A paid order is stamped with the batch_init generations its stock and charge
+-- were taken from ('stock_gen', 'payment_gen'), which `npm run check` compares with the items' and
+-- the user's. When recovery completes, it passes its fencing token instead: a recovery that
 -- lost its turn is refused before it writes anything.
 -- KEY, ARG: declared in lib/store/saga-order.ts (the order, the saga, the open-saga index, the
 -- order log, the recovery fence, the finished-saga index; the saga id, 'paid' or 'refused', the
 -- refusal sentence, the verdict channel, the retention in ms, the recovery token ('' for the saga
--- step itself), the last moment a message of this saga may act, who delivered it).
+-- step itself), the last moment a message of this saga may act, who delivered it, the stock and
+-- payment generations taken from ('' when not known)).
 -- Returns {'done', verdict} | {'already', verdict} | {'unknown'} | {'fenced'} | {'expired'} | {'not-held'}.
 local now = clock_ms()
 local refusal = refusal_of(KEY.fence, ARG.token, ARG.actUntil, now)
@@ -36,6 +39,12 @@ local retention = tonumber(ARG.retentionMs)
 if held then
   if ARG.verdict == 'paid' then
     redis.call('HSET', KEY.order, 'paid', '1', 'checkout', '')
+    if ARG.stockGeneration ~= '' then
+      redis.call('HSET', KEY.order, 'stock_gen', ARG.stockGeneration)
+    end
+    if ARG.paymentGeneration ~= '' then
+      redis.call('HSET', KEY.order, 'payment_gen', ARG.paymentGeneration)
+    end
   else
     redis.call('HSET', KEY.order, 'checkout', '')
   end

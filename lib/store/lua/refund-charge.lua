@@ -9,6 +9,9 @@
 -- recovery that later finds the saga refuses it instead of completing it as paid. A saga never
 -- charged is fenced the same way (`aborted`). No credit passes 2^53-1: what would not fit leaves
 -- the user's `direct` baseline too and is logged as discarded, so the books still balance.
+-- Nothing is given back into a user that a batch_init set afresh after the charge (their `gen` is
+-- above the generation the charge recorded): the credit is what the batch_init set; the entry
+-- says `superseded`.
 -- A recovery that lost its turn (a newer one has written here since) is refused before it writes.
 -- KEY, ARG: declared in lib/store/saga-payment.ts (the saga's payment marker, the payment log, the
 -- recovery fence, the user the charge-payment entry named; the saga id, the log's retention in ms,
@@ -37,7 +40,12 @@ end
 local amount = tonumber(redis.call('HGET', KEY.marker, 'amount') or '0')
 local back = 0
 local before = redis.call('HGET', KEY.user, 'credit')
-if before then
+local superseded = before and tonumber(redis.call('HGET', KEY.user, 'gen') or '0') > tonumber(redis.call('HGET', KEY.marker, 'gen') or '0')
+if superseded then
+  fields[#fields + 1] = 'superseded'
+  fields[#fields + 1] = '1'
+  amount = 0
+elseif before then
   back = math.min(amount, 9007199254740991 - tonumber(before))
   local after = redis.call('HINCRBY', KEY.user, 'credit', back)
   if back < amount then

@@ -8,11 +8,15 @@
 -- fences the reservation off for good; a message that comes after its saga's deadline plus the
 -- grace changes nothing (recovery owns the saga by then). The marker has no expiry: it lives while
 -- the saga is open, and recovery's sweep removes it once no message can act on the saga any more.
--- KEY, ARG, EACH: declared in lib/store/saga-stock.ts (the saga's stock marker, the stock log; the
+-- The marker records the batch_init generation counter as the reservation found it ('gen'): an
+-- item set afresh by a batch_init after that has a higher `gen`, and release-stock gives nothing
+-- back into it; the order is stamped with it once paid, for `npm run check`.
+-- KEY, ARG, EACH: declared in lib/store/saga-stock.ts (the saga's stock marker, the stock log, the
+-- batch_init generation counter; the
 -- saga id, the log's retention, the last moment a message of this saga may act, who delivered it;
 -- per item its key, its id and its quantity, summed per item).
 -- The log entry of a reservation names each item's stock before and after ('balances': "item before after,...").
--- Returns {'done'} | {'cancelled'} | {'expired'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
+-- Returns {'done', generation} | {'cancelled'} | {'expired'} | {'refused', 'missing', item} | {'refused', 'short', item, stock}.
 local now = clock_ms()
 local refusal = refusal_of(nil, '', ARG.actUntil, now)
 if refusal then
@@ -21,6 +25,9 @@ end
 local state = redis.call('HGET', KEY.marker, 'reserve')
 if state == 'refused' then
   return {'refused', redis.call('HGET', KEY.marker, 'why'), redis.call('HGET', KEY.marker, 'item'), redis.call('HGET', KEY.marker, 'stock')}
+end
+if state == 'done' then
+  return {'done', redis.call('HGET', KEY.marker, 'gen') or '0'}
 end
 if state then
   return {state}
@@ -52,5 +59,6 @@ for i, line in ipairs(EACH) do
   -- %.0f: `..` would print a number with 14 significant digits (9.007199254741e+15).
   balances[i] = line.itemId .. ' ' .. before .. ' ' .. string.format('%.0f', after)
 end
-settle(step, 'done', 'lines', table.concat(taken, ','), 'balances', table.concat(balances, ','))
-return {'done'}
+local generation = redis.call('GET', KEY.generation) or '0'
+settle(step, 'done', 'lines', table.concat(taken, ','), 'balances', table.concat(balances, ','), 'gen', generation)
+return {'done', generation}
