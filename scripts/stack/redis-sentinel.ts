@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from './free-port';
@@ -86,7 +86,8 @@ export class ReplicatedRedis {
       port,
       dataDir: join(this.dir, `redis-${port}`),
       logFile: join(this.dir, `redis-${port}.log`),
-      extraArgs: master === undefined ? [] : ['--replicaof', '127.0.0.1', String(master)],
+      // A full resync starts at once, not after redis's default 5 s wait for more replicas to join it.
+      extraArgs: ['--repl-diskless-sync-delay', '0', ...(master === undefined ? [] : ['--replicaof', '127.0.0.1', String(master)])],
     });
     this.nodes.set(port, node);
   }
@@ -103,18 +104,35 @@ export class ReplicatedRedis {
     if (pid) process.kill(pid, signal);
   }
 
-  /** Until `replica` has its master link up and the master counts it among its replicas. */
+  /** Until `replica` has its master link up. */
   async waitForReplica(replica: number, timeoutMs = 30_000): Promise<void> {
-    await waitUntil(`the Redis on port ${replica} to replicate its master`, async () => (await replicationField(replica, 'master_link_status')) === 'up', timeoutMs);
+    try {
+      await waitUntil(`the Redis on port ${replica} to replicate its master`, async () => (await replicationField(replica, 'master_link_status')) === 'up', timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.logTails()}`);
+    }
+  }
+
+  /** The last lines of every node's and the sentinel's log: what a failed wait needs to be understood. */
+  private logTails(lines = 12): string {
+    const logs = [...this.ports.map((port) => join(this.dir, `redis-${port}.log`)), join(this.dir, 'sentinel.log')];
+    return logs
+      .filter((file) => existsSync(file))
+      .map((file) => `${file} ends:\n  ${readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n  ')}`)
+      .join('\n');
   }
 
   /** Until the sentinel names `port` as the master and that node says it is one. */
   async waitForMaster(port: number, timeoutMs = 30_000): Promise<void> {
-    await waitUntil(
-      `the sentinel to promote the Redis on port ${port}`,
-      async () => (await this.masterPort()) === port && (await replicationField(port, 'role')) === 'master',
-      timeoutMs,
-    );
+    try {
+      await waitUntil(
+        `the sentinel to promote the Redis on port ${port}`,
+        async () => (await this.masterPort()) === port && (await replicationField(port, 'role')) === 'master',
+        timeoutMs,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.logTails()}`);
+    }
   }
 
   /** Brings every node back that is down (as a replica: the sentinel reconfigures it) and waits until they replicate. */
