@@ -6,12 +6,15 @@
 // (lib/observability.ts); their `service` dimension is the function's key, e.g. replayLog.
 
 import { SAGA, stepNamesOf, type SagaDeclaration } from '../lib/saga/definition';
-import { deadLetterLogicalId } from './saga-template';
+import { deadLetterLogicalId, queueLogicalId } from './saga-template';
 
 export interface AlarmInput {
   alarmEmail?: string;
   /** The saga whose dead-letter queues are watched (lib/saga/definition.ts unless a test gives one). */
   saga?: SagaDeclaration;
+  /** A saga queue whose oldest message is older than this has kept a checkout waiting past its
+   * wait (the checkout's CHECKOUT_WAIT_MS, in seconds). */
+  oldestMessageAlarmSeconds?: number;
 }
 
 export const NAMESPACE = 'sagashop';
@@ -26,9 +29,9 @@ export const deadLetterQueuesOf = (saga: SagaDeclaration) => stepNamesOf(saga).m
 
 type Dimension = { Name: string; Value: unknown };
 
-/** "Fires as soon as one period's value is above 0": what every alarm here is. No data (an idle
- * queue, a function not invoked, the replay between runs) is not a problem. */
-function aboveZero(name: string, description: string, metric: Record<string, unknown>) {
+/** "Fires as soon as one period's value is above the threshold (0 unless said)": what every alarm
+ * here is. No data (an idle queue, a function not invoked, the replay between runs) is not a problem. */
+function aboveZero(name: string, description: string, metric: Record<string, unknown>, threshold = 0) {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
@@ -37,7 +40,7 @@ function aboveZero(name: string, description: string, metric: Record<string, unk
       ...metric,
       EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
-      Threshold: 0,
+      Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: ALARM_TOPIC }],
@@ -49,7 +52,7 @@ function aboveZero(name: string, description: string, metric: Record<string, unk
 const single = (namespace: string, metricName: string, dimensions: Dimension[], statistic: 'Sum' | 'Maximum', period: number) => ({
   Namespace: namespace,
   MetricName: metricName,
-  Dimensions: dimensions,
+  ...(dimensions.length > 0 ? { Dimensions: dimensions } : {}),
   Statistic: statistic,
   Period: period,
 });
@@ -95,28 +98,71 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
       { Id: 'failing', ReturnData: true, Label: 'replay failures', Expression: 'FILL(failed, 0) + FILL(errors, 0)' },
     ],
   });
-  resources.HttpApi5xxAlarm = aboveZero(
-    'api-5xx',
-    'The API answered 5xx: a route failed unexpectedly (500), could not start a checkout (503) or could not decide one in time (504). See README "Logs and metrics".',
-    single('AWS/ApiGateway', '5xx', [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }], 'Sum', 60),
-  );
+  // A message waiting longer than a checkout waits: a step is throttled, failing or slow, and
+  // checkouts answer 504. (The API's 5xx would count those 504s and the designed 503s too: the
+  // alarms on real failures are each function's Errors and the answered 500s, functionAlarms.)
+  const saga = input.saga ?? SAGA;
+  const oldestMessageSeconds = input.oldestMessageAlarmSeconds ?? 20;
+  for (const step of stepNamesOf(saga)) {
+    const queue = queueLogicalId(step);
+    resources[`${queue}AgeAlarm`] = aboveZero(
+      `${step}-oldest-message`,
+      `A message in ${queue} has waited more than ${oldestMessageSeconds} s (ApproximateAgeOfOldestMessage): checkouts wait past their deadline. See README "Logs and metrics".`,
+      single('AWS/SQS', 'ApproximateAgeOfOldestMessage', [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }], 'Maximum', 60),
+      oldestMessageSeconds,
+    );
+  }
   return resources;
 }
 
+/** The metric every HTTP function's answered 500 counts in: an unexpected failure the route caught
+ * (lib/http.ts logs each with its statusCode); a Lambda error is the function's Errors. */
+export const SERVER_ERRORS_METRIC = 'ServerErrors';
+/** The log lines lib/http.ts's errorResult writes for an answer of 500, and only those. */
+export const SERVER_ERROR_PATTERN = '{ $.message = "request failed" && $.statusCode = 500 }';
+
 /**
- * One alarm per function but the replay (its Errors are in its own alarm): an invocation that
- * failed outright (a timeout, a crash, a batch whose Redis token could not be read). Handled
- * failures are not Lambda errors: a route answers a 5xx (the API's alarm) and a saga step retries
- * the record (the dead-letter alarms). deploy/stage-plugin.ts adds them: serverless.yml's
+ * Per function: an Errors alarm (but the replay, whose Errors are in its own alarm): an invocation
+ * that failed outright (a timeout, a crash, a batch whose Redis token could not be read); a
+ * Throttles alarm: an invocation refused for concurrency (a step past its reserved concurrency, a
+ * checkout past its own, any function when the account's quota is spent). Handled failures are
+ * not Lambda errors: a route answers 500 (counted by a metric filter on each HTTP function's log
+ * group, one alarm for all; the designed 503 and 504 are not counted) and a saga step retries the
+ * record (the queue-age and dead-letter alarms). deploy/stage-plugin.ts adds them: serverless.yml's
  * variables cannot list the functions (the replay's schedule itself reads custom.stage).
  */
-export function functionErrorAlarms(functionKeys: string[]): Record<string, unknown> {
+export function functionAlarms(functionKeys: string[], httpFunctionKeys: string[] = []): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
-  for (const key of functionKeys.filter((name) => name !== REPLAY_FUNCTION)) {
-    resources[`${functionLogicalId(key)}ErrorsAlarm`] = aboveZero(
-      `${key}-errors`,
-      `Invocations of ${key} failed (Lambda Errors > 0). See README "Logs and metrics".`,
-      single('AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(key) } }], 'Sum', 60),
+  for (const key of functionKeys) {
+    const dimensions = [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(key) } }];
+    if (key !== REPLAY_FUNCTION) {
+      resources[`${functionLogicalId(key)}ErrorsAlarm`] = aboveZero(
+        `${key}-errors`,
+        `Invocations of ${key} failed (Lambda Errors > 0). See README "Logs and metrics".`,
+        single('AWS/Lambda', 'Errors', dimensions, 'Sum', 60),
+      );
+    }
+    resources[`${functionLogicalId(key)}ThrottlesAlarm`] = aboveZero(
+      `${key}-throttles`,
+      `Invocations of ${key} were throttled (Lambda Throttles > 0): its reserved concurrency or the account's quota is spent. See docs/deploy.md.`,
+      single('AWS/Lambda', 'Throttles', dimensions, 'Sum', 60),
+    );
+  }
+  for (const key of httpFunctionKeys) {
+    resources[`${functionLogicalId(key)}ServerErrorsFilter`] = {
+      Type: 'AWS::Logs::MetricFilter',
+      Properties: {
+        LogGroupName: { Ref: `${functionLogicalId(key).replace(/LambdaFunction$/, '')}LogGroup` },
+        FilterPattern: SERVER_ERROR_PATTERN,
+        MetricTransformations: [{ MetricNamespace: NAMESPACE, MetricName: SERVER_ERRORS_METRIC, MetricValue: '1', DefaultValue: 0 }],
+      },
+    };
+  }
+  if (httpFunctionKeys.length > 0) {
+    resources.ServerErrorsAlarm = aboveZero(
+      'api-500',
+      'A route answered 500: an unexpected failure (ServerErrors > 0; the designed 503 and 504 are not counted). See README "Logs and metrics".',
+      single(NAMESPACE, SERVER_ERRORS_METRIC, [], 'Sum', 60),
     );
   }
   return resources;

@@ -9,6 +9,8 @@ export interface AwsTemplateInput {
   kmsKeyArn?: string;
   vpcId: string;
   subnetIds: string[];
+  /** The interface endpoints' subnets (one per Availability Zone); empty: the first of subnetIds. */
+  endpointSubnetIds?: string[];
   securityGroupIds: string[];
   createVpcEndpoints: boolean;
   rateLimit: number;
@@ -34,6 +36,22 @@ function tokenAccess(input: AwsTemplateInput): unknown[] {
   return statements;
 }
 
+/**
+ * What Lambda needs of a function's own role to attach it to the VPC: AWSLambdaVPCAccessExecution
+ * Role's network-interface rights, written out, without that policy's log rights on every log
+ * group (each role keeps the rights on its own log group). EC2 scopes none of these by resource
+ * in a way Lambda's checks accept, so the resource is "*", as in AWS's own policy.
+ */
+export const NETWORK_INTERFACE_RIGHTS = {
+  Effect: 'Allow',
+  Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+  Resource: '*',
+};
+
+/** An interface endpoint takes at most one subnet per Availability Zone, which subnet ids alone do
+ * not tell: without endpointSubnetIds it gets the first function subnet (always valid, one zone). */
+export const endpointSubnetsOf = (input: AwsTemplateInput) => (input.endpointSubnetIds?.length ? input.endpointSubnetIds : input.subnetIds.slice(0, 1));
+
 // Inside a VPC the functions reach SQS (and SSM, for the token) only through interface endpoints
 // or a NAT. The endpoints here get their own security group that lets in HTTPS from the functions'
 // group only. A VPC already holding endpoints for these services (only one per service may have
@@ -46,7 +64,7 @@ function vpcEndpoints(input: AwsTemplateInput): Record<string, unknown> {
       ServiceName: sub(`com.amazonaws.\${AWS::Region}.${service}`),
       VpcEndpointType: 'Interface',
       VpcId: input.vpcId,
-      SubnetIds: input.subnetIds,
+      SubnetIds: endpointSubnetsOf(input),
       SecurityGroupIds: [{ Ref: 'VpcEndpointSecurityGroup' }],
       PrivateDnsEnabled: true,
     },
@@ -73,7 +91,7 @@ export function awsTemplateParts(input: AwsTemplateInput) {
   const ownGroup = input.createVpcEndpoints ? [{ Ref: 'FunctionSecurityGroup' }] : [];
   return {
     vpc: { securityGroupIds: [...ownGroup, ...input.securityGroupIds], subnetIds: input.subnetIds },
-    iamStatements: tokenAccess(input),
+    iamStatements: [...tokenAccess(input), NETWORK_INTERFACE_RIGHTS],
     resources: {
       Resources: vpcEndpoints(input),
       extensions: {

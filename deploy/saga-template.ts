@@ -9,6 +9,17 @@ export interface SagaTemplateInput {
   stage: string;
   /** The stage's visibility timeout (deploy/stage-settings.ts), in seconds. */
   visibilityTimeout: number;
+  /** AWS stages: each step function's reserved concurrency and its mapping's MaximumConcurrency,
+   * and each sender's reserved concurrency (deploy/stage-settings.ts); elsewhere unbounded. */
+  concurrency?: ConcurrencyBounds | null;
+  /** Keep the dead-letter queues (and the messages an operator still has to look at) when the
+   * stack is deleted or a queue replaced; default true. */
+  retainDeadLetterQueues?: boolean;
+}
+
+export interface ConcurrencyBounds {
+  perStep: number;
+  senders: Record<string, number>;
 }
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
@@ -28,15 +39,21 @@ function checked(saga: SagaDeclaration): SagaDeclaration {
   return saga;
 }
 
-/** Each step's function: its handler, its queue as its event source, and its send rights (the
- * plugin adds the right to consume its own queue for the sqs event). */
-export function stepFunctions(saga: SagaDeclaration): Record<string, unknown> {
+/** A step's right to shorten the wait of a record it failed on its own queue (lib/saga/retry.ts). */
+export const retryRight = (step: string) => ({ Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: arnOf(queueLogicalId(step)) });
+
+/** Each step's function: its handler, its queue as its event source, its send rights and the
+ * right to retry on its own queue (the plugin adds the right to consume it for the sqs event),
+ * and where the stage bounds them, its reserved concurrency and its mapping's. */
+export function stepFunctions(saga: SagaDeclaration, concurrency?: ConcurrencyBounds | null): Record<string, unknown> {
   return Object.fromEntries(
     stepNamesOf(checked(saga)).map((step) => [
       functionKeyOf(step),
       {
         handler: saga.steps[step].handler,
-        iamRoleStatements: sendRights(nextStepsOf(saga, step)),
+        iamRoleStatements: [...sendRights(nextStepsOf(saga, step)), retryRight(step)],
+        // The mapping never invokes more at once than the function reserves: no throttled batches.
+        ...(concurrency ? { reservedConcurrency: concurrency.perStep } : {}),
         events: [
           {
             sqs: {
@@ -44,6 +61,7 @@ export function stepFunctions(saga: SagaDeclaration): Record<string, unknown> {
               batchSize: saga.queues.batchSize,
               maximumBatchingWindow: 0,
               functionResponseType: 'ReportBatchItemFailures',
+              ...(concurrency ? { maximumConcurrency: concurrency.perStep } : {}),
             },
           },
         ],
@@ -56,6 +74,10 @@ export function stepFunctions(saga: SagaDeclaration): Record<string, unknown> {
 export function senderRights(saga: SagaDeclaration): Record<string, unknown[]> {
   return Object.fromEntries(Object.entries(checked(saga).senders).map(([key, sender]) => [key, sendRights(sender.sendsTo)]));
 }
+
+/** A dead-letter queue holds what failed for an operator to look at: removing the stack, or an
+ * update that replaces the queue, must not take those messages with it. */
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
 
 /** Every step's queue, redriving to its dead-letter queue after maxReceiveCount deliveries. */
 export function queueResources(saga: SagaDeclaration, input: SagaTemplateInput): Record<string, unknown> {
@@ -74,7 +96,11 @@ export function queueResources(saga: SagaDeclaration, input: SagaTemplateInput):
       ],
       [
         deadLetterLogicalId(step),
-        { Type: 'AWS::SQS::Queue', Properties: { QueueName: deadLetterQueueNameOf(saga, input.stage, step), MessageRetentionPeriod: saga.queues.deadLetterRetentionSeconds } },
+        {
+          Type: 'AWS::SQS::Queue',
+          ...(input.retainDeadLetterQueues === false ? {} : RETAIN),
+          Properties: { QueueName: deadLetterQueueNameOf(saga, input.stage, step), MessageRetentionPeriod: saga.queues.deadLetterRetentionSeconds },
+        },
       ],
     ]),
   );
@@ -88,7 +114,7 @@ export function queueUrlEnvironment(saga: SagaDeclaration): Record<string, { Ref
 /** What serverless.yml takes from deploy/saga.cjs. */
 export function sagaTemplate(saga: SagaDeclaration, input: SagaTemplateInput) {
   return {
-    functions: stepFunctions(saga),
+    functions: stepFunctions(saga, input.concurrency),
     senderRights: senderRights(saga),
     resources: { Resources: queueResources(saga, input) },
   };

@@ -8,5 +8,6 @@ const { loadSagaDeclaration, sagaTemplate } = require('./saga-template.ts');
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const visibilityTimeout = await resolveVariable('self:custom.stage.visibilityTimeout');
-  return sagaTemplate(loadSagaDeclaration(process.env, join(__dirname, '..')), { stage, visibilityTimeout });
+  const { concurrency, retainDeadLetterQueues } = await resolveVariable('self:custom.stage');
+  return sagaTemplate(loadSagaDeclaration(process.env, join(__dirname, '..')), { stage, visibilityTimeout, concurrency, retainDeadLetterQueues });
 };

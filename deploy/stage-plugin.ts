@@ -1,4 +1,4 @@
-import { functionErrorAlarms } from './alarms';
+import { functionAlarms } from './alarms';
 import type { StageSettings } from './stage-settings';
 
 // Applies what serverless.yml cannot say with variables alone, from `custom.stage`
@@ -6,8 +6,17 @@ import type { StageSettings } from './stage-settings';
 // - routes: serverless.yml declares every route once, as an HTTP API route (what AWS gets). The
 //   LocalStack stage gets each as a REST API route instead; the batch_init routes are dropped
 //   unless the stage turns them on, and on AWS they get far tighter throttling than the rest.
-// - alarms: on AWS, each function's errors alarm (deploy/alarms.ts); the others come with
-//   custom.stage.alarms, but variables cannot list the functions.
+//   A function whose only routes are dropped is dropped with them (no function, role, log group
+//   or alarms for a route that is off).
+// - concurrency: on AWS, the senders' reserved concurrency (custom.stage.concurrency; the steps'
+//   come with their generated functions).
+// - alarms: on AWS, each function's errors and throttles alarms, and the HTTP functions' answered
+//   500s (deploy/alarms.ts); the others come with custom.stage.alarms, but variables cannot list
+//   the functions.
+// - roles: once serverless-iam-roles-per-function has given every function its own role (it
+//   copies the Framework's shared role, so that one exists until then), the shared role, which
+//   nothing uses, is dropped, and so are the managed policies: a function in a VPC gets the
+//   network-interface rights written out instead (deploy/aws-template.ts).
 // - LocalStack: every command of that stage that talks to it (deploy, info, invoke, remove, ...)
 //   first checks that it is up and done with its init hooks, and fails at once with what to do,
 //   instead of waiting on connection retries. `package` needs no LocalStack.
@@ -46,8 +55,11 @@ export class StagePlugin {
     this.hooks = {
       initialize: async () => {
         this.shapeRoutes();
+        this.boundConcurrency();
         this.addFunctionAlarms();
       },
+      // Listed after serverless-iam-roles-per-function in serverless.yml: runs after its hook.
+      'before:package:finalize': async () => this.onlyOwnRoles(),
     };
     // The LocalStack check must run before the Framework's own `initialize` hooks: for `deploy`
     // one of them starts an account-id lookup in the background, which against an absent
@@ -65,7 +77,8 @@ export class StagePlugin {
     const { api, batchInitRoutes, kind } = this.settings;
     const service = this.serverless.service;
     const routeSettings: Record<string, unknown> = {};
-    for (const fn of Object.values<{ events?: unknown[] }>(service.functions ?? {})) {
+    for (const [key, fn] of Object.entries<{ events?: unknown[] }>(service.functions ?? {})) {
+      const hadRoutes = (fn.events ?? []).some((event) => (event as Partial<HttpApiEvent>).httpApi);
       fn.events = (fn.events ?? []).flatMap((event) => {
         const route = (event as Partial<HttpApiEvent>).httpApi;
         if (!route) return [event];
@@ -75,6 +88,7 @@ export class StagePlugin {
         if (batchInit && kind === 'aws') routeSettings[`${route.method.toUpperCase()} ${route.path}`] = BATCH_INIT_THROTTLE;
         return [event];
       });
+      if (hadRoutes && fn.events.length === 0) delete service.functions[key];
     }
     if (Object.keys(routeSettings).length > 0) {
       const stage = service.resources?.extensions?.HttpApiStage;
@@ -83,11 +97,34 @@ export class StagePlugin {
     }
   }
 
+  private boundConcurrency(): void {
+    const { concurrency } = this.settings;
+    if (!concurrency) return;
+    const functions = this.serverless.service.functions ?? {};
+    for (const [key, reserved] of Object.entries(concurrency.senders)) if (functions[key]) functions[key].reservedConcurrency = reserved;
+  }
+
   private addFunctionAlarms(): void {
     if (this.settings.kind !== 'aws') return;
     const service = this.serverless.service;
+    const functions = Object.entries<{ events?: unknown[] }>(service.functions ?? {});
+    const httpFunctions = functions.filter(([, fn]) => (fn.events ?? []).some((event) => (event as Partial<HttpApiEvent>).httpApi)).map(([key]) => key);
     service.resources ??= {};
-    service.resources.Resources = { ...service.resources.Resources, ...functionErrorAlarms(Object.keys(service.functions ?? {})) };
+    service.resources.Resources = { ...service.resources.Resources, ...functionAlarms(functions.map(([key]) => key), httpFunctions) };
+  }
+
+  private onlyOwnRoles(): void {
+    if (this.settings.kind === 'local') return;
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+    const shared = this.serverless.getProvider('aws').naming.getRoleLogicalId();
+    if (resources[shared]) {
+      const { [shared]: _unused, ...rest } = resources;
+      // Only a role nothing names may go; one still named (a function without its own statements)
+      // stops packaging rather than deploying a dangling reference.
+      if (JSON.stringify(rest).includes(`"${shared}"`)) throw new this.serverless.classes.Error(`stage-plugin: ${shared} is still used; give every function iamRoleStatements`);
+      delete resources[shared];
+    }
+    for (const resource of Object.values<any>(resources)) if (resource.Type === 'AWS::IAM::Role') delete resource.Properties.ManagedPolicyArns;
   }
 
   private async requireLocalStack(): Promise<void> {

@@ -12,7 +12,8 @@ import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
-import { queueUrlEnvironment } from './saga-template';
+import { CONCURRENCY_PARAMS, concurrencyBounds } from './concurrency';
+import { queueUrlEnvironment, type ConcurrencyBounds } from './saga-template';
 import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
 import packageJson from '../package.json';
 
@@ -44,6 +45,10 @@ export interface StageSettings {
   logRetentionInDays: number;
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
   iamStatements: unknown[];
+  /** AWS stages: the steps' and senders' reserved concurrency (deploy/concurrency.ts); elsewhere null. */
+  concurrency: ConcurrencyBounds | null;
+  /** Dead-letter queues outlive the stack (DeletionPolicy Retain) unless a stage says otherwise. */
+  retainDeadLetterQueues: boolean;
   resources: { Resources?: Record<string, unknown>; extensions?: Record<string, unknown> };
   /** CloudWatch alarms and their SNS topic: AWS stages only (deploy/alarms.ts; the plugin adds
    * one per function, which variables cannot enumerate). */
@@ -92,6 +97,7 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   securityGroupIds: { required: true, example: 'sg-0ccc3333', meaning: 'groups the cache lets in', check: idList('sg', 4) },
   ...SERVICE_URLS,
   redisAuthKmsKeyArn: { example: 'arn:aws:kms:...:key/...', meaning: 'only if the SecureString uses a customer-managed key', check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN') },
+  endpointSubnetIds: { example: 'subnet-0aaa1111,subnet-0ddd4444', meaning: "the VPC endpoints' subnets, at most one per zone (default: the first of subnetIds)", check: idList('subnet', 16) },
   createVpcEndpoints: { example: 'false', meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT', fallback: 'true', check: oneOf('true', 'false') },
   architecture: { example: 'x86_64', meaning: 'the functions\' CPU', fallback: 'arm64', check: oneOf('arm64', 'x86_64') },
   logRetentionDays: { example: '90', meaning: 'how long CloudWatch keeps the logs', fallback: '30', check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`) },
@@ -99,6 +105,8 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
   batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
+  ...CONCURRENCY_PARAMS,
+  retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
   alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
 
@@ -190,6 +198,8 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
       MESSAGE_GRACE_MS: readEnv('MESSAGE_GRACE_MS', '60000'),
       REPLAY_STALE_MS: readEnv('REPLAY_STALE_MS', '15000'),
       CHECKOUT_WAIT_MS: readEnv('CHECKOUT_WAIT_MS', String(DEFAULT_CHECKOUT_WAIT_MS)),
+      // The queues' own (below): a failed record's retry backoff never waits longer.
+      QUEUE_VISIBILITY_TIMEOUT: readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds)),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),
@@ -204,6 +214,8 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
+    concurrency: null,
+    retainDeadLetterQueues: false,
     resources: {},
     alarms: {},
     esbuild: { define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS },
@@ -227,6 +239,8 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
     logRetentionInDays: 1,
     vpc: null,
     iamStatements: [],
+    concurrency: null,
+    retainDeadLetterQueues: false,
     resources: {},
     alarms: {},
     esbuild: DEPLOYED_BUILD,
@@ -248,6 +262,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     kmsKeyArn: params.redisAuthKmsKeyArn,
     vpcId: params.vpcId!,
     subnetIds: list(params.subnetIds),
+    endpointSubnetIds: list(params.endpointSubnetIds),
     securityGroupIds: list(params.securityGroupIds),
     createVpcEndpoints: params.createVpcEndpoints === 'true',
     rateLimit: Number(params.apiRateLimit),
@@ -273,8 +288,10 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     logRetentionInDays: Number(params.logRetentionDays),
     vpc: parts.vpc,
     iamStatements: parts.iamStatements,
+    concurrency: concurrencyBounds(saga, params),
+    retainDeadLetterQueues: params.retainDeadLetterQueues === 'true',
     resources: parts.resources,
-    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga }) },
+    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
     esbuild: DEPLOYED_BUILD,
   };
 }

@@ -128,6 +128,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     clockMarginMs: marginMs,
     /** Recovery handles a saga only once none of its steps has written for this long. */
     replayStaleMs: positiveInteger(env, 'REPLAY_STALE_MS', 15_000),
+    /** The saga queues' visibility timeout (a stage may shorten it locally): a failed record's
+     * retry backoff never waits longer than the queue would have (lib/saga/retry.ts). */
+    queueVisibilityTimeoutSeconds: positiveInteger(env, 'QUEUE_VISIBILITY_TIMEOUT', SAGA.queues.visibilityTimeoutSeconds),
     /** How long the HTTP checkout waits for the verdict: well under API Gateway's 29 s. */
     checkoutWaitMs: positiveInteger(env, 'CHECKOUT_WAIT_MS', DEFAULT_CHECKOUT_WAIT_MS),
     redisUrls: Object.freeze({

@@ -28,8 +28,10 @@ export function jsonResult(statusCode: number, body: unknown): HttpResult {
 export function errorResult(error: unknown, log: Log = new Log()): HttpResult {
   if (error instanceof Refusal) return jsonResult(STATUS_BY_REFUSAL[error.kind], { error: error.message });
   if (isHttpError(error) && error.expose) return jsonResult(error.statusCode, { error: error.message });
-  log.error('request failed', error as Error);
   const statusCode = isHttpError(error) ? error.statusCode : 500;
+  // statusCode tells the answered 500s (the ServerErrors alarm's log filter, deploy/alarms.ts)
+  // from the designed 503 and 504.
+  log.error('request failed', { statusCode, error });
   return jsonResult(statusCode, { error: 'The service could not handle this request; please try again.' });
 }
 

@@ -6,6 +6,7 @@ import { emitMetrics, MetricUnit, withInvocationLog, type InvocationContext } fr
 import { loadRedisAuth } from './redis-auth';
 import { sendToStep } from './saga/queues';
 import { SAGA } from './saga/definition';
+import { retryAfterBackoff } from './saga/retry';
 import { nextMessage, type StepName, type StepOutcome } from './saga/steps';
 
 /**
@@ -22,8 +23,9 @@ const receiveCount = (record: SQSRecord) => Number(record.attributes?.Approximat
 /**
  * The middy chain of every saga step. Each record is handled on its own: parse, run the step
  * (idempotent, keyed by saga and step), send the next step's message. A record that fails at any
- * point is reported in batchItemFailures, so only it comes back after the visibility timeout; the
- * step's marker makes the retry safe even when the failure came after the step's write.
+ * point is reported in batchItemFailures, so only it comes back, after a short backoff rather than
+ * the queue's visibility timeout (lib/saga/retry.ts); the step's marker makes the retry safe even
+ * when the failure came after the step's write.
  *
  * Its log lines carry the request id and each record's message, saga and order ids; its metrics
  * are each record's latency and outcome (StepLatency, StepOutcome by Step and Outcome) and the
@@ -36,6 +38,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
     .use(loadRedisAuth())
     .handler(async (event, context) => {
       const failures: SQSBatchItemFailure[] = [];
+      const failedRecords: SQSRecord[] = [];
       const latencies = new Map<RecordOutcome, number[]>();
       let toDeadLetters = 0;
       await Promise.all(
@@ -60,6 +63,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
             const what = last ? 'failed its last delivery and goes to the dead-letter queue' : 'failed and will be retried';
             log.error(`${step}: the message ${what}`, { receiveCount: receiveCount(record), error });
             failures.push({ itemIdentifier: record.messageId });
+            failedRecords.push(record);
           }
           const took = performance.now() - started;
           latencies.set(outcome, [...(latencies.get(outcome) ?? []), took]);
@@ -69,6 +73,7 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
         emitMetrics({ Step: step, Outcome: outcome }, { StepOutcome: [MetricUnit.Count, took.length], StepLatency: [MetricUnit.Milliseconds, took] });
       }
       if (toDeadLetters > 0) emitMetrics({ Step: step }, { DeadLetterRisk: [MetricUnit.Count, toDeadLetters] });
+      await retryAfterBackoff(step, failedRecords, context.log);
       // The event source deletes the handled messages once this returns.
       if (failures.length < event.Records.length) crashPoint('after-send-before-delete', context.log);
       return { batchItemFailures: failures };

@@ -50,6 +50,20 @@ export interface SagaDeclaration<Step extends string = string> {
     deadLetterRetentionSeconds: number;
     /** Messages per invocation; each failed one is reported alone (ReportBatchItemFailures). */
     batchSize: number;
+    /** Seconds a failed record waits before its next delivery, by the delivery that failed (the
+     * first failure waits the first entry; later ones the last). Shorter than the visibility
+     * timeout, so a transient failure costs a checkout seconds, not a minute (lib/saga/retry.ts). */
+    retryBackoffSeconds: readonly number[];
+  };
+  /**
+   * Bounds on concurrent invocations on AWS (a stage's parameters may change them, see
+   * deploy/stage-settings.ts): each step's function reserves `perStep` and its queue's mapping
+   * invokes it at most that many times at once (MaximumConcurrency, 2 to 1000); each sender named
+   * in `senders` reserves that many (the checkout holds its function while it waits for the verdict).
+   */
+  concurrency: {
+    perStep: number;
+    senders: Readonly<Record<string, number>>;
   };
   /** The first step is where a saga begins. */
   steps: Readonly<Record<Step, StepDeclaration<Step>>>;
@@ -72,6 +86,13 @@ export const SAGA = defineSaga({
     maxReceiveCount: 5,
     deadLetterRetentionSeconds: 14 * 24 * 3600,
     batchSize: 10,
+    // 1 + 2 + 4 + 8 s: the fifth delivery comes 15 s after the first failure, within the
+    // checkout's 20 s wait.
+    retryBackoffSeconds: [1, 2, 4, 8],
+  },
+  concurrency: {
+    perStep: 5,
+    senders: { checkout: 50 },
   },
   steps: {
     'reserve-stock': {
@@ -152,6 +173,7 @@ export function checkSaga(saga: SagaDeclaration): string[] {
     if (!/^[\w/-]+\.\w+$/.test(declared.handler)) problems.push(`${step}.handler must look like "functions/saga/${step}.handler"`);
   }
   for (const [name, sender] of Object.entries(saga.senders)) for (const target of sender.sendsTo) known(`sender ${name}`, target);
+  for (const name of Object.keys(saga.concurrency.senders)) if (!(name in saga.senders)) problems.push(`concurrency.senders names "${name}", which is not a sender`);
   const reached = new Set<string>();
   const toVisit = [steps[0], ...Object.values(saga.senders).flatMap((sender) => sender.sendsTo)];
   for (let step = toVisit.pop(); step !== undefined; step = toVisit.pop()) {

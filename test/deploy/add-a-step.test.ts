@@ -15,6 +15,7 @@ describe('the generator, given a declaration with one more step', () => {
       iamRoleStatements: [
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ChargePaymentQueue', 'Arn'] } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] } },
       ],
       events: [{ sqs: { arn: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 0, functionResponseType: 'ReportBatchItemFailures' } }],
     });
@@ -53,7 +54,7 @@ describe('serverless package --stage prod with SAGA_DECLARATION naming that decl
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ReserveShippingDlq', 'Arn'] }, maxReceiveCount: 5 },
       },
     });
-    expect(resource('ReserveShippingDlq')).toEqual({ Type: 'AWS::SQS::Queue', Properties: { QueueName: 'sagashop-prod-reserve-shipping-dlq', MessageRetentionPeriod: 1_209_600 } });
+    expect(resource('ReserveShippingDlq')).toEqual({ Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { QueueName: 'sagashop-prod-reserve-shipping-dlq', MessageRetentionPeriod: 1_209_600 } });
     expect(resource('ReserveShippingDlqAlarm')).toMatchObject({ Type: 'AWS::CloudWatch::Alarm' });
   });
 

@@ -1,9 +1,12 @@
-import { deadLetterQueuesOf } from '../../deploy/alarms';
+import { SERVER_ERROR_PATTERN, deadLetterQueuesOf } from '../../deploy/alarms';
+import { errorResult } from '@lib/http';
+import { Log, logger } from '@lib/observability';
+import createError from 'http-errors';
 import { SAGA } from '@lib/saga/definition';
 import { stageSettings, StageSettingsError } from '../../deploy/stage-settings';
 import { serviceNameOf } from '@lib/observability';
 import { MAX_RECEIVE_COUNT } from '@lib/saga-step';
-import { PROD_PARAMS, functionsOf, logicalIdOf, ofType, productionPackage } from './support/package';
+import { PROD_PARAMS, SAGA_QUEUES, functionsOf, logicalIdOf, ofType, productionPackage } from './support/package';
 
 // The alarms a deploy to AWS creates, on the packaged production template: what each watches
 // (metric, dimensions, statistic), when it fires (> 0), and that every one notifies the topic.
@@ -17,7 +20,11 @@ describe('the production alarms', () => {
   it('notify one SNS topic, with no subscription unless alarmEmail is given', () => {
     expect(resources().AlarmTopic.Type).toBe('AWS::SNS::Topic');
     expect(ofType(prod(), 'AWS::SNS::Subscription')).toEqual([]);
-    for (const [id, alarm] of Object.entries(alarms())) expect({ id, ...alarm }).toMatchObject({ id, ...firesAboveZero });
+    for (const [id, alarm] of Object.entries(alarms())) {
+      // The queue-age alarms fire above the checkout's wait, every other one above 0.
+      const threshold = id.endsWith('QueueAgeAlarm') ? 20 : 0;
+      expect({ id, ...alarm }).toMatchObject({ id, ...firesAboveZero, Threshold: threshold });
+    }
   });
 
   it('fire on any message in any dead-letter queue, which a message reaches after maxReceiveCount failed deliveries', () => {
@@ -59,7 +66,7 @@ describe('the production alarms', () => {
     expect(Metrics.filter((metric: any) => metric.ReturnData)).toHaveLength(1);
   });
 
-  it('fire on any function\'s errors, each function watched once, and on the API\'s 5xx answers', () => {
+  it('fire on any function\'s errors, each function watched once', () => {
     const watched = Object.values(alarms()).flatMap((alarm: any) =>
       [alarm, ...(alarm.Metrics ?? []).map((metric: any) => metric.MetricStat?.Metric ?? {})]
         .filter((metric: any) => metric.Namespace === 'AWS/Lambda' && metric.MetricName === 'Errors')
@@ -71,8 +78,52 @@ describe('the production alarms', () => {
       expect(alarms()[`${id}ErrorsAlarm`]).toMatchObject({ Statistic: 'Sum', Period: 60, Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] });
       expect(resources()[id].Type).toBe('AWS::Lambda::Function');
     }
-    expect(alarms().HttpApi5xxAlarm).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }], Statistic: 'Sum' });
-    expect(resources().HttpApi.Type).toBe('AWS::ApiGatewayV2::Api');
+  });
+
+  it('fire on any function\'s throttles, each function watched', () => {
+    for (const [name] of functionsOf(prod(), 'prod')) {
+      const id = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
+      expect({ id, alarm: alarms()[`${id}ThrottlesAlarm`] }).toMatchObject({
+        id,
+        alarm: { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Statistic: 'Sum', Period: 60, Dimensions: [{ Name: 'FunctionName', Value: { Ref: id } }] },
+      });
+    }
+  });
+
+  it('fire when a saga queue\'s oldest message has waited longer than a checkout waits', () => {
+    for (const queue of SAGA_QUEUES) {
+      expect({ queue, alarm: alarms()[`${queue}AgeAlarm`] }).toMatchObject({
+        queue,
+        alarm: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum', Threshold: 20, Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }] },
+      });
+    }
+  });
+
+  it('fire on a route\'s answered 500s, not on the API\'s 5xx, which counts the designed 503 and 504', () => {
+    const apiGateway = Object.entries(alarms()).filter(([, alarm]: [string, any]) => alarm.Namespace === 'AWS/ApiGateway');
+    expect(apiGateway).toEqual([]);
+    expect(alarms().ServerErrorsAlarm).toMatchObject({ Namespace: 'sagashop', MetricName: 'ServerErrors', Statistic: 'Sum' });
+    const filters = ofType(prod(), 'AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    const routes = ofType(prod(), 'AWS::Lambda::Permission').filter(([, permission]) => permission.Properties.Principal === 'apigateway.amazonaws.com');
+    expect(filters).toHaveLength(routes.length);
+    for (const filter of filters) {
+      expect(filter).toMatchObject({ FilterPattern: SERVER_ERROR_PATTERN, MetricTransformations: [{ MetricNamespace: 'sagashop', MetricName: 'ServerErrors', MetricValue: '1' }] });
+      expect(resources()[filter.LogGroupName.Ref].Type).toBe('AWS::Logs::LogGroup');
+    }
+  });
+
+  it('count what lib/http.ts logs for a 500, and not its 503 and 504', () => {
+    const lines: any[] = [];
+    const spy = jest.spyOn(logger, 'error').mockImplementation((message: any, ...extra: any[]) => void lines.push(Object.assign({ message }, ...extra)));
+    try {
+      for (const error of [new Error('unexpected'), createError(503, 'busy'), createError(504, 'late')]) errorResult(error, new Log());
+    } finally {
+      spy.mockRestore();
+    }
+    // The filter's two terms, evaluated on each line as CloudWatch Logs would.
+    const [, message, status] = /^\{ \$\.message = "([^"]+)" && \$\.statusCode = (\d+) \}$/.exec(SERVER_ERROR_PATTERN)!;
+    const counted = lines.map((line) => line.message === message && line.statusCode === Number(status));
+    expect(counted).toEqual([true, false, false]);
   });
 });
 

@@ -77,7 +77,7 @@ describe('the deployed bundles', () => {
 });
 
 /** Every HTTP function answers through its route's event; a checkout is paid, one is refused. */
-async function shopThroughBundles(shop: Shop): Promise<void> {
+async function shopThroughBundles(shop: Shop, { batchInit }: { batchInit: boolean }): Promise<void> {
   const { user_id } = (await shop.call('createUser')).body;
   expect((await shop.call('addFunds', { user_id, amount: '100' })).body).toEqual({ user_id, credit: 100 });
   expect((await shop.call('pay', { user_id, amount: '10' })).body).toEqual({ user_id, credit: 90 });
@@ -103,9 +103,13 @@ async function shopThroughBundles(shop: Shop): Promise<void> {
 
   expect((await shop.call('findItem', { item_id: 'x-unknown' })).status).toBe(404);
   expect((await shop.call('createId')).body.id).toEqual(expect.any(String));
-  expect((await shop.call('batchInitItems', { n: '3', starting_stock: '5', item_price: '1' })).body).toEqual({ msg: 'Batch init for stock successful' });
-  expect((await shop.call('batchInitUsers', { n: '3', starting_money: '5' })).body).toEqual({ msg: 'Batch init for users successful' });
-  expect((await shop.call('batchInitOrders', { n: '3', n_items: '3', n_users: '3', item_price: '1' })).body).toEqual({ msg: 'Batch init for orders successful' });
+  // Deployed only where their routes are on (not on AWS by default).
+  expect(shop.host.names().includes('batchInitItems')).toBe(batchInit);
+  if (batchInit) {
+    expect((await shop.call('batchInitItems', { n: '3', starting_stock: '5', item_price: '1' })).body).toEqual({ msg: 'Batch init for stock successful' });
+    expect((await shop.call('batchInitUsers', { n: '3', starting_money: '5' })).body).toEqual({ msg: 'Batch init for users successful' });
+    expect((await shop.call('batchInitOrders', { n: '3', n_items: '3', n_users: '3', item_price: '1' })).body).toEqual({ msg: 'Batch init for orders successful' });
+  }
 
   const report = await shop.host.invoke('replayLog', scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/replay'));
   expect(report).toEqual(expect.any(Object));
@@ -142,7 +146,7 @@ describe('a checkout through the production bundles (HTTP API events, token from
   });
 
   it('completes, each container reading the token from SSM once, no log line showing it', async () => {
-    await shopThroughBundles(new Shop(host, '2.0', 'prod', sqs, queues));
+    await shopThroughBundles(new Shop(host, '2.0', 'prod', sqs, queues), { batchInit: false });
     const askedBy = ssm.requests.map((request) => request.body);
     expect(askedBy.length).toBe(host.names().length);
     for (const request of ssm.requests) {
@@ -179,7 +183,7 @@ describe('a checkout through the LocalStack bundles (REST API events)', () => {
     // The compose network's redis:6379 is this machine's test Redis here.
     const host = new BundleHost(localstack, 'localstack', (name, variables) => ({ ...withQueueUrls(variables, queues), REDIS_URL: process.env.REDIS_URL, ...AWS_ENV }));
     try {
-      await shopThroughBundles(new Shop(host, '1.0', 'localstack', sqs, queues));
+      await shopThroughBundles(new Shop(host, '1.0', 'localstack', sqs, queues), { batchInit: true });
     } finally {
       await host.stop();
     }

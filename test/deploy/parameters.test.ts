@@ -54,6 +54,9 @@ describe('a production stage with every optional parameter set', () => {
     const routes = ofType(variant, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
     const batch = routes.filter((route) => route.includes('/batch_init/'));
     expect(batch).toHaveLength(3);
+    // Their functions, deployed only with their routes (first-deploy.test.ts: not by default).
+    const names = functionsOf(variant, 'staging').map(([name]) => name);
+    expect(names).toEqual(expect.arrayContaining(['batchInitItems', 'batchInitUsers', 'batchInitOrders']));
     const stage = variant.template.Resources.HttpApiStage.Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 60 });
     expect(Object.keys(stage.RouteSettings).sort()).toEqual(batch.sort());
@@ -62,7 +65,7 @@ describe('a production stage with every optional parameter set', () => {
 
   it('lets the roles decrypt with the customer key through SSM only, and read only the named parameter', () => {
     for (const [name, fn] of functionsOf(variant, 'staging')) {
-      const other = roleStatements(variant, fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs):/.test(action)));
+      const other = roleStatements(variant, fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs|ec2):/.test(action)));
       expect({ name, other }).toEqual({
         name,
         other: [

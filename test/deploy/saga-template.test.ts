@@ -33,10 +33,15 @@ describe('what serverless.yml takes from it', () => {
   it('is the shape serverless.yml used to spell out by hand for each step', () => {
     expect(stepFunctions(SAGA).releaseStock).toEqual({
       handler: 'functions/saga/release-stock.handler',
-      iamRoleStatements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['CompleteOrderQueue', 'Arn'] } }],
+      iamRoleStatements: [
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['CompleteOrderQueue', 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] } },
+      ],
       events: [{ sqs: { arn: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 0, functionResponseType: 'ReportBatchItemFailures' } }],
     });
-    expect(stepFunctions(SAGA).completeOrder).toMatchObject({ iamRoleStatements: [] });
+    expect(stepFunctions(SAGA).completeOrder).toMatchObject({ iamRoleStatements: [{ Action: 'sqs:ChangeMessageVisibility' }] });
+    // Bounded where the stage bounds it (AWS): the function's reserve, and its mapping's maximum.
+    expect(stepFunctions(SAGA, { perStep: 7, senders: {} }).completeOrder).toMatchObject({ reservedConcurrency: 7, events: [{ sqs: { maximumConcurrency: 7 } }] });
     expect(queueResources(SAGA, { stage: 'local', visibilityTimeout: 2 }).ChargePaymentQueue).toEqual({
       Type: 'AWS::SQS::Queue',
       Properties: {

@@ -1,3 +1,4 @@
+import { NETWORK_INTERFACE_RIGHTS } from '../../deploy/aws-template';
 import { LOCAL_EXTERNALS, stageSettings, type StageInputs } from '../../deploy/stage-settings';
 import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
 import { PROD_PARAMS } from './support/package';
@@ -37,7 +38,8 @@ describe('stage settings', () => {
 
   it('AWS: a Redis without AUTH is said explicitly, and then nothing reads SSM', () => {
     const aws = stageSettings(inputs('prod', { ...PROD_PARAMS, redisAuthParameter: 'none' }));
-    expect(aws.iamStatements).toEqual([]);
+    // Only what the VPC needs: the network-interface rights.
+    expect(aws.iamStatements).toEqual([NETWORK_INTERFACE_RIGHTS]);
     expect(aws.environment).not.toHaveProperty('REDIS_AUTH_PARAMETER');
     expect(Object.keys(aws.resources.Resources ?? {}).sort()).toEqual(['FunctionSecurityGroup', 'SqsVpcEndpoint', 'VpcEndpointSecurityGroup']);
   });

@@ -1,4 +1,4 @@
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../src';
 import { useLocalEndpoint } from './local-endpoint';
@@ -137,6 +137,27 @@ describe('the offline SQS event source', () => {
     await sleep(1_500);
     expect(deliveries).toEqual({ good: 1, bad: 2, fine: 1 });
     expect(await counts(url)).toBe(0);
+  });
+
+  it('leaves a failed record whose visibility the function shortened to come back then, as Lambda does', async () => {
+    // lib/saga/retry.ts: a saga step retries a failed record after a backoff by changing its
+    // visibility on its own queue; the event source must neither delete it nor hide it again.
+    const { url } = await queue({ VisibilityTimeout: '60' });
+    const deliveries: number[] = [];
+    source(url, async (event) => {
+      const [record] = event.Records;
+      deliveries.push(Number(record.attributes.ApproximateReceiveCount));
+      if (deliveries.length > 1) return { batchItemFailures: [] };
+      await sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 1 }));
+      return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+    }, { concurrency: 1, batchSize: 1 });
+    await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'retried soon' }));
+    // Far less than the queue's 60 s: only the shortened visibility brings it back within this.
+    await until(() => deliveries.length === 2, 20_000);
+    expect(deliveries).toEqual([1, 2]);
+    let left = await counts(url);
+    for (let tries = 0; left > 0 && tries < 100; tries++, left = await counts(url)) await sleep(50);
+    expect(left).toBe(0);
   });
 
   it('redelivers the whole batch when the function throws, until the redrive policy moves it to the DLQ', async () => {

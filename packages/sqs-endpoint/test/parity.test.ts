@@ -168,6 +168,19 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     expect(second.Body).toBe('retry me');
   });
 
+  it('delivers a message again once a shortened visibility has passed, long before the queue\'s timeout', async () => {
+    // How a saga step retries a failed record after a backoff (lib/saga/retry.ts).
+    const QueueUrl = await newQueue({ VisibilityTimeout: '60' });
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'back soon' }));
+    const [first] = await receiveAll(QueueUrl, 1);
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 1 }));
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).Messages ?? []).toHaveLength(0);
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20, AttributeNames: ['All'] }));
+    expect(Messages.map((message) => message.Body)).toEqual(['back soon']);
+    // local-aws-sqs counts receives its own way (see the dead-letter test below): a second delivery at least.
+    expect(Number(Messages[0].Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(2);
+  });
+
   it('moves a message to the dead-letter queue once it was delivered maxReceiveCount times', async () => {
     const dlqUrl = await newQueue();
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));

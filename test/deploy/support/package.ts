@@ -166,8 +166,9 @@ export function sqsGrants(packaged: Packaged, fn: Resource): string[] {
   return [...new Set<string>(grants)].sort();
 }
 
-/** What a consuming function's role holds for its queue (the plugin adds it for the sqs event). */
-export const consumeGrants = (queue: string) => ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
+/** What a consuming function's role holds for its queue: the plugin adds consuming it for the sqs
+ * event; the step retries a failed record after a backoff by changing its visibility. */
+export const consumeGrants = (queue: string) => ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
 export const sendGrants = (...queues: string[]) => queues.map((queue) => `sqs:SendMessage ${queue}`);
 
 /** The template's logical id of every step's queue, from the declaration: ReserveStockQueue, ... */
