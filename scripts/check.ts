@@ -1,26 +1,25 @@
 // `npm run check`: reads the whole state of a stack (REDIS_URL, or the one `npm start` runs) and
 // verifies every invariant of the HTTP contract. One verdict line; exit 1 on a violation.
-import { checkInvariants } from '../lib/domain/invariants';
+// With `--stage <name>` or `--api <url>`: of a deployed stage, through its operator API (signed).
+import { OperatorApi } from '../lib/operator-api';
 import { closeRedisClients } from '../lib/redis';
-import { auditLogs, readSystemState } from '../lib/store/inspection';
+import { RemoteOperator, remoteTarget } from './operator/remote';
 import { useLocalStackEnv } from './stack/local-env';
 
 async function main(): Promise<void> {
-  useLocalStackEnv();
-  const state = await readSystemState();
-  const verdict = checkInvariants(state);
-  const audit = await auditLogs(state);
-  const violations = [...verdict.violations, ...audit.violations];
-  for (const violation of violations.slice(0, 50)) console.log(`  ${violation}`);
-  if (violations.length > 50) console.log(`  ... and ${violations.length - 50} more`);
-  console.log(verdict.summary);
+  const target = await remoteTarget(process.argv.slice(2));
+  if (!target) useLocalStackEnv();
+  const report = target ? await new RemoteOperator(target).check() : await new OperatorApi().check();
+  for (const violation of report.violations) console.log(`  ${violation}`);
+  if (report.violationCount > report.violations.length) console.log(`  ... and ${report.violationCount - report.violations.length} more`);
+  console.log(report.summary);
   console.log(
-    audit.violations.length === 0
-      ? `log audit: OK — ${audit.audited} balances follow their logged changes`
-      : `log audit: VIOLATED — ${audit.violations.length} balance(s) changed outside the log`,
+    report.audit.violations === 0
+      ? `log audit: OK — ${report.audit.audited} balances follow their logged changes`
+      : `log audit: VIOLATED — ${report.audit.violations} balance(s) changed outside the log`,
   );
-  await closeRedisClients();
-  process.exitCode = verdict.ok && audit.violations.length === 0 ? 0 : 1;
+  if (!target) await closeRedisClients();
+  process.exitCode = report.ok ? 0 : 1;
 }
 
 main().catch((error: Error) => {

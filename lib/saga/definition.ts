@@ -86,9 +86,10 @@ export const SAGA = defineSaga({
     maxReceiveCount: 5,
     deadLetterRetentionSeconds: 14 * 24 * 3600,
     batchSize: 10,
-    // 1 + 2 + 4 + 8 s: the fifth delivery comes 15 s after the first failure, within the
-    // checkout's 20 s wait.
-    retryBackoffSeconds: [1, 2, 4, 8],
+    // Deliveries 1, 5, 20 and 60 s after the first failure: the first retries come within the
+    // checkout's 20 s wait; the last comes after a whole minute, so a Redis failover (ElastiCache
+    // takes 30-60 s) does not send the messages it failed to the dead-letter queue.
+    retryBackoffSeconds: [1, 4, 15, 40],
   },
   concurrency: {
     perStep: 5,

@@ -6,7 +6,7 @@ import type { Service } from '../config';
 import type { LogService } from '../domain/log-audit';
 import { redisFor } from '../redis';
 import { PAYMENT_LOG_KEY } from '../store/payment-store';
-import { OPEN_SAGAS_KEY, ORDER_LOG_KEY, sagaKey } from '../store/saga-order';
+import { ORDER_LOG_KEY, relistOpenSaga } from '../store/saga-order';
 import { STOCK_LOG_KEY } from '../store/stock-store';
 
 const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
@@ -66,15 +66,9 @@ export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
     if (fields.step === 'begin-checkout') begun.set(fields.saga, fields.t);
     else if (fields.step === 'complete-order') begun.delete(fields.saga);
   }
-  const redis = redisFor('order');
-  const candidates = [...begun.keys()];
-  const found = await Promise.all(candidates.map((sagaId) => Promise.all([redis.hmget(sagaKey(sagaId), 'verdict', 'started_at'), redis.zscore(OPEN_SAGAS_KEY, sagaId)])));
   const relisted: string[] = [];
-  for (const [index, [[verdict, startedAt], listed]] of found.entries()) {
-    if (startedAt === null || verdict !== '' || listed !== null) continue;
-    await redis.zadd(OPEN_SAGAS_KEY, 'NX', startedAt, candidates[index]);
-    relisted.push(candidates[index]);
-  }
+  const outcomes = await Promise.all([...begun.keys()].map(async (sagaId) => ((await relistOpenSaga(sagaId)) ? sagaId : null)));
+  for (const sagaId of outcomes) if (sagaId !== null) relisted.push(sagaId);
   return { service: 'order', entries: entries.length, readTo, full, relisted };
 }
 

@@ -5,6 +5,7 @@ import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';
+import relistOpenSagaLua from './lua/relist-open-saga.lua';
 import { orderKey } from './order-store';
 import { defineScript } from './script';
 
@@ -39,6 +40,13 @@ const completeOrderScript = defineScript({
   keys: ['order', 'saga', 'openSagas', 'log', 'fence', 'finishedSagas'],
   args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by', 'stockGeneration', 'paymentGeneration'],
   reply: { done: { verdict: 'string' }, already: { verdict: 'string' }, unknown: {}, fenced: {}, expired: {}, 'not-held': {} },
+});
+const relistOpenSagaScript = defineScript({
+  name: 'relist-open-saga',
+  source: relistOpenSagaLua,
+  keys: ['saga', 'openSagas'],
+  args: ['sagaId'],
+  reply: { relisted: {}, unchanged: {} },
 });
 type CompleteOutcome = Awaited<ReturnType<typeof completeOrderScript>>['status'];
 
@@ -119,6 +127,12 @@ export async function completeOrder(message: SagaMessage, by = 'saga step'): Pro
   return { status: 'done' };
 }
 
+/** Lists a begun, unfinished saga the open-saga index lost; true if it was missing. */
+export async function relistOpenSaga(sagaId: string): Promise<boolean> {
+  const reply = await relistOpenSagaScript(redisFor('order'), { saga: sagaKey(sagaId), openSagas: OPEN_SAGAS_KEY, sagaId });
+  return reply.status === 'relisted';
+}
+
 /** The finished sagas whose step markers no message can need any more (epoch ms `now`). */
 export async function sweepableSagas(now: number, limit: number): Promise<string[]> {
   return redisFor('order').zrangebyscore(FINISHED_SAGAS_KEY, '-inf', now, 'LIMIT', 0, limit);
@@ -153,26 +167,25 @@ export interface OpenSagaPage {
  */
 export async function openSagaPage(before: number, limit = 1000, after?: IndexPosition): Promise<OpenSagaPage> {
   const redis = redisFor('order');
-  const from = after ? after.startedAt : '-inf';
-  // Entries sharing `after`'s start time come first; at most `limit` of them are skipped per call.
-  const flat = await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, limit * 2);
   const listed: IndexPosition[] = [];
-  for (let i = 0; i < flat.length; i += 2) {
-    const entry = { sagaId: flat[i], startedAt: Number(flat[i + 1]) };
-    if (after && entry.startedAt === after.startedAt && entry.sagaId <= after.sagaId) continue;
-    listed.push(entry);
-    if (listed.length === limit) break;
+  if (after) {
+    // The rest of `after`'s millisecond first, read whole: Redis orders equal scores by member, and
+    // one millisecond holds few sagas. A bounded window here once skipped and re-read the same
+    // entries forever when more of them than the window shared one start time.
+    const sameMillisecond = await redis.zrangebyscore(OPEN_SAGAS_KEY, after.startedAt, after.startedAt);
+    for (const sagaId of sameMillisecond) {
+      if (sagaId > after.sagaId && listed.length < limit) listed.push({ sagaId, startedAt: after.startedAt });
+    }
   }
-  const skippedOnly = listed.length === 0 && flat.length / 2 === limit * 2;
-  if (skippedOnly) {
-    // More than `limit` sagas began in the same millisecond as `after`: go on past that millisecond.
-    return openSagaPage(before, limit, { startedAt: after!.startedAt, sagaId: '\uffff' });
-  }
+  const from = after ? `(${after.startedAt}` : '-inf';
+  const wanted = limit - listed.length;
+  const flat = wanted > 0 ? await redis.zrangebyscore(OPEN_SAGAS_KEY, from, before, 'WITHSCORES', 'LIMIT', 0, wanted) : [];
+  for (let i = 0; i < flat.length; i += 2) listed.push({ sagaId: flat[i], startedAt: Number(flat[i + 1]) });
   const sagas = await Promise.all(listed.map(({ sagaId }) => readOpenSaga(sagaId)));
   return {
     sagas: sagas.filter((saga): saga is OpenSaga => saga !== null),
     last: listed[listed.length - 1] ?? after,
-    full: listed.length === limit || flat.length / 2 === limit * 2,
+    full: listed.length === limit,
   };
 }
 

@@ -1,17 +1,21 @@
 // The operator's page: one HTML page (page.html + page.js, no build step) and its JSON endpoints,
 // on 127.0.0.1:$OPS_PORT (8001). `npm start` runs it beside the API; `npm run ops` runs it alone
-// against the stack `npm start` runs (or REDIS_URL / SQS_ENDPOINT).
+// against the stack `npm start` runs (or REDIS_URL / SQS_ENDPOINT); `npm run ops -- --stage prod`
+// (or --api <url>) against a deployed stage's operator API, each request signed (./remote.ts).
 //   GET  /               the page                 GET  /api/overview     chart, counts, queues
 //   GET  /api/saga?id=   one order's or saga's history from the logs
+//   GET  /api/check      the invariants and the log audit
 //   POST /api/replay     runs the replay now      POST /api/redrive?step=  DLQ messages back to the queue
+// (lib/operator-routes.ts answers every /api/ route.)
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { closeRedisClients } from '../../lib/redis';
 import { closeSqsClient } from '../../lib/sqs';
 import { useLocalStackEnv } from '../stack/local-env';
-import { OperatorApi } from './api';
-import { isStep } from './queues';
+import { OperatorApi } from '../../lib/operator-api';
+import { answerOperator } from '../../lib/operator-routes';
+import { RemoteOperator, remoteTarget } from './remote';
 
 const STATIC: Record<string, [file: string, type: string]> = {
   '/': ['page.html', 'text/html; charset=utf-8'],
@@ -24,26 +28,27 @@ function send(response: ServerResponse, status: number, body: unknown, type = 'a
   response.end(text);
 }
 
-async function route(api: OperatorApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** Where the page's /api/ requests go: this process's own API on the local stack, or a deployed
+ * stage's operator API (`npm run ops -- --stage prod`), signed with the user's credentials. */
+type Backend = { local: OperatorApi } | { remote: RemoteOperator };
+
+async function route(backend: Backend, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://operator');
   const file = STATIC[url.pathname];
   if (request.method === 'GET' && file) return send(response, 200, readFileSync(join(__dirname, file[0]), 'utf8'), file[1]);
-  if (request.method === 'GET' && url.pathname === '/api/overview') return send(response, 200, await api.overview());
-  if (request.method === 'GET' && url.pathname === '/api/saga') {
-    const id = (url.searchParams.get('id') ?? '').trim();
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) return send(response, 400, { error: 'Give an order id or a saga id (letters, digits, - _ . :).' });
-    return send(response, 200, await api.saga(id));
+  if (!url.pathname.startsWith('/api/')) return send(response, 404, { error: 'not found' });
+  request.resume();
+  const method = request.method ?? 'GET';
+  const apiRoute = url.pathname.slice('/api/'.length);
+  const contentType = request.headers['content-type'] ?? '';
+  if ('remote' in backend) {
+    // The same refusal as the local API's before anything is signed and sent.
+    if (method === 'POST' && !contentType.startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
+    const answer = await backend.remote.request(method, apiRoute, url.searchParams);
+    return send(response, answer.status, answer.body);
   }
-  if (request.method === 'POST' && (url.pathname === '/api/replay' || url.pathname === '/api/redrive')) {
-    // A cross-site form cannot send this content type without a preflight we never answer.
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
-    request.resume();
-    if (url.pathname === '/api/replay') return send(response, 200, await api.replay());
-    const step = url.searchParams.get('step') ?? '';
-    if (!isStep(step)) return send(response, 400, { error: `unknown step "${step}"` });
-    return send(response, 200, await api.redrive(step));
-  }
-  send(response, 404, { error: 'not found' });
+  const answer = await answerOperator(backend.local, { method, route: apiRoute, query: url.searchParams, contentType });
+  send(response, answer.status, answer.body);
 }
 
 export interface OperatorServer {
@@ -53,10 +58,10 @@ export interface OperatorServer {
 }
 
 /** Starts the page's server; the configuration must name the stack (see useLocalStackEnv). */
-export async function startOperatorServer(port: number, host = '127.0.0.1'): Promise<OperatorServer> {
-  const api = new OperatorApi();
+export async function startOperatorServer(port: number, host = '127.0.0.1', remote?: RemoteOperator): Promise<OperatorServer> {
+  const backend: Backend = remote ? { remote } : { local: new OperatorApi() };
   const server = createServer((request, response) => {
-    route(api, request, response).catch((error: Error) => {
+    route(backend, request, response).catch((error: Error) => {
       if (!response.headersSent) send(response, 500, { error: error.message || String(error) });
       else response.destroy();
     });
@@ -74,11 +79,13 @@ export async function startOperatorServer(port: number, host = '127.0.0.1'): Pro
 }
 
 async function main(): Promise<void> {
-  useLocalStackEnv();
+  const target = await remoteTarget(process.argv.slice(2));
+  if (!target) useLocalStackEnv();
   const port = Number(process.env.OPS_PORT || 8001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`OPS_PORT must be a TCP port number (got ${process.env.OPS_PORT})`);
-  const ops = await startOperatorServer(port, process.env.OPS_HOST || '127.0.0.1');
-  console.log(`operator's page on ${ops.url} (Redis ${process.env.REDIS_URL}, SQS ${process.env.SQS_ENDPOINT})`);
+  const ops = await startOperatorServer(port, process.env.OPS_HOST || '127.0.0.1', target && new RemoteOperator(target));
+  const source = target ? `${target.api.origin}/ops/, requests signed for ${target.region}` : `Redis ${process.env.REDIS_URL}, SQS ${process.env.SQS_ENDPOINT}`;
+  console.log(`operator's page on ${ops.url} (${source})`);
   const stop = async () => {
     ops.server.closeAllConnections();
     await ops.close();

@@ -77,6 +77,17 @@ describe('serverless package --stage prod with SAGA_DECLARATION naming that decl
     expect(sqsGrants(packaged, functionNamed('replayLog'))).toEqual(sendGrants('ChargePaymentQueue', 'ReserveStockQueue'));
   });
 
+  it('gives the new step and its queue their dashboard widgets, generated from the declaration', () => {
+    const [[, dashboard]] = ofType(packaged, 'AWS::CloudWatch::Dashboard');
+    const titles: string[] = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub']).widgets.map((widget: any) => widget.properties.title).filter(Boolean);
+    for (const step of ['reserve-shipping', 'release-shipping']) {
+      expect(titles).toEqual(expect.arrayContaining([`Step ${step}: outcomes per minute`, `Step ${step}: latency p50 / p99 (ms)`, `Step ${step}: throttles, errors, concurrency`]));
+      expect(titles).toEqual(expect.arrayContaining([`Queue sagashop-prod-${step}: depth`, `Queue sagashop-prod-${step}: oldest message age (s)`, `Queue sagashop-prod-${step}-dlq: dead letters`]));
+    }
+    expect(titles.filter((title) => title.startsWith('Step ') && title.endsWith('outcomes per minute'))).toHaveLength(6);
+    expect(dashboard.Properties.DashboardBody['Fn::Sub']).toContain('"FunctionName","sagashop-prod-reserveShipping"');
+  });
+
   it('gives every function the new queues\' URLs', () => {
     for (const [name, fn] of functionsOf(packaged, 'prod')) {
       const variables = fn.Properties.Environment.Variables;

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { freePort } from '../../scripts/stack/free-port';
 import { BundleHost } from './support/bundle-host';
-import { scheduledEvent } from './support/events';
+import { httpEvent, scheduledEvent } from './support/events';
 import { startFakeSsm } from './support/fake-ssm';
 import { LOCAL_SHELL, PROD_PARAMS, packageStage, sharedPackage, type Packaged } from './support/package';
 import { Shop, createStepQueues, withQueueUrls, type Step } from './support/shop';
@@ -147,6 +147,9 @@ describe('a checkout through the production bundles (HTTP API events, token from
 
   it('completes, each container reading the token from SSM once, no log line showing it', async () => {
     await shopThroughBundles(new Shop(host, '2.0', 'prod', sqs, queues), { batchInit: false });
+    // The operator's API (behind IAM authorization on AWS; signed requests: operator.test.ts).
+    const overview = await host.invoke('operator', { ...httpEvent('2.0', 'GET /ops/overview', {}, 'prod'), rawPath: '/ops/overview' });
+    expect(overview.statusCode).toBe(200);
     const askedBy = ssm.requests.map((request) => request.body);
     expect(askedBy.length).toBe(host.names().length);
     for (const request of ssm.requests) {

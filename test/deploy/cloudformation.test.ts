@@ -21,9 +21,10 @@ const resources = () => prod().template.Resources;
 const text = () => JSON.stringify(prod().template);
 
 describe('the production CloudFormation template', () => {
-  it('has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on', () => {
+  it('has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on, and the operator\'s', () => {
     const routes = ofType(prod(), 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
-    expect(routes).toEqual(CONTRACT_ROUTES.filter((route) => !route.includes('/batch_init/')).sort());
+    // The operator's API (IAM-authorized, test/deploy/operator.test.ts) is outside the contract.
+    expect(routes).toEqual([...CONTRACT_ROUTES.filter((route) => !route.includes('/batch_init/')), 'ANY /ops/{proxy+}'].sort());
     expect(ofType(prod(), 'AWS::ApiGateway::RestApi')).toEqual([]);
   });
 
@@ -75,6 +76,8 @@ describe('the production CloudFormation template', () => {
         return [functionKeyOf(step), [...consumeGrants(queueOf(step)), ...sendGrants(...targets.map(queueOf))]];
       }),
       ...Object.entries(SAGA.senders).map(([name, sender]) => [name, sendGrants(...sender.sendsTo.map(queueOf))]),
+      // The operator's API reads every queue, sends to the steps' and empties the dead-letter ones.
+      ['operator', SAGA_QUEUES.flatMap((queue) => [`sqs:GetQueueAttributes ${queue}`, ...sendGrants(queue), ...['DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((action) => `sqs:${action} ${queue.replace(/Queue$/, 'Dlq')}`)])],
     ]);
     expect(expected).toMatchObject({ checkout: sendGrants('ReserveStockQueue'), completeOrder: consumeGrants('CompleteOrderQueue') });
     for (const [name, grants] of Object.entries(granted)) expect({ name, grants }).toEqual({ name, grants: (expected[name] ?? []).sort() });

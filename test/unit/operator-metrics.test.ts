@@ -1,5 +1,5 @@
 import type { LogEntry } from '@lib/domain/log-audit';
-import { CheckoutMetrics, percentile } from '../../scripts/operator/metrics';
+import { CheckoutMetrics, percentile } from '../../lib/domain/checkout-metrics';
 
 let seq = 0;
 const entry = (fields: Record<string, string | number>): LogEntry => ({

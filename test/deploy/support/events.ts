@@ -21,6 +21,8 @@ export const ROUTE_OF: Record<string, string> = {
   checkout: 'POST /orders/checkout/{order_id}',
   batchInitOrders: 'POST /orders/batch_init/{n}/{n_items}/{n_users}/{item_price}',
   createId: 'GET /ids/create',
+  // AWS stages only, behind IAM authorization: `ANY /ops/{proxy+}` (deploy/operator.ts); its overview.
+  operator: 'GET /ops/overview',
 };
 
 export type PayloadVersion = '1.0' | '2.0';

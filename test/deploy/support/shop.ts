@@ -43,6 +43,13 @@ export interface Answer {
   contentType: string;
 }
 
+/** What a deployed account says instead of the sources: each function's route, each step's
+ * queue ARN and its event source mapping's batch size. */
+export interface DeployedWiring {
+  routes: Record<string, string>;
+  sources: Record<Step, { queueArn: string; batchSize: number }>;
+}
+
 export class Shop {
   readonly invocations: Record<string, number> = {};
 
@@ -52,11 +59,14 @@ export class Shop {
     private readonly stage: string,
     private readonly sqs: SQSClient,
     private readonly queues: Record<Step, string>,
+    private readonly wiring?: DeployedWiring,
   ) {}
 
   /** Calls an HTTP function through its route's event and decodes the answer. */
   async call(name: string, params: Record<string, string> = {}): Promise<Answer> {
-    const result = await this.host.invoke(name, httpEvent(this.version, ROUTE_OF[name], params, this.stage));
+    const route = this.wiring ? this.wiring.routes[name] : ROUTE_OF[name];
+    if (!route) throw new Error(`${name} has no route`);
+    const result = await this.host.invoke(name, httpEvent(this.version, route, params, this.stage));
     this.invocations[name] = (this.invocations[name] ?? 0) + 1;
     if (typeof result?.body !== 'string' || typeof result?.statusCode !== 'number') throw new Error(`${name} answered ${JSON.stringify(result)}`);
     return { status: result.statusCode, body: JSON.parse(result.body), contentType: String(result.headers?.['Content-Type'] ?? '') };
@@ -67,13 +77,15 @@ export class Shop {
     let done = false;
     void settled.finally(() => (done = true)).catch(() => {});
     const pump = async (step: Step) => {
+      const source = this.wiring?.sources[step];
       while (!done) {
         const { Messages = [] } = await this.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: this.queues[step], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          // One receive returns at most 10 messages, whatever a mapping's batch size.
+          new ReceiveMessageCommand({ QueueUrl: this.queues[step], MaxNumberOfMessages: Math.min(source?.batchSize ?? 10, 10), WaitTimeSeconds: 1 }),
         );
         if (Messages.length === 0) continue;
         const name = STEPS[step];
-        const arn = `arn:aws:sqs:us-east-1:000000000000:${this.queues[step].split('/').pop()}`;
+        const arn = source?.queueArn ?? `arn:aws:sqs:us-east-1:000000000000:${this.queues[step].split('/').pop()}`;
         const result = await this.host.invoke(name, sqsEvent(Messages, arn));
         this.invocations[name] = (this.invocations[name] ?? 0) + 1;
         const failed = new Set((result?.batchItemFailures ?? []).map((failure: { itemIdentifier: string }) => failure.itemIdentifier));

@@ -2,9 +2,10 @@
 // even when the open-saga index lost it.
 import { closeRedisClients, redisFor } from '@lib/redis';
 import type { SagaMessage } from '@lib/domain/checkout';
+import { scanOrderLog } from '@lib/saga/log-scan';
 import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
-import { beginCheckout, completeOrder, OPEN_SAGAS_KEY, readVerdict } from '@lib/store/saga-order';
+import { beginCheckout, completeOrder, OPEN_SAGAS_KEY, readVerdict, sagaKey } from '@lib/store/saga-order';
 import { reserveStock } from '@lib/store/saga-stock';
 import { flushDatabase } from '../../support/redis-state';
 
@@ -60,5 +61,34 @@ describe('the replay reads the log', () => {
     const next = await replayLog({ staleMs: 0, send });
     expect(next.relisted).toEqual([saga.sagaId]);
     expect(await readVerdict(saga.sagaId)).toMatchObject({ verdict: 'refused' });
+  });
+
+  it('never lists again a saga that finishes right after the scan read it', async () => {
+    const saga = await begun(60_000);
+    await redisFor('order').zrem(OPEN_SAGAS_KEY, saga.sagaId);
+    // complete-order lands right after the scan's first read of the saga record, whatever command
+    // that read is: between two separate commands it once left a finished saga listed as open.
+    const order = redisFor('order');
+    let landed = false;
+    const readsTheSaga = (args: unknown[]) => args.includes(sagaKey(saga.sagaId));
+    const spies = (['hmget', 'evalsha', 'eval'] as const).map((method) => {
+      const original = (order[method] as (...args: unknown[]) => Promise<unknown>).bind(order);
+      return jest.spyOn(order, method).mockImplementation((async (...args: unknown[]) => {
+        const result = await original(...args);
+        if (!landed && readsTheSaga(args)) {
+          landed = true;
+          await completeOrder(saga);
+        }
+        return result;
+      }) as never);
+    });
+    try {
+      await scanOrderLog(5_000);
+      expect(landed).toBe(true);
+      expect(await order.zscore(OPEN_SAGAS_KEY, saga.sagaId)).toBeNull();
+      expect(await readVerdict(saga.sagaId)).toEqual({ verdict: 'paid' });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });

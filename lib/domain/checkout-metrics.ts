@@ -1,7 +1,7 @@
 // Checkout throughput, latency and verdicts over the last minutes, from the order log's entries:
 // begin-checkout (t, saga, order) and complete-order (t, saga, verdict, recovery). Pure: the page
 // server feeds it what it reads incrementally from the log and asks for a snapshot.
-import type { LogEntry } from '../../lib/domain/log-audit';
+import type { LogEntry } from './log-audit';
 
 export const WINDOW_MS = 5 * 60_000;
 /** Throughput is counted per second; latency percentiles per bucket of this many ms. */

@@ -1,14 +1,18 @@
-// What the operator's page asks for, answered through the same store code the functions use.
+// What the operator's page (and `npm run saga`, `check`, `recover` with --stage or --api) asks
+// for, answered through the same store code the functions use: by the page's local server
+// (scripts/operator/server.ts) and, on AWS, by the operator function (functions/http/ops).
 // Reads only, except the two buttons: the replay (the scheduled function's own code) and moving
 // dead-letter messages back. Nothing here writes a balance.
-import { describeEntry, formatHistory, standing, type HistoryLine } from '../../lib/domain/saga-history';
-import { replayLog, type ReplayReport } from '../../lib/saga/recovery';
-import { readLog } from '../../lib/store/log-reader';
-import { openSagaOverview, type OpenSagaOverview } from '../../lib/store/saga-overview';
-import { readSagaHistory, sagasNamedBy } from '../../lib/store/saga-history';
-import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from './metrics';
-import { queueDepths, redrive, type QueueDepths, type RedriveResult } from './queues';
-import type { StepName } from '../../lib/saga/steps';
+import { checkInvariants } from './domain/invariants';
+import { auditLogs, readSystemState } from './store/inspection';
+import { describeEntry, formatHistory, standing, type HistoryLine } from './domain/saga-history';
+import { replayLog, type ReplayReport } from './saga/recovery';
+import { readLog } from './store/log-reader';
+import { openSagaOverview, type OpenSagaOverview } from './store/saga-overview';
+import { readSagaHistory, sagasNamedBy } from './store/saga-history';
+import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from './domain/checkout-metrics';
+import { queueDepths, redrive, type QueueDepths, type RedriveResult } from './saga/queue-inspection';
+import type { StepName } from './saga/steps';
 
 export interface Overview {
   metrics: MetricsSnapshot;
@@ -18,6 +22,18 @@ export interface Overview {
   logRead: number;
   stage: string;
 }
+
+/** What `npm run check` prints, as data: the invariants' verdict and the log audit. */
+export interface CheckReport {
+  ok: boolean;
+  summary: string;
+  /** The first CHECK_VIOLATIONS_SHOWN violations of both; `violationCount` counts them all. */
+  violations: string[];
+  violationCount: number;
+  audit: { audited: number; violations: number };
+}
+
+export const CHECK_VIOLATIONS_SHOWN = 50;
 
 export interface SagaView {
   sagaId: string;
@@ -94,12 +110,27 @@ export class OperatorApi {
     return { id, sagas };
   }
 
-  /** The scheduled replay's own code, now, with its default staleness. */
-  async replay(): Promise<ReplayReport & { ms: number }> {
+  /** The scheduled replay's own code, now; its default staleness and budget unless given. */
+  async replay(options: { staleMs?: number; budgetMs?: number } = {}): Promise<ReplayReport & { ms: number }> {
     const began = this.now();
-    const report = await replayLog();
+    const report = await replayLog(options);
     this.invalidate();
     return { ...report, ms: this.now() - began };
+  }
+
+  /** Every invariant of the HTTP contract over the whole state, and the log audit. */
+  async check(): Promise<CheckReport> {
+    const state = await readSystemState();
+    const verdict = checkInvariants(state);
+    const audit = await auditLogs(state);
+    const violations = [...verdict.violations, ...audit.violations];
+    return {
+      ok: verdict.ok && audit.violations.length === 0,
+      summary: verdict.summary,
+      violations: violations.slice(0, CHECK_VIOLATIONS_SHOWN),
+      violationCount: violations.length,
+      audit: { audited: audit.audited, violations: audit.violations.length },
+    };
   }
 
   async redrive(step: StepName): Promise<RedriveResult> {

@@ -7,9 +7,9 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { config } from '../../lib/config';
-import { STEP_NAMES, type StepName } from '../../lib/saga/steps';
-import { sqsClient } from '../../lib/sqs';
+import { config } from '../config';
+import { STEP_NAMES, type StepName } from './steps';
+import { sqsClient } from '../sqs';
 
 export interface Depth {
   name: string;
