@@ -7,7 +7,7 @@
 // - every other name deploys to AWS: every setting comes from `--param` (nothing from the shell),
 //   the required ones must be given, and a missing or malformed one stops packaging with a message
 //   saying what to pass.
-import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, localRedisUrl } from '../lib/config';
+import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, LOCAL_DURABILITY, localRedisUrl, parseDurability } from '../lib/config';
 import { parseRedisUrl } from '../lib/redis-url';
 import { redactUrl } from '../lib/secrets';
 import { alarmResources } from './alarms';
@@ -41,6 +41,8 @@ export interface StageSettings {
   architecture: 'arm64' | 'x86_64';
   environment: Record<string, unknown>;
   replayRate: string;
+  /** The replay function's timeout: its schedule's period (at most Lambda's 900 s), which it works through under a backlog. */
+  replayTimeout: number;
   visibilityTimeout: number;
   logRetentionInDays: number;
   vpc: { securityGroupIds: unknown[]; subnetIds: string[] } | null;
@@ -54,6 +56,8 @@ export interface StageSettings {
    * one per function, which variables cannot enumerate). */
   alarms: { Resources?: Record<string, unknown> };
   esbuild: { define: Record<string, string>; skipRebuild: boolean; minifySyntax: boolean; exclude: string[] };
+  /** Said loudly when packaging (deploy/stage.cjs), e.g. a store durability that keeps no promise. */
+  warnings: string[];
 }
 
 export class StageSettingsError extends Error {}
@@ -74,6 +78,23 @@ const redisUrlCheck = (value: string) => {
   }
   return undefined;
 };
+const durabilityCheck = (value: string) => {
+  try {
+    parseDurability(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+/** The store's durability (docs/durability.md), as the functions get it in REDIS_DURABILITY. */
+const storeDurability = (fallback: string, meaning: string): ParamSpec => ({ example: 'memorydb', meaning, fallback, check: durabilityCheck });
+const durabilityWarnings = (value: string | undefined): string[] =>
+  value === 'none'
+    ? [
+        'WARNING: storeDurability=none: a crash of the Redis host or a failover may lose writes that messages, answers ' +
+          'and replay decisions already rest on; checkout is then no longer all-or-nothing (docs/durability.md).',
+      ]
+    : [];
 const oneOf = (...values: string[]) => (value: string) => (values.includes(value) ? undefined : `must be one of ${values.join(', ')}`);
 const positive = (value: string) => (/^[1-9]\d*$/.test(value) ? undefined : 'must be a positive whole number');
 const idList = (prefix: string, most: number) => (value: string) => {
@@ -107,6 +128,9 @@ export const AWS_PARAMS: Record<string, ParamSpec> = {
   replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
   ...CONCURRENCY_PARAMS,
   retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
+  // ElastiCache as the README deploys it: a replica must acknowledge each write before it is acted
+  // on. A cache without a replica then refuses every write, saying so, instead of losing some.
+  storeDurability: storeDurability('replicas:1', 'replicas:N[:timeoutMs] (ElastiCache: WAIT for N replicas), memorydb, fsync, or none'),
   alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
 };
 
@@ -114,6 +138,8 @@ const LOCALSTACK_PARAMS: Record<string, ParamSpec> = {
   redisUrl: { example: 'redis://redis:6379', meaning: 'Redis as the Lambda containers reach it', fallback: 'redis://redis:6379', check: redisUrlCheck },
   architecture: { example: 'arm64', meaning: "the functions' CPU (default: this machine's)", check: oneOf('arm64', 'x86_64') },
   batchInitRoutes: { example: 'false', meaning: 'serve the batch_init routes', fallback: 'true', check: oneOf('true', 'false') },
+  // The compose Redis runs with appendfsync always.
+  storeDurability: storeDurability('fsync', 'fsync (the compose Redis fsyncs each write), replicas:N, memorydb, or none'),
 };
 
 /** The stage's parameters, checked: every problem at once, with the command that would work. */
@@ -174,7 +200,10 @@ const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minif
  */
 export const LOCAL_EXTERNALS = Object.keys(packageJson.dependencies).filter((name) => !name.startsWith('@middy/'));
 
-function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+/** What each kind of stage decides itself; what follows from it is added in stageSettings. */
+type KindSettings = Omit<StageSettings, 'replayTimeout'>;
+
+function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const { env } = inputs;
   const readEnv = (name: string, fallback: string) => env[name]?.trim() || fallback;
   if (Object.keys(inputs.params).length > 0) {
@@ -200,6 +229,7 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
       CHECKOUT_WAIT_MS: readEnv('CHECKOUT_WAIT_MS', String(DEFAULT_CHECKOUT_WAIT_MS)),
       // The queues' own (below): a failed record's retry backoff never waits longer.
       QUEUE_VISIBILITY_TIMEOUT: readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds)),
+      REDIS_DURABILITY: readEnv('REDIS_DURABILITY', LOCAL_DURABILITY),
       // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),
@@ -219,10 +249,11 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): StageSetting
     resources: {},
     alarms: {},
     esbuild: { define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS },
+    warnings: [],
   };
 }
 
-function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const params = readParams(inputs.stage, LOCALSTACK_PARAMS, inputs.params);
   const hostArchitecture = inputs.hostArch === 'arm64' ? 'arm64' : 'x86_64';
   return {
@@ -233,7 +264,7 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
     architecture: (params.architecture ?? hostArchitecture) as StageSettings['architecture'],
     // No SQS endpoint here: the SDK sends to the host of the queue URL, which LocalStack resolves
     // for its Lambda containers, and it sets AWS_ENDPOINT_URL in them.
-    environment: { REDIS_URL: params.redisUrl, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
+    environment: { REDIS_URL: params.redisUrl, REDIS_DURABILITY: params.storeDurability, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
     replayRate: '5 minutes',
     visibilityTimeout: saga.queues.visibilityTimeoutSeconds,
     logRetentionInDays: 1,
@@ -244,10 +275,11 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): StageSe
     resources: {},
     alarms: {},
     esbuild: DEPLOYED_BUILD,
+    warnings: durabilityWarnings(params.storeDurability),
   };
 }
 
-function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings {
+function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
   const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
   const authParameter = params.redisAuthParameter === 'none' ? undefined : params.redisAuthParameter;
@@ -280,6 +312,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
       ...serviceUrls,
       // Only the parameter's name: the function reads the token at run time (lib/redis-auth.ts).
       ...(authParameter ? { REDIS_AUTH_PARAMETER: authParameter } : {}),
+      REDIS_DURABILITY: params.storeDurability,
       ...deployedTimings(saga),
       ...queueUrlEnvironment(saga),
     },
@@ -293,6 +326,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): StageSettings 
     resources: parts.resources,
     alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
     esbuild: DEPLOYED_BUILD,
+    warnings: durabilityWarnings(params.storeDurability),
   };
 }
 
@@ -301,9 +335,17 @@ export function stageKind(stage: string): StageKind {
   return stage === 'localstack' ? 'localstack' : 'aws';
 }
 
+const SECONDS_PER: Record<string, number> = { minute: 60, hour: 3_600, day: 86_400 };
+
+/** The seconds of a schedule's period, "5 minutes" → 300, as far as one Lambda invocation may run (900 s). */
+export function replayTimeoutSeconds(rate: string): number {
+  const [count, unit] = rate.split(' ');
+  return Math.min(900, Number(count) * SECONDS_PER[unit.replace(/s$/, '')]);
+}
+
 export function stageSettings(inputs: StageInputs): StageSettings {
   const kind = stageKind(inputs.stage);
   const saga = inputs.saga ?? SAGA;
-  if (kind === 'local') return localSettings(inputs, saga);
-  return kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
+  const settings = kind === 'local' ? localSettings(inputs, saga) : kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
+  return { ...settings, replayTimeout: replayTimeoutSeconds(settings.replayRate) };
 }

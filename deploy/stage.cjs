@@ -21,7 +21,9 @@ module.exports = async ({ options, resolveVariable, resolveConfigurationProperty
   const region = await resolveConfigurationProperty(['provider', 'region']);
   try {
     const saga = loadSagaDeclaration(process.env, join(__dirname, '..'));
-    return stageSettings({ stage, region, params: cliParams(options.param), env: process.env, hostArch: process.arch, saga });
+    const settings = stageSettings({ stage, region, params: cliParams(options.param), env: process.env, hostArch: process.arch, saga });
+    for (const warning of settings.warnings) process.stderr.write(`\n${warning}\n\n`);
+    return settings;
   } catch (error) {
     // The Framework prints a failed resolver's stack: let the stack be just the message.
     if (error instanceof StageSettingsError) error.stack = `\n${error.message}`;

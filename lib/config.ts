@@ -83,6 +83,44 @@ function readFaultInjection(env: NodeJS.ProcessEnv): FaultInjection {
   return Object.freeze({ crashAt: Object.freeze(crashAt), probability });
 }
 
+/**
+ * What the store must have done with a write before anything acts on it (docs/durability.md):
+ * `fsync`, each Redis fsyncs its append-only file first (appendfsync always, else WAITAOF);
+ * `replicas`, N replicas acknowledged it (WAIT); `memorydb`, the store acknowledges only durable
+ * writes; `none`, nothing beyond the process crash (warned about at first use).
+ */
+export type Durability =
+  | { mode: 'fsync' }
+  | { mode: 'replicas'; replicas: number; timeoutMs: number }
+  | { mode: 'memorydb' }
+  | { mode: 'none' };
+
+export const DURABILITY_CHOICES = 'fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none';
+/** How long a write waits for its replicas before the step fails and is retried. */
+export const DEFAULT_REPLICA_TIMEOUT_MS = 1000;
+/** The local stage's store: the Redis npm start runs fsyncs every write (appendfsync always). */
+export const LOCAL_DURABILITY = 'fsync';
+
+/** Reads a durability setting; throws a sentence naming the choices. */
+export function parseDurability(raw: string): Durability {
+  const value = raw.trim();
+  if (value === 'fsync' || value === 'memorydb' || value === 'none') return { mode: value };
+  const replicas = /^replicas:([1-9]\d{0,2})(?::([1-9]\d{0,5}))?$/.exec(value);
+  if (replicas) return { mode: 'replicas', replicas: Number(replicas[1]), timeoutMs: Number(replicas[2] ?? DEFAULT_REPLICA_TIMEOUT_MS) };
+  throw new Error(`must be one of ${DURABILITY_CHOICES} (got ${JSON.stringify(value)})`);
+}
+
+function readDurability(env: NodeJS.ProcessEnv): Durability {
+  // Deployed stages always name it (deploy/stage-settings.ts): no default that could be wrong there.
+  const raw = nonEmpty(env.REDIS_DURABILITY) ?? (globalThis.SAGASHOP_BUILD === 'deployed' ? undefined : LOCAL_DURABILITY);
+  if (raw === undefined) throw new Error(`REDIS_DURABILITY is not set: a deployed function must be told one of ${DURABILITY_CHOICES}`);
+  try {
+    return Object.freeze(parseDurability(raw));
+  } catch (error) {
+    throw new Error(`REDIS_DURABILITY ${(error as Error).message}`);
+  }
+}
+
 /** How long the HTTP checkout waits for its verdict by default: well under API Gateway's 29 s. */
 export const DEFAULT_CHECKOUT_WAIT_MS = 20_000;
 
@@ -139,6 +177,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
       order: redisUrlFor('order', env),
       ids: redisUrlFor('ids', env),
     } satisfies Record<Service, string>),
+    /** What each write must be before it is acted on (REDIS_DURABILITY; lib/store/durability.ts). */
+    durability: readDurability(env),
     /** The local SQS endpoint; unset on AWS, where the SDK uses the region's own. */
     sqsEndpoint: nonEmpty(env.SQS_ENDPOINT),
     /** The SSM parameter holding the Redis AUTH token (AWS stages); local URLs carry their own. */

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { isHttpError } from 'http-errors';
+import createError, { isHttpError } from 'http-errors';
 import { Refusal, type RefusalKind } from './domain/errors';
 import { Log, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from './redis-auth';
@@ -22,17 +22,23 @@ export function jsonResult(statusCode: number, body: unknown): HttpResult {
   return { statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** The one place an error becomes a response: refusals and exposed http-errors keep their
- * sentence; anything else is logged here (its message, stack and cause in the JSON line) and
- * answered without internals. */
+/** The sentence of every failure nobody designed an answer for. */
+export const GENERIC_FAILURE = 'The service could not handle this request; please try again.';
+
+/**
+ * The one place an error becomes a response. Refusals and exposed http-errors are designed
+ * answers and keep their sentence, whatever their status (the checkout's 503 and 504 say what to
+ * do next); anything else is answered without internals. Every 5xx and every unexpected error is
+ * logged here, with its message, stack and cause in the JSON line: an operator should see each one.
+ */
 export function errorResult(error: unknown, log: Log = new Log()): HttpResult {
   if (error instanceof Refusal) return jsonResult(STATUS_BY_REFUSAL[error.kind], { error: error.message });
-  if (isHttpError(error) && error.expose) return jsonResult(error.statusCode, { error: error.message });
+  const designed = isHttpError(error) && error.expose;
   const statusCode = isHttpError(error) ? error.statusCode : 500;
   // statusCode tells the answered 500s (the ServerErrors alarm's log filter, deploy/alarms.ts)
   // from the designed 503 and 504.
-  log.error('request failed', { statusCode, error });
-  return jsonResult(statusCode, { error: 'The service could not handle this request; please try again.' });
+  if (!designed || statusCode >= 500) log.error('request failed', { statusCode, error });
+  return jsonResult(statusCode, { error: designed ? (error as Error).message : GENERIC_FAILURE });
 }
 
 type Middleware = middy.MiddlewareObj<HttpEvent, any, Error, InvocationContext>;

@@ -6,9 +6,15 @@
 //   npm run explore -- --trace                         print each passing run's history too
 //   npm run explore -- --no-fills --no-free-orders     leave out balances raised to 2^53-1 and orders
 //                                                      that cost 0 (to look past those two defects)
+//   npm run explore -- --no-lost-writes --no-batch-init --no-skew --no-backlogs
+//                                                      leave out a family of edge faults (docs/exploration.md)
+//   npm run explore -- --skew-ahead-only               replay clocks only ahead of Redis's, never behind
+//   npm run explore -- --durability none               a Redis without persistence, REDIS_DURABILITY=none:
+//                                                      crashes of its host may lose acknowledged writes
+//                                                      (default fsync: appendfsync always, nothing lost)
 // Prints progress, then the runs and commands explored; on a violation, fast-check's report (seed,
 // path, the shrunk command sequence, what broke and the run's history) and exit code 1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
@@ -27,6 +33,25 @@ interface ExploreArgs {
   trace: boolean;
   fills: boolean;
   freeOrders: boolean;
+  lostWrites: boolean;
+  batchInitBalances: boolean;
+  clockSkew: 'both' | 'ahead' | false;
+  backlogs: boolean;
+  durability: 'fsync' | 'none';
+}
+
+function durabilityArg(raw: string | undefined): ExploreArgs['durability'] {
+  if (raw === undefined || raw === 'fsync' || raw === 'none') return raw ?? 'fsync';
+  throw new Error(`--durability must be fsync or none (got ${raw})`);
+}
+
+/**
+ * The model's Redis as the durability setting needs it: with fsync, every write is on disk before
+ * Redis answers it (its files in memory-backed /dev/shm where there is one: the model tests the
+ * guarantee, not the disk); with none, no persistence at all, so a crash may lose anything.
+ */
+function redisArgs(durability: ExploreArgs['durability']): string[] {
+  return durability === 'fsync' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
 }
 
 function parseArgs(argv: string[]): ExploreArgs {
@@ -50,20 +75,26 @@ function parseArgs(argv: string[]): ExploreArgs {
     trace: argv.includes('--trace'),
     fills: !argv.includes('--no-fills'),
     freeOrders: !argv.includes('--no-free-orders'),
+    lostWrites: !argv.includes('--no-lost-writes'),
+    batchInitBalances: !argv.includes('--no-batch-init'),
+    clockSkew: argv.includes('--no-skew') ? false : argv.includes('--skew-ahead-only') ? 'ahead' : 'both',
+    backlogs: !argv.includes('--no-backlogs'),
+    durability: durabilityArg(value('--durability')),
   };
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const dir = mkdtempSync(join(tmpdir(), 'sagashop-explore-'));
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'sagashop-explore-'));
   const port = await freePort();
-  const redis = await startRedis({ port, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log'), extraArgs: ['--appendonly', 'no'] });
+  const redis = await startRedis({ port, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log'), extraArgs: redisArgs(args.durability) });
+  process.env.REDIS_DURABILITY = args.durability;
   const lib = configureModel(`redis://127.0.0.1:${port}/0`);
   const stats = newStats();
   const started = Date.now();
   let passed = 0;
   let runMs = 0;
-  console.log(`explore: ${args.runs} runs of up to ${args.maxCommands} commands, seed ${args.seed}, redis on port ${port}`);
+  console.log(`explore: ${args.runs} runs of up to ${args.maxCommands} commands, seed ${args.seed}, redis on port ${port}, durability ${args.durability}`);
   const progress = setInterval(() => {
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     console.log(`  ${seconds} s: ${stats.runs} runs (${passed} passed), ${stats.commands} commands, ${stats.sagas} sagas, ${stats.deliveries} deliveries, ${stats.replays} replays`);
@@ -72,7 +103,7 @@ async function main(): Promise<number> {
     const property = sagaModelProperty(lib, stats, {
       maxCommands: args.maxCommands,
       replayPath: args.replayPath,
-      choices: { fills: args.fills, freeOrders: args.freeOrders },
+      choices: { fills: args.fills, freeOrders: args.freeOrders, lostWrites: args.lostWrites, batchInitBalances: args.batchInitBalances, clockSkew: args.clockSkew, backlogs: args.backlogs },
       onRunPassed: (elapsedMs, trace) => {
         passed++;
         runMs += elapsedMs;

@@ -24,7 +24,8 @@ const SWEEP_PAGE = 5_000;
 const SWEEP_PAGES_PER_RUN = 200;
 // Bounded work per round: one page of open sagas and one page of each log, then every cursor
 // moves. A run goes round after round until nothing is left or its time budget is spent (the
-// scheduled function has 60 s; the budget leaves room for the sweep and the report).
+// scheduled function's budget is its invocation's time, its schedule's period, less room for the
+// sweep and the report: under a backlog one run follows another; by hand the default below).
 const SAGA_PAGE = 1_000;
 const LOG_PAGE = 5_000;
 const RUN_BUDGET_MS = 40_000;

@@ -1,10 +1,13 @@
-import { emitMetrics, MetricUnit, type Log } from '../observability';
+import { emitMetrics, MetricUnit } from '../observability';
+import type { ScheduledInvocation } from '../scheduled-task';
 import { redisNow } from '../store/redis-clock';
 import { countOpenPastDeadline } from '../store/saga-order';
 import { replayLog, type ReplayReport } from './recovery';
 
 /** How many of a run's lines the scheduled function returns and logs: a backlog's run decides tens of thousands. */
 const LINES_REPORTED = 200;
+/** What a run leaves of its invocation's time for its last round's sweep, its metrics and its report. */
+export const REPORT_RESERVE_MS = 30_000;
 
 /**
  * The scheduled replay and its metrics: what it did to each open saga (ReplayActions by Action,
@@ -16,10 +19,12 @@ const LINES_REPORTED = 200;
  * ReplayFailed and OpenSagasPastDeadline being above 0 (deploy/alarms.ts). The report it returns
  * (and the invocation logs) keeps the first lines only, with `examined` counting them all.
  */
-export async function replayWithMetrics(log: Log): Promise<ReplayReport & { examined: number }> {
+export async function replayWithMetrics({ log, remainingMs }: ScheduledInvocation): Promise<ReplayReport & { examined: number }> {
   let report: ReplayReport;
   try {
-    report = await replayLog();
+    // Rounds go on while the invocation has time: its timeout is the schedule's period
+    // (serverless.yml), so under a backlog one run follows the other with no gap.
+    report = await replayLog({ budgetMs: Math.max(0, remainingMs - REPORT_RESERVE_MS) });
   } catch (error) {
     emitMetrics({}, { ReplayFailed: [MetricUnit.Count, 1] });
     throw error;

@@ -7,6 +7,7 @@ import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';
 import relistOpenSagaLua from './lua/relist-open-saga.lua';
 import { orderKey } from './order-store';
+import { readDurably } from './durability';
 import { defineScript } from './script';
 
 export const sagaKey = (sagaId: string) => `{order}:saga:${sagaId}`;
@@ -190,7 +191,8 @@ export async function openSagaPage(before: number, limit = 1000, after?: IndexPo
 }
 
 async function readOpenSaga(sagaId: string): Promise<OpenSaga | null> {
-  const fields = await redisFor('order').hmget(sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict');
+  // Recovery re-sends or compensates on it: read durably (a begin-checkout whose wait fell short is still on the master).
+  const [fields] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict']])) as (string | null)[][];
   const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
   if (orderId === null || (verdict !== null && verdict !== '')) {
     // Listed but finished (or gone): an index entry left by a crash between two writes cannot
@@ -242,7 +244,8 @@ export type Verdict = { verdict: 'paid' } | { verdict: 'refused'; reason: string
 
 /** The saga's verdict, or null while it is still open. */
 export async function readVerdict(sagaId: string): Promise<Verdict | null> {
-  const [verdict, reason] = await redisFor('order').hmget(sagaKey(sagaId), 'verdict', 'reason');
+  // The verdict is answered to the client: read it durably (a step's PUBLISH wakes us before its WAIT).
+  const [[verdict, reason]] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'verdict', 'reason']])) as (string | null)[][];
   if (verdict === 'paid') return { verdict: 'paid' };
   if (verdict === 'refused') return { verdict: 'refused', reason: reason ?? '' };
   return null;

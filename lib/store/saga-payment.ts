@@ -6,6 +6,7 @@ import abortChargeLua from './lua/abort-charge.lua';
 import chargePaymentLua from './lua/charge-payment.lua';
 import refundChargeLua from './lua/refund-charge.lua';
 import { PAYMENT_GENERATION_KEY, PAYMENT_LOG_KEY, userKey } from './payment-store';
+import { readDurably } from './durability';
 import { defineScript } from './script';
 
 export const paymentMarkerKey = (sagaId: string) => `{payment}:saga:${sagaId}`;
@@ -95,7 +96,8 @@ export interface PaymentMarker {
 }
 
 export async function readPaymentMarker(sagaId: string): Promise<PaymentMarker> {
-  const [charge, movedAt, generation] = await redisFor('payment').hmget(paymentMarkerKey(sagaId), 'charge', 'moved_at', 'gen');
+  // Recovery decides on it: read durably.
+  const [[charge, movedAt, generation]] = (await readDurably(redisFor('payment'), [['HMGET', paymentMarkerKey(sagaId), 'charge', 'moved_at', 'gen']])) as (string | null)[][];
   return {
     charge: (charge ?? undefined) as PaymentMarker['charge'],
     movedAt: movedAt ? Number(movedAt) : undefined,

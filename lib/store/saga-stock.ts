@@ -4,6 +4,7 @@ import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';
+import { readDurably } from './durability';
 import { defineScript } from './script';
 import { itemKey, STOCK_GENERATION_KEY, STOCK_LOG_KEY } from './stock-store';
 
@@ -78,7 +79,8 @@ export interface StockMarker {
 }
 
 export async function readStockMarker(sagaId: string): Promise<StockMarker> {
-  const [reserve, release, movedAt, generation] = await redisFor('stock').hmget(stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen');
+  // Recovery decides on it: read durably.
+  const [[reserve, release, movedAt, generation]] = (await readDurably(redisFor('stock'), [['HMGET', stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen']])) as (string | null)[][];
   return {
     reserve: (reserve ?? undefined) as StockMarker['reserve'],
     release: (release ?? undefined) as StockMarker['release'],

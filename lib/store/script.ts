@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis';
+import { durably } from './durability';
 
 export type ScriptArg = string | number;
 
@@ -106,6 +107,7 @@ function replyReader<R extends ReplySpec>(name: string, spec: R): (raw: unknown)
  * pipeline open is missing from that pipeline, and ioredis then fails with an uncaught error.
  * Every key a script touches is passed as a key, so Redis Cluster can check they share one hash
  * slot (callers pass hash-tagged keys; test/e2e/checkout-redis-cluster.test.ts would see a CROSSSLOT).
+ * Its writes are durable as REDIS_DURABILITY promises before the caller sees the reply (durability.ts).
  */
 export function defineScript<
   const K extends string,
@@ -133,12 +135,17 @@ export function defineScript<
         for (const arg of eachArgs) argValues.push(item[arg]);
       }
     }
+    const call = async (command: 'EVALSHA' | 'EVAL', script: string) => {
+      const [[error, raw]] = await durably(client, [[command, script, keyValues.length, ...keyValues, ...argValues]]);
+      if (error) throw error;
+      return raw;
+    };
     let raw: unknown;
     try {
-      raw = await client.evalsha(sha, keyValues.length, ...keyValues, ...argValues);
+      raw = await call('EVALSHA', sha);
     } catch (error) {
       if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      raw = await client.eval(text, keyValues.length, ...keyValues, ...argValues);
+      raw = await call('EVAL', text);
     }
     return readReply(raw);
   };

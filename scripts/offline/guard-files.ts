@@ -5,7 +5,8 @@ import { basename, dirname, join } from 'node:path';
 // esbuild's build folder). The companion plugin points it instead at a folder of generated
 // stand-ins, one per handler module, at the same relative paths: each puts http-guard.cjs between
 // serverless-offline and the HTTP handlers of the real module, through configuration alone.
-// Handlers of functions without an HTTP event are passed through unchanged.
+// Handlers of functions without an HTTP event are passed through unchanged. One more module there,
+// no-route.cjs, answers what no route takes (NO_ROUTE_HANDLER).
 
 export interface OfflineFunction {
   functionKey: string;
@@ -16,6 +17,9 @@ export interface OfflineFunction {
 }
 
 const GUARD = join(__dirname, 'http-guard.cjs');
+const NO_ROUTE = join(__dirname, 'no-route.cjs');
+/** The handler, relative to the stand-ins' folder, of the route that answers what no route takes. */
+export const NO_ROUTE_HANDLER = 'sagashop-no-route.handler';
 
 // serverless-offline's in-process runner loads the handler's module again on every invocation,
 // and each time looks for the nearest package.json (is it an ES module?), folder by folder up to
@@ -60,5 +64,8 @@ export function writeGuards(codeDir: string, functions: OfflineFunction[]): stri
     writeFileSync(file, `${lines.join('\n')}\n`);
     writeFileSync(join(dirname(file), 'package.json'), PACKAGE_JSON);
   }
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'sagashop-no-route.js'), `'use strict';\nmodule.exports = require(${JSON.stringify(NO_ROUTE)});\n`);
+  writeFileSync(join(folder, 'package.json'), PACKAGE_JSON);
   return folder;
 }

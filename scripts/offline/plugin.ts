@@ -1,8 +1,11 @@
 import { relative, resolve } from 'node:path';
 import { OfflineStack, unreachable } from '../stack/offline-stack';
-import { writeGuards } from './guard-files';
+import { NO_ROUTE_HANDLER, writeGuards } from './guard-files';
 
 const httpGuard: { idle(timeoutMs: number): Promise<void> } = require('./http-guard.cjs');
+
+/** The function that answers a request no route takes; never part of a package or a deploy. */
+const NO_ROUTE_FUNCTION = 'sagashopNoRoute';
 
 /** The option of @sagashop/offline-sqs that names its endpoint (its README). */
 const OFFLINE_SQS = 'offlineSqs';
@@ -19,7 +22,8 @@ interface PluginLog {
  * - on stage local, starts Redis and the SQS endpoint when REDIS_URL / SQS_ENDPOINT name none, as
  *   `npm start` does (../stack/offline-stack.ts), and stops them after serverless offline's own
  *   parts; a dependency that cannot be reached stops the start with one line;
- * - serves every HTTP function through a guard (http-guard.cjs): no failure answers 2xx.
+ * - serves every HTTP function through a guard (http-guard.cjs): no failure answers 2xx;
+ * - answers a path or method no route takes with a JSON 404 that names nothing (no-route.cjs).
  * Outside `offline start` it does nothing, so `serverless package` and `deploy` are unaffected.
  */
 export class SagashopOfflinePlugin {
@@ -155,5 +159,22 @@ export class SagashopOfflinePlugin {
     const location = relative(servicePath, writeGuards(codeDir, functions.filter((fn: { handler?: unknown }) => typeof fn.handler === 'string')));
     offline.location = location;
     if (this.cliOptions.location !== undefined) this.cliOptions.location = location;
+    this.answerUnmatchedRequests();
+  }
+
+  /**
+   * The HTTP API's $default route, added to this run only (after bundling, so nothing builds or
+   * deploys it): serverless-offline then serves it instead of its own catch-all, whose answer
+   * names the framework and lists every route. A route the service declares itself is kept.
+   */
+  private answerUnmatchedRequests(): void {
+    const functions = (this.service.functions ??= {});
+    const hasDefault = Object.values(functions).some((fn: any) => (fn?.events ?? []).some((event: any) => event?.httpApi === '*' || event?.http?.path === '{proxy+}'));
+    if (hasDefault) return;
+    functions[NO_ROUTE_FUNCTION] = {
+      name: `${this.service.service}-${this.service.provider.stage}-${NO_ROUTE_FUNCTION}`,
+      handler: NO_ROUTE_HANDLER,
+      events: [{ httpApi: '*' }],
+    };
   }
 }

@@ -15,11 +15,14 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** A real Redis Cluster of `size` masters on free ports, joined with `redis-cli --cluster create`. */
-export async function startRedisCluster(dir: string, size = 3): Promise<RedisCluster> {
+/**
+ * A real Redis Cluster of `size` masters on free ports, each with `replicas` replicas, joined with
+ * `redis-cli --cluster create`.
+ */
+export async function startRedisCluster(dir: string, size = 3, replicas = 0): Promise<RedisCluster> {
   const ports: number[] = [];
   const nodes: ManagedProcess[] = [];
-  for (let index = 0; index < size; index++) {
+  for (let index = 0; index < size * (1 + replicas); index++) {
     const port = await freePort();
     ports.push(port);
     nodes.push(
@@ -27,21 +30,22 @@ export async function startRedisCluster(dir: string, size = 3): Promise<RedisClu
         port,
         dataDir: join(dir, `node-${port}`),
         logFile: join(dir, `node-${port}.log`),
-        extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
+        extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--repl-diskless-sync-delay', '0'],
       }),
     );
   }
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes']);
   await waitUntil(
-    'the Redis Cluster to agree on its slots',
+    'the Redis Cluster to agree on its slots and replicas',
     async () => {
       const states = await Promise.all(
         ports.map(async (port) => {
           const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
           try {
             await client.connect();
-            return /cluster_state:ok/.test(await client.cluster('INFO'));
+            const replicasKnown = (String(await client.cluster('NODES')).match(/\bslave\b/g) ?? []).length;
+            return /cluster_state:ok/.test(await client.cluster('INFO')) && replicasKnown === size * replicas;
           } finally {
             client.disconnect();
           }

@@ -30,25 +30,30 @@ export interface RedisOptions {
   dataDir: string;
   logFile: string;
   extraArgs?: string[];
+  /** A command that runs redis-server, e.g. strace (test/unit/durability/fsync.test.ts). */
+  wrapper?: string[];
   onSpawn?: StartOptions['onSpawn'];
 }
 
-/** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`. */
+/** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`: every write is
+ * fsynced before Redis answers it (REDIS_DURABILITY=fsync, the local default, relies on it). */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
   await ensureRedisServer();
   if (!(await isPortFree(options.port))) {
     throw new Error(portInUseMessage(options.port, 'set REDIS_PORT to a free port, or REDIS_URL to use that Redis'));
   }
   mkdirSync(options.dataDir, { recursive: true });
+  const [command, ...wrapperArgs] = [...(options.wrapper ?? []), 'redis-server'];
   const redis = startProcess(
     'redis',
-    'redis-server',
+    command,
     [
+      ...wrapperArgs,
       '--port', String(options.port),
       '--bind', '127.0.0.1',
       '--dir', options.dataDir,
       '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
+      '--appendfsync', 'always',
       '--save', '',
       '--daemonize', 'no',
       ...(options.extraArgs ?? []),

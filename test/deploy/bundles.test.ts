@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
+import Redis from 'ioredis';
 import { freePort } from '../../scripts/stack/free-port';
 import { BundleHost } from './support/bundle-host';
 import { httpEvent, scheduledEvent } from './support/events';
@@ -118,6 +119,7 @@ async function shopThroughBundles(shop: Shop, { batchInit }: { batchInit: boolea
 
 describe('a checkout through the production bundles (HTTP API events, token from SSM)', () => {
   let redis: ChildProcess;
+  let replica: ChildProcess;
   let redisPort: number;
   let ssm: Awaited<ReturnType<typeof startFakeSsm>>;
   let host: BundleHost;
@@ -126,8 +128,14 @@ describe('a checkout through the production bundles (HTTP API events, token from
   beforeAll(async () => {
     redisPort = await freePort();
     // A Redis that answers only to the token: the bundles can reach it only by reading SSM.
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'], { stdio: 'ignore' });
+    // With a replica, as the template's default storeDurability (replicas:1) requires: each write
+    // the bundles act on is acknowledged by it first.
+    const replicaPort = await freePort();
+    replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(redisPort), '--masterauth', TOKEN, '--repl-diskless-load', 'on-empty-db'], { stdio: 'ignore' });
+    const admin = new Redis({ port: redisPort, host: '127.0.0.1', password: TOKEN, retryStrategy: () => 50 });
+    while (!/slave0:.*state=online/.test(await admin.info('replication'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    admin.disconnect();
     ssm = await startFakeSsm({ '/sagashop/prod/redis-auth': TOKEN });
     queues = await createStepQueues(sqs, `sagashop-bundles-prod-${process.pid}`);
     host = new BundleHost(prod, 'prod', (name, variables) => ({
@@ -143,6 +151,7 @@ describe('a checkout through the production bundles (HTTP API events, token from
     await host?.stop();
     await ssm?.close();
     redis?.kill('SIGKILL');
+    replica?.kill('SIGKILL');
   });
 
   it('completes, each container reading the token from SSM once, no log line showing it', async () => {

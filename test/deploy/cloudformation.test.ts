@@ -62,6 +62,8 @@ describe('the production CloudFormation template', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0].ScheduleExpression).toBe('rate(5 minutes)');
     expect(logicalIdOf(rules[0].Targets[0].Arn)).toBe('ReplayLogLambdaFunction');
+    // Its timeout is the schedule's period: under a backlog one run works until the next is due.
+    expect(resources().ReplayLogLambdaFunction.Properties.Timeout).toBe(300);
   });
 
   it('lets each function use only its own queues', () => {
@@ -105,12 +107,15 @@ describe('the production CloudFormation template', () => {
           'CHECKOUT_WAIT_MS',
           'MESSAGE_GRACE_MS',
           'REDIS_AUTH_PARAMETER',
+          'REDIS_DURABILITY',
           'REDIS_URL',
           'REPLAY_STALE_MS',
           'SAGA_RETENTION_SECONDS',
         ].sort(),
       });
       expect(fn.Properties.Environment.Variables.SAGA_RETENTION_SECONDS).toBe('3600');
+      // ElastiCache by default: a replica acknowledges each write before anything acts on it.
+      expect(fn.Properties.Environment.Variables.REDIS_DURABILITY).toBe('replicas:1');
     }
     expect(text()).not.toMatch(/localhost|127\.0\.0\.1|shell-secret|6390|6391|SAGASHOP_CRASH|SQS_ENDPOINT/);
   });

@@ -11,6 +11,7 @@ describe('packaging a production stage', () => {
       subnetIds: 'my-subnet',
       logRetentionDays: '10',
       replayRate: 'often',
+      storeDurability: 'always',
       redisURL: 'x',
     };
     const run = await runServerless(['package', '--stage', 'prod', ...paramArgs(params)], { REDIS_URL: 'redis://127.0.0.1:6390' }, 60_000);
@@ -23,6 +24,7 @@ describe('packaging a production stage', () => {
     expect(run.output).toContain('subnetIds must be a comma-separated list of subnet-... ids');
     expect(run.output).toContain('logRetentionDays must be one of 1, 3, 5');
     expect(run.output).toContain('replayRate must look like "5 minutes"');
+    expect(run.output).toContain('storeDurability must be one of fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none (got "always")');
     expect(run.output).toContain('unknown parameter "redisURL"');
     expect(run.output).toContain('serverless deploy --stage prod');
     expect(run.output).toContain('--param="redisAuthParameter=/sagashop/prod/redis-auth"');
@@ -46,6 +48,7 @@ describe('a production stage with every optional parameter set', () => {
       apiBurstLimit: '60',
       batchInitRoutes: 'true',
       replayRate: '1 minute',
+      storeDurability: 'memorydb',
     });
   }, 180_000);
   afterAll(() => variant?.remove());
@@ -74,6 +77,10 @@ describe('a production stage with every optional parameter set', () => {
         ],
       });
     }
+  });
+
+  it('hands every function the store durability it was given', () => {
+    for (const [, fn] of functionsOf(variant, 'staging')) expect(fn.Properties.Environment.Variables.REDIS_DURABILITY).toBe('memorydb');
   });
 
   it('uses the given security groups alone when the VPC brings its own endpoints', () => {

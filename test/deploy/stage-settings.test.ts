@@ -1,5 +1,5 @@
 import { NETWORK_INTERFACE_RIGHTS } from '../../deploy/aws-template';
-import { LOCAL_EXTERNALS, stageSettings, type StageInputs } from '../../deploy/stage-settings';
+import { LOCAL_EXTERNALS, replayTimeoutSeconds, stageSettings, type StageInputs } from '../../deploy/stage-settings';
 import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
 import { PROD_PARAMS } from './support/package';
 
@@ -19,6 +19,27 @@ describe('stage settings', () => {
     expect(local.environment).toMatchObject({ REDIS_URL: 'redis://h:1', SQS_ENDPOINT: 'http://q', SAGASHOP_CRASH_AT: 'mid-replay' });
     expect(local.esbuild).toEqual({ define: {}, skipRebuild: false, minifySyntax: false, exclude: LOCAL_EXTERNALS });
     expect(stageSettings(inputs('local')).environment.REDIS_URL).toBe('redis://127.0.0.1:6390');
+  });
+
+  it("the replay's timeout is its schedule's period, at most Lambda's 900 s", () => {
+    expect(['1 minute', '5 minutes', '2 hours', '1 day'].map(replayTimeoutSeconds)).toEqual([60, 300, 900, 900]);
+    expect(stageSettings(inputs('local', {}, { REPLAY_RATE: '1 minute' })).replayTimeout).toBe(60);
+  });
+
+  it('store durability: fsync locally unless the shell says otherwise, replicas:1 on AWS, checked, and none said loudly', () => {
+    expect(stageSettings(inputs('local')).environment.REDIS_DURABILITY).toBe('fsync');
+    expect(stageSettings(inputs('local', {}, { REDIS_DURABILITY: 'none' })).environment.REDIS_DURABILITY).toBe('none');
+    expect(stageSettings(inputs('localstack')).environment.REDIS_DURABILITY).toBe('fsync');
+    const aws = (storeDurability?: string) => stageSettings(inputs('prod', { ...PROD_PARAMS, ...(storeDurability ? { storeDurability } : {}) }));
+    expect(aws().environment.REDIS_DURABILITY).toBe('replicas:1');
+    expect(aws().warnings).toEqual([]);
+    expect(aws('replicas:2:500').environment.REDIS_DURABILITY).toBe('replicas:2:500');
+    expect(() => aws('replicas:0')).toThrow('storeDurability must be one of fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none (got "replicas:0")');
+    expect(aws('none').warnings).toEqual([expect.stringMatching(/^WARNING: storeDurability=none: .*failover may lose writes/)]);
+    for (const stage of ['local', 'localstack', 'prod']) {
+      const environment = stageSettings(inputs(stage, stage === 'prod' ? PROD_PARAMS : {})).environment;
+      expect(readConfig({ ...environment, REDIS_URL: 'redis://h:1' } as NodeJS.ProcessEnv).durability).toBeDefined();
+    }
   });
 
   it('local: --param is refused, the shell is where its settings come from', () => {

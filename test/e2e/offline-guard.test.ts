@@ -7,7 +7,8 @@ import { exitWithin, runOffline, waitForRoute, type OfflineRun } from '../suppor
 // serverless-offline 13 answers a route whose module failed to load, or whose handler rejected,
 // with status 200 and a body of errorMessage and stack trace. Through our companion plugin every
 // such failure must be a JSON 500 that shows nothing of the code: the service in offline-guard/
-// has one route per way to fail, and one that works.
+// has one route per way to fail, and one that works. A request no route takes is a JSON 404 that
+// names neither the framework nor the gateway's routes (serverless-offline's own lists them all).
 
 const SERVICE = join(__dirname, 'offline-guard');
 const esbuildFolder = `.esbuild-test-${process.pid}-${Date.now()}`;
@@ -61,6 +62,19 @@ describe('serverless offline with the companion plugin', () => {
     const response = await fetch(`${api}/answers`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['a path that is no route', 'GET', '/no/such/path'],
+    ['the root path', 'GET', '/'],
+    ['a route with a method it does not take', 'POST', '/answers'],
+    ['a route with DELETE', 'DELETE', '/rejects'],
+  ])('answers %s with a JSON 404 that names neither the framework nor any route', async (_what, method, path) => {
+    const response = await fetch(`${api}${path}`, { method });
+    const text = await response.text();
+    expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({ method, path, status: 404, type: expect.stringMatching(/^application\/json/) });
+    expect(JSON.parse(text)).toEqual({ error: expect.any(String) });
+    expect(text).not.toMatch(/serverless|offline|existingRoutes|currentRoute|answers|rejects|throws-at-import|loads-broken-file/i);
   });
 
   it('logs the cause on the server side', () => {

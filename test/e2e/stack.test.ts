@@ -82,6 +82,23 @@ describe('every route over HTTP', () => {
     expect((await get(`/payment/find_user/${user_id}`)).body.credit).toBe(5);
   });
 
+  it('answers a path or a method no route takes with a JSON 404 that names neither the framework nor the routes', async () => {
+    const { user_id } = (await post('/payment/create_user')).body;
+    for (const [method, path] of [
+      ['GET', '/no/such/route'],
+      ['POST', '/payment/pay'],
+      ['GET', `/payment/add_funds/${user_id}/5`],
+      ['DELETE', `/payment/find_user/${user_id}`],
+    ] as const) {
+      const response = await fetch(`${e2e.stack.api}${path}`, { method });
+      const text = await response.text();
+      expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({ method, path, status: 404, type: expect.stringMatching(/^application\/json/) });
+      expect(JSON.parse(text)).toEqual({ error: expect.any(String) });
+      expect(text).not.toMatch(/serverless|offline|route not found|existingRoutes|\/stock|\/orders|\/ids/i);
+    }
+    expect((await get(`/payment/find_user/${user_id}`)).body.credit).toBe(0);
+  });
+
   it('200 concurrent pay calls of 1 against credit 100: exactly 100 succeed, credit ends at 0', async () => {
     const { user_id } = (await post('/payment/create_user')).body;
     await post(`/payment/add_funds/${user_id}/100`);

@@ -75,12 +75,29 @@ export function describeFault(fault: ReplayFault): string {
   }
 }
 
+/**
+ * How a replay runs besides its faults: its host's clock off Redis's by `skewMs`, and its pages and
+ * time budget (options recovery may or may not know: unknown ones are ignored, not refused).
+ */
+export interface ReplayTuning {
+  skewMs?: number;
+  sagaPage?: number;
+  logPage?: number;
+  budgetMs?: number;
+}
+
+export type ReplayReport = Awaited<ReturnType<SagaSystem['lib']['replay']['replayLog']>> & { more?: boolean };
+
 /** One replay with staleMs 0, a short lock, its sends into the bag and the fault injected. */
-export async function replay(model: SagaModel, system: SagaSystem, stats: ExplorationStats, fault: ReplayFault, label: string): Promise<void> {
+export async function replay(model: SagaModel, system: SagaSystem, stats: ExplorationStats, fault: ReplayFault, label: string, tuning: ReplayTuning = {}): Promise<ReplayReport> {
   const { lib } = system;
   let writes = 0;
   stats.replays++;
-  const report = await lib.replay.replayLog({
+  const { skewMs, ...pages } = tuning;
+  const clock: Pick<Parameters<typeof lib.replay.replayLog>[0] & object, 'now'> = skewMs ? { now: () => Date.now() + skewMs } : {};
+  const report: ReplayReport = await lib.replay.replayLog({
+    ...pages,
+    ...clock,
     staleMs: 0,
     lockMs: REPLAY_LOCK_MS,
     send: async (step, message) => {
@@ -104,5 +121,6 @@ export async function replay(model: SagaModel, system: SagaSystem, stats: Explor
   if (report.swept > 0) count(stats, 'replay swept markers');
   const lines = report.lines.map((line) => `${short(line.sagaId)} ${line.action}: ${line.result}`).join('; ');
   const how = report.ran ? `token ${report.token}` : 'did not run';
-  note(model, `${label}: ${how}${report.note ? ` (${report.note})` : ''}${lines ? ` — ${lines}` : ''}${report.swept ? `; swept ${report.swept}` : ''}`);
+  note(model, `${label}: ${how}${report.note ? ` (${report.note})` : ''}${lines ? ` — ${lines}` : ''}${report.swept ? `; swept ${report.swept}` : ''}${report.more ? '; more to do' : ''}`);
+  return report;
 }

@@ -1,8 +1,9 @@
 // Commands that change the shop around the sagas: creates, order lines, direct balance changes
-// and batch_init of orders, items and users. Entities are picked by a generated number modulo what exists, so a
-// command stays meaningful when shrinking removes the ones before it.
+// and batch_init of orders (of items and users: commands-faults.ts). Entities are picked by a
+// generated number modulo what exists, so a command stays meaningful when shrinking removes the
+// ones before it.
 import { answered, ModelCommand } from './command-base';
-import { BATCH_ITEM_PRICE, note, pickNewest, type SagaModel, type SagaSystem } from './model';
+import { note, pickNewest, type SagaModel, type SagaSystem } from './model';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 /** Ids that never exist: an order may name a missing user or item (batch_init's orders can). */
@@ -168,23 +169,5 @@ export class BatchInitOrders extends ModelCommand {
   }
   toString(): string {
     return `batchInitOrders(${this.count}, items ${this.itemCount}, users ${this.userCount}, price ${this.price}, seed ${this.seed})`;
-  }
-}
-
-/**
- * batch_init of items "0".."count-1" (at the model's batch price, so prices stay as the model
- * knows them) or of users, racing whatever sagas hold: their stock and credit is set afresh.
- */
-export class BatchInitBalances extends ModelCommand {
-  constructor(readonly kind: 'items' | 'users', readonly count: number, readonly value: number) {
-    super();
-  }
-  protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
-    if (this.kind === 'items') await lib.stockStore.batchInitItems(this.count, this.value, BATCH_ITEM_PRICE);
-    else await lib.paymentStore.batchInitUsers(this.count, this.value);
-    note(model, `  ${this.kind} 0..${this.count - 1} set to ${this.value}`);
-  }
-  toString(): string {
-    return `batchInit${this.kind === 'items' ? 'Items' : 'Users'}(${this.count}, ${this.value})`;
   }
 }

@@ -83,7 +83,10 @@ export class Replay extends ModelCommand {
     super();
   }
   protected async act(model: SagaModel, system: SagaSystem, stats: ExplorationStats): Promise<void> {
-    if (!this.overlapping) return replay(model, system, stats, this.fault, 'replay');
+    if (!this.overlapping) {
+      await replay(model, system, stats, this.fault, 'replay');
+      return;
+    }
     await Promise.all([replay(model, system, stats, this.fault, 'replay A'), replay(model, system, stats, { kind: 'none' }, 'replay B')]);
   }
   toString(): string {

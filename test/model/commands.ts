@@ -3,7 +3,8 @@
 import * as fc from 'fast-check';
 import type { ReplayFault } from './actions';
 import type { Real } from './command-base';
-import { AddItem, BatchInitBalances, BatchInitOrders, ChangeCredit, ChangeStock, CreateItem, CreateOrder, CreateUser, PlaceOrder } from './commands-entities';
+import { AddItem, BatchInitOrders, ChangeCredit, ChangeStock, CreateItem, CreateOrder, CreateUser, PlaceOrder } from './commands-entities';
+import { Backlog, BatchInitItems, BatchInitUsers, LoseWrites, MarkDurablePoint, OffClockReplay } from './commands-faults';
 import { Checkout, Deliver, Drop, ExpireMarkers, Replay, Wait } from './commands-saga';
 import type { SagaModel } from './model';
 import { MODEL_WINDOWS, REPLAY_LOCK_MS } from './saga-lib';
@@ -27,6 +28,12 @@ const replayFault: fc.Arbitrary<ReplayFault> = fc.oneof(
 
 type CommandArbitrary = fc.Arbitrary<fc.AsyncCommand<SagaModel, Real>>;
 
+/**
+ * A replay host's clock against Redis's: ahead by a quarter of the saga's window (deadline + grace,
+ * as in the issue: 1.5 s ahead of 3 s + 3 s), ahead by most of it, or behind.
+ */
+const CLOCK_SKEWS_MS = [250, 800, -300] as const;
+
 const rarely = (weight: number) => fc.oneof({ weight, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
 /** What the exploration may leave out, to look past a defect already found. */
@@ -35,9 +42,17 @@ export interface CommandChoices {
   fills: boolean;
   /** Price 0 for created items and batch_init's orders, so an order may cost nothing. */
   freeOrders: boolean;
+  /** Redis hosts crashing back to an earlier instant (where the durability setting allows it). */
+  lostWrites: boolean;
+  /** batch_init of items and users while sagas hold them. */
+  batchInitBalances: boolean;
+  /** Replays whose host clock is off Redis's: ahead or behind, only ahead, or never. */
+  clockSkew: 'both' | 'ahead' | false;
+  /** Backlogs of sagas bigger than one replay page, and replays with small pages. */
+  backlogs: boolean;
 }
 
-export const ALL_COMMANDS: CommandChoices = { fills: true, freeOrders: true };
+export const ALL_COMMANDS: CommandChoices = { fills: true, freeOrders: true, lostWrites: true, batchInitBalances: true, clockSkew: 'both', backlogs: true };
 
 /** A non-zero delta, or (now and then) 'fill': up to 2^53-1. */
 function balanceDelta(min: number, max: number, choices: CommandChoices): fc.Arbitrary<number | 'fill'> {
@@ -79,16 +94,46 @@ const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrar
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('items' as const, 'users' as const), fc.integer({ min: 1, max: 2 }), fc.nat({ max: 20 }))
-      .map(([kind, count, value]) => new BatchInitBalances(kind, count, value)),
-  },
-  {
-    weight: 1,
-    arbitrary: fc
       .oneof({ weight: 4, arbitrary: fc.constant(REPLAY_LOCK_MS + 20) }, { weight: 3, arbitrary: fc.constant(PAST_THE_GRACE_MS) }, { weight: 1, arbitrary: fc.constant(PAST_THE_WINDOW_MS) })
       .map((ms) => new Wait(ms)),
   },
   { weight: 1, arbitrary: fc.constant(new ExpireMarkers(PAST_THE_WINDOW_MS)) },
+  // The faults at the saga's edges (commands-faults.ts).
+  ...(choices.lostWrites
+    ? [
+        { weight: 1, arbitrary: fc.constant(new MarkDurablePoint()) },
+        { weight: 1, arbitrary: fc.constantFrom('stock' as const, 'payment' as const, 'order' as const, 'all' as const).map((services) => new LoseWrites(services)) },
+      ]
+    : []),
+  ...(choices.batchInitBalances
+    ? [
+        {
+          weight: 1,
+          arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 8 }), somePrice(4, choices)).map(([count, stock, price]) => new BatchInitItems(count, stock, price)),
+        },
+        { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 40 })).map(([count, credit]) => new BatchInitUsers(count, credit)) },
+      ]
+    : []),
+  ...(choices.backlogs
+    ? [
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.integer({ min: 2, max: 8 }), fc.constantFrom('long' as const, 'tiny' as const), pick, pick)
+            .map(([size, deadline, item, user]) => new Backlog(size, deadline, item, user)),
+        },
+      ]
+    : []),
+  ...(choices.clockSkew || choices.backlogs
+    ? [
+        {
+          weight: 2,
+          arbitrary: fc
+            .tuple(fc.constantFrom(0, ...CLOCK_SKEWS_MS.filter((skew) => choices.clockSkew === 'both' || (choices.clockSkew === 'ahead' && skew > 0))), fc.integer({ min: choices.backlogs ? 1 : 1000, max: choices.backlogs ? 3 : 1000 }), fc.constantFrom(2, 5), fc.boolean())
+            .map(([skew, sagaPage, logPage, oneRound]) => new OffClockReplay(skew, sagaPage, choices.backlogs ? logPage : 5000, oneRound && choices.backlogs)),
+        },
+      ]
+    : []),
 ];
 
 /**

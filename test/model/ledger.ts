@@ -2,6 +2,8 @@
 // that moves stock or credit appends its entry in the same Lua script as the move, so the logs
 // attribute every unit of stock and credit to the saga (or direct change) that moved it: that is
 // what lets the model check "each exactly once or not at all" per saga, even while sagas run.
+// batch_init of items or users sets balances afresh: from its log entry on, no saga holds anything
+// of those entities, and what an older saga gives back must not land in the new balance.
 import type { SagaLib } from './saga-lib';
 
 export interface SagaLedger {
@@ -20,6 +22,11 @@ export interface SagaLedger {
   verdicts: ('paid' | 'refused')[];
   /** The order each complete-order entry named, and whether it came from recovery. */
   completedOrder?: string;
+  /** Where in the stock log its reservation stands, and in the payment log its charge. */
+  reservedAt?: number;
+  chargedAt?: number;
+  /** Credit recovery gave back as an orphan's (its saga unknown to the order service). */
+  refunded: number;
 }
 
 const STREAMS = ['{stock}:log', '{payment}:log', '{order}:log'] as const;
@@ -34,6 +41,7 @@ const emptyLedger = (): SagaLedger => ({
   charges: 0,
   chargedAmount: 0,
   verdicts: [],
+  refunded: 0,
 });
 
 function fieldsOf(flat: string[]): Record<string, string> {
@@ -51,22 +59,30 @@ function parseLines(encoded: string | undefined): Map<string, number> {
   return lines;
 }
 
-const add = (sums: Map<string, number>, id: string, amount: number) => sums.set(id, (sums.get(id) ?? 0) + amount);
-
 /** Reads the three logs incrementally (after every command) into one ledger per saga. */
 export class Ledger {
   readonly sagas = new Map<string, SagaLedger>();
-  /**
-   * Per item, the stock sagas hold of its current batch_init generation; per user, the credit
-   * sagas took from theirs. A batch_init entry sets a balance afresh: what sagas took before it
-   * no longer counts against the new value (and a release then gives nothing back into it).
-   */
-  private readonly stockHeld = new Map<string, number>();
-  private readonly creditTaken = new Map<string, number>();
   private lastId: Record<Stream, string> = { '{stock}:log': '0', '{payment}:log': '0', '{order}:log': '0' };
   private seen: Record<Stream, number> = { '{stock}:log': 0, '{payment}:log': 0, '{order}:log': 0 };
+  /** Per item / user: the position in its log of the last batch_init that set it afresh. */
+  private readonly itemsSetAt = new Map<string, number>();
+  private readonly usersSetAt = new Map<string, number>();
+  /** Per saga and item: stock given back into the generation it was taken from. */
+  private readonly givenBack = new Map<string, Map<string, number>>();
 
   constructor(private readonly lib: SagaLib) {}
+
+  /** Forgets everything read: the logs are read again from their start (after Redis lost writes). */
+  reset(): void {
+    this.sagas.clear();
+    this.itemsSetAt.clear();
+    this.usersSetAt.clear();
+    this.givenBack.clear();
+    for (const stream of STREAMS) {
+      this.lastId[stream] = '0';
+      this.seen[stream] = 0;
+    }
+  }
 
   of(sagaId: string): SagaLedger {
     let ledger = this.sagas.get(sagaId);
@@ -74,7 +90,7 @@ export class Ledger {
     return ledger;
   }
 
-  /** What the saga still holds of each item: taken and not given back. */
+  /** What the saga took and has not given back (whatever batch_init did to the items since). */
   heldStock(sagaId: string): Map<string, number> {
     const ledger = this.of(sagaId);
     const held = new Map(ledger.reservedTotal);
@@ -96,7 +112,7 @@ export class Ledger {
       for (const [id, flat] of entries) {
         this.lastId[stream] = id;
         this.seen[stream]++;
-        this.record(fieldsOf(flat), stream);
+        this.record(stream, fieldsOf(flat));
       }
     }
     // The logs trim entries older than the retention window. The model reads after every command,
@@ -110,12 +126,9 @@ export class Ledger {
     }
   }
 
-  private record(entry: Record<string, string>, stream: Stream): void {
-    if (entry.step === 'batch-init' && stream !== '{order}:log') {
-      const [sums, count] = stream === '{stock}:log' ? [this.stockHeld, Number(entry.items)] : [this.creditTaken, Number(entry.users)];
-      for (let id = Number(entry.first ?? 0), end = id + count; id < end; id++) sums.delete(String(id));
-      return;
-    }
+  private record(stream: Stream, entry: Record<string, string>): void {
+    const at = this.seen[stream];
+    if (entry.step === 'batch-init') return this.recordBatchInit(stream, entry, at);
     const sagaId = entry.saga;
     if (!sagaId) return; // direct balance changes carry no saga
     const ledger = this.of(sagaId);
@@ -123,25 +136,30 @@ export class Ledger {
       case 'reserve-stock':
         if (entry.outcome !== 'done') return;
         ledger.reserves++;
+        ledger.reservedAt = at;
         ledger.reservedLines = parseLines(entry.lines);
-        for (const [item, quantity] of ledger.reservedLines) {
-          ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
-          add(this.stockHeld, item, quantity);
-        }
+        for (const [item, quantity] of ledger.reservedLines) ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
         return;
       case 'release-stock': {
         if (entry.outcome !== 'released') return;
         ledger.releases++;
-        const superseded = new Set((entry.superseded ?? '').split(',').filter(Boolean));
-        for (const [item, quantity] of ledger.reservedLines) if (!superseded.has(item)) add(this.stockHeld, item, -quantity);
+        // Only into the generation it was taken from: an item batch_init set since keeps its new stock.
+        const back = this.givenBack.get(sagaId) ?? new Map<string, number>();
+        this.givenBack.set(sagaId, back);
+        for (const [item, quantity] of ledger.reservedLines) {
+          if ((this.itemsSetAt.get(item) ?? -1) < (ledger.reservedAt ?? -1)) back.set(item, (back.get(item) ?? 0) + quantity);
+        }
         return;
       }
       case 'charge-payment':
         if (entry.outcome !== 'done') return;
         ledger.charges++;
+        ledger.chargedAt = at;
         ledger.chargedAmount += Number(entry.amount);
         ledger.chargedUser = entry.user;
-        add(this.creditTaken, entry.user, Number(entry.amount));
+        return;
+      case 'refund-charge':
+        if (entry.outcome === 'refunded') ledger.refunded += Number(entry.amount) + Number(entry.discarded ?? 0);
         return;
       case 'complete-order':
         ledger.verdicts.push(entry.verdict as 'paid' | 'refused');
@@ -150,8 +168,35 @@ export class Ledger {
     }
   }
 
-  /** Stock sagas hold per item, and credit sagas took per user, since its last batch_init. */
+  /**
+   * batch_init of items (stock log) or users (payment log): "first".."first+count-1", from 0 where
+   * the entry names no first. The order log's batch_init entry sets no balance.
+   */
+  private recordBatchInit(stream: Stream, entry: Record<string, string>, at: number): void {
+    const setAt = stream === '{stock}:log' ? this.itemsSetAt : stream === '{payment}:log' ? this.usersSetAt : null;
+    const count = Number(stream === '{stock}:log' ? entry.items : entry.users);
+    if (!setAt || !Number.isSafeInteger(count)) return;
+    const first = Number(entry.first ?? 0);
+    for (let index = first; index < first + count; index++) setAt.set(String(index), at);
+  }
+
+  /**
+   * Stock every saga holds per item, and credit every saga took per user, as the balances must
+   * show them: only what was taken since the entity's last batch_init counts.
+   */
   totals(): { stockHeld: Map<string, number>; creditTaken: Map<string, number> } {
-    return { stockHeld: new Map(this.stockHeld), creditTaken: new Map(this.creditTaken) };
+    const stockHeld = new Map<string, number>();
+    const creditTaken = new Map<string, number>();
+    for (const [sagaId, ledger] of this.sagas) {
+      const back = this.givenBack.get(sagaId);
+      for (const [item, quantity] of ledger.reservedTotal) {
+        if ((this.itemsSetAt.get(item) ?? -1) > (ledger.reservedAt ?? -1)) continue;
+        stockHeld.set(item, (stockHeld.get(item) ?? 0) + quantity - (back?.get(item) ?? 0));
+      }
+      const user = ledger.chargedUser;
+      if (user === undefined || (this.usersSetAt.get(user) ?? -1) > (ledger.chargedAt ?? -1)) continue;
+      creditTaken.set(user, (creditTaken.get(user) ?? 0) + ledger.chargedAmount - ledger.refunded);
+    }
+    return { stockHeld, creditTaken };
   }
 }

@@ -2,6 +2,7 @@
 // is Redis with the real Lua scripts and step functions; the model holds only ids, the sagas it
 // began, the verdicts it read, and the simulated queue (the bag of messages in flight).
 import { Ledger } from './ledger';
+import type { Snapshot } from './lost-writes';
 import type { SagaLib, SagaMessage, StepName } from './saga-lib';
 
 export interface SagaRecord {
@@ -30,6 +31,8 @@ export interface SagaModel {
   orderIncarnation: Map<string, number>;
   sagas: SagaRecord[];
   bag: BagEntry[];
+  /** What a crash of Redis's host would go back to, where the durability setting allows a loss. */
+  durablePoint?: Snapshot;
   /** What happened, command by command: printed with any violation. */
   trace: string[];
 }

@@ -3,7 +3,8 @@
 // (test/model/saga-model.test.ts) and the longer exploration (scripts/explore.ts).
 import * as fc from 'fast-check';
 import { sagaCommands, type CommandChoices } from './commands';
-import { BATCH_ITEM_PRICE, BATCH_ITEM_STOCK, BATCH_ITEMS, BATCH_USER_CREDIT, BATCH_USERS, newModel, newSystem, withinDeadline, type ExplorationStats } from './model';
+import type { Real } from './command-base';
+import { BATCH_ITEM_PRICE, BATCH_ITEM_STOCK, BATCH_ITEMS, BATCH_USER_CREDIT, BATCH_USERS, newModel, newSystem, withinDeadline, type ExplorationStats, type SagaModel } from './model';
 import { settle } from './observe';
 import type { SagaLib } from './saga-lib';
 
@@ -34,22 +35,28 @@ async function startFromScratch(lib: SagaLib): Promise<void> {
 export function sagaModelProperty(lib: SagaLib, stats: ExplorationStats, options: ModelRunOptions) {
   return fc.asyncProperty(sagaCommands(options.maxCommands, options.replayPath, options.choices), async (sequence) => {
     const started = Date.now();
-    stats.runs++;
-    await startFromScratch(lib);
-    const model = newModel(`m${stats.runs}`);
-    const system = newSystem(lib);
-    // An error thrown inside a library callback reaches no caller: in production it ends the
-    // process. Here it is collected and reported as a violation after the command that caused it.
-    const crashed = (error: unknown) => void system.crashes.push(error instanceof Error ? error : new Error(String(error)));
-    process.on('uncaughtException', crashed);
-    process.on('unhandledRejection', crashed);
-    try {
-      await fc.asyncModelRun(() => ({ model, real: { system, stats } }), sequence);
-      await withinDeadline(settle(model, system, stats), SETTLE_DEADLINE_MS, 'settling');
-    } finally {
-      process.off('uncaughtException', crashed);
-      process.off('unhandledRejection', crashed);
-    }
-    options.onRunPassed?.(Date.now() - started, model.trace);
+    const trace = await runCommands(lib, stats, sequence);
+    options.onRunPassed?.(Date.now() - started, trace);
   });
+}
+
+/** One run of the given commands from scratch, settled and checked; returns its history. */
+export async function runCommands(lib: SagaLib, stats: ExplorationStats, sequence: Iterable<fc.AsyncCommand<SagaModel, Real>>): Promise<string[]> {
+  stats.runs++;
+  await startFromScratch(lib);
+  const model = newModel(`m${stats.runs}`);
+  const system = newSystem(lib);
+  // An error thrown inside a library callback reaches no caller: in production it ends the
+  // process. Here it is collected and reported as a violation after the command that caused it.
+  const crashed = (error: unknown) => void system.crashes.push(error instanceof Error ? error : new Error(String(error)));
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
+  try {
+    await fc.asyncModelRun(() => ({ model, real: { system, stats } }), sequence);
+    await withinDeadline(settle(model, system, stats), SETTLE_DEADLINE_MS, 'settling');
+  } finally {
+    process.off('uncaughtException', crashed);
+    process.off('unhandledRejection', crashed);
+  }
+  return model.trace;
 }

@@ -35,13 +35,14 @@ export const REPLAY_LOCK_MS = 200;
 export const LOCK_KEY = '{order}:recovery:lock';
 
 /**
- * One Redis for every service, and the short windows. No queue is needed: the model is the queue
- * (it passes its own `send` to the replay and never calls SQS). Returns every lib module the model touches.
+ * One Redis for every service, the short windows, and any `settings` on top (REDIS_DURABILITY).
+ * No queue is needed: the model is the queue (it passes its own `send` to the replay and never
+ * calls SQS). Returns every lib module the model touches.
  */
-export function configureModel(redisUrl: string) {
+export function configureModel(redisUrl: string, settings: NodeJS.ProcessEnv = {}) {
   const windows = Object.fromEntries(Object.entries(MODEL_WINDOWS).map(([name, value]) => [name, String(value)]));
   const perService = { STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '', ORDER_REDIS_URL: '', IDS_REDIS_URL: '' };
-  config.configure(config.readConfig({ ...process.env, ...perService, ...windows, REDIS_URL: redisUrl }));
+  config.configure(config.readConfig({ ...process.env, ...perService, ...windows, ...settings, REDIS_URL: redisUrl }));
   return { redis, config: config.config, replay, steps, checkout, orderStore, stockStore, paymentStore, sagaOrder, sagaStock, sagaPayment, inspection, invariants };
 }
 

@@ -3,7 +3,9 @@
 // moving the cursor only at its end. Now a run works in rounds of bounded pages, every cursor
 // moves round by round, and a run that stops with work left says so (`more`).
 import { closeRedisClients, redisFor } from '@lib/redis';
+import { REPORT_RESERVE_MS } from '@lib/saga/replay-metrics';
 import { replayLog, type ReplayReport } from '@lib/saga/recovery';
+import { handler as scheduledReplay } from '../../../functions/scheduled/replay-log';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { beginCheckout, OPEN_SAGAS_KEY, ORDER_LOG_KEY } from '@lib/store/saga-order';
 import { configureTest } from '../../support/config';
@@ -11,7 +13,7 @@ import { flushDatabase } from '../../support/redis-state';
 
 const send = async () => {};
 
-beforeAll(() => configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '900', MESSAGE_GRACE_MS: '900' }));
+beforeAll(() => configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '900', MESSAGE_GRACE_MS: '900', REPLAY_STALE_MS: '1' }));
 beforeEach(async () => {
   await flushDatabase();
   await redisFor('stock').hset('{stock}:item:b', 'stock', 1_000_000, 'direct', 1_000_000, 'price', 1);
@@ -61,4 +63,17 @@ describe('recovery clears a backlog bigger than one page', () => {
     const hundredth = (await redisFor('order').xrange(ORDER_LOG_KEY, '-', '+', 'COUNT', 100))[99][0];
     expect(await redisFor('order').get('{order}:recovery:log-cursor')).toBe(hundredth);
   });
+
+  it("the scheduled replay works as long as its invocation may run, and no longer", async () => {
+    await stuckSagas(1_100);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // every saga older than REPLAY_STALE_MS (1 ms)
+    // Lambda's clock for the invocation: with only the report's reserve left, one round and `more`.
+    const invocation = (remainingMs: number) => ({ functionName: 'replayLog', awsRequestId: 'test', getRemainingTimeInMillis: () => remainingMs }) as unknown as Parameters<typeof scheduledReplay>[1];
+    const short = (await scheduledReplay({}, invocation(REPORT_RESERVE_MS))) as ReplayReport & { examined: number };
+    expect([short.examined, short.more]).toEqual([1_000, true]);
+    const long = (await scheduledReplay({}, invocation(300_000))) as ReplayReport & { examined: number };
+    expect([long.examined, long.more]).toEqual([100, false]);
+    expect(await redisFor('order').zcard(OPEN_SAGAS_KEY)).toBe(0);
+  });
 });
+
