@@ -55,6 +55,20 @@ export function connectRedis(url: string): RedisClient {
     });
     return reportOutages(cluster, url);
   }
+  if (endpoint.sentinelMaster) {
+    // Every connection (and every duplicate(), such as the verdict subscriber) asks the sentinels
+    // where the master is, checks the role of the node it finds, and asks again when that node
+    // goes away or answers READONLY (a master demoted while it was still up). Not ioredis's
+    // failoverDetector: its sentinel connections outlive quit() and keep a script from exiting.
+    const sentinel: RedisOptions = {
+      ...connection,
+      sentinels: endpoint.seeds,
+      name: endpoint.sentinelMaster,
+      db: endpoint.db ?? 0,
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    };
+    return reportOutages(new Redis(sentinel), url);
+  }
   return reportOutages(new Redis({ ...connection, ...endpoint.seeds[0], db: endpoint.db ?? 0 }), url);
 }
 

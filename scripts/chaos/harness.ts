@@ -6,9 +6,11 @@ import { promisify } from 'node:util';
 import { httpClient } from '../bench/http-client';
 import { startOffline } from '../stack/offline';
 import { freePort } from '../stack/free-port';
-import { type ManagedProcess } from '../stack/processes';
+import { waitUntil, type ManagedProcess } from '../stack/processes';
 import { startRedis } from '../stack/redis';
+import { ReplicatedRedis } from '../stack/redis-sentinel';
 import { startSqs } from '../stack/sqs';
+import { failOverLosingWrites, type FailoverReport } from './failover';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -43,6 +45,8 @@ export interface ScenarioResult {
  */
 export class ChaosStack {
   redis?: ManagedProcess;
+  /** In place of `redis` when the stack runs a replicated Redis (master, replica, sentinel). */
+  replicated?: ReplicatedRedis;
   sqs?: ManagedProcess;
   offline?: ManagedProcess;
   kills = 0;
@@ -55,7 +59,7 @@ export class ChaosStack {
 
   constructor(
     readonly name: string,
-    private readonly options: { sqsFaults?: string } = {},
+    private readonly options: { sqsFaults?: string; replicatedRedis?: boolean; durability?: string } = {},
   ) {}
 
   get api() {
@@ -71,7 +75,8 @@ export class ChaosStack {
     return {
       ...process.env,
       ...CHAOS_TIMINGS,
-      REDIS_URL: `redis://127.0.0.1:${this.ports.redis}`,
+      REDIS_URL: this.replicated?.url ?? `redis://127.0.0.1:${this.ports.redis}`,
+      ...(this.options.durability ? { REDIS_DURABILITY: this.options.durability } : {}),
       SQS_ENDPOINT: `http://127.0.0.1:${this.ports.sqs}`,
       SQS_PORT: String(this.ports.sqs),
       AWS_REGION: 'us-east-1',
@@ -85,7 +90,8 @@ export class ChaosStack {
 
   async start(): Promise<void> {
     this.ports = { redis: await freePort(), sqs: await freePort(), http: await freePort(), lambda: await freePort() };
-    await this.startRedis();
+    if (this.options.replicatedRedis) this.replicated = await ReplicatedRedis.start(join(this.dir, 'redis'));
+    else await this.startRedis();
     await this.startSqs();
     await this.startOffline();
     this.client = httpClient(this.api, 64);
@@ -141,14 +147,44 @@ export class ChaosStack {
     await this.load(32, faults);
   }
 
+  /**
+   * Checkout load while the replicated Redis fails over, its replica `lagMs` behind (see
+   * failOverLosingWrites); the load goes on until the app has paid a checkout on the new master.
+   */
+  async loadWhileFailingOver(lagMs: number): Promise<FailoverReport> {
+    const replicated = this.replicated;
+    if (!replicated) throw new Error('loadWhileFailingOver needs a ChaosStack with replicatedRedis');
+    const fault = (async () => {
+      await sleep(2_000);
+      this.kills++;
+      const report = await failOverLosingWrites(replicated, lagMs, () => this.anotherPaidCheckout());
+      await sleep(1_500);
+      return report;
+    })();
+    await this.load(32, fault);
+    return fault;
+  }
+
+  /** Until a checkout answered after this call is paid. */
+  private async anotherPaidCheckout(): Promise<void> {
+    const from = this.answers.length;
+    try {
+      await waitUntil('a checkout to be paid after the failover', async () => this.answers.slice(from).some((answer) => answer.status === 200), 60_000);
+    } catch (error) {
+      const statuses = this.answers.slice(from).map((answer) => answer.status);
+      throw new Error(`${(error as Error).message}; the ${statuses.length} answers meanwhile: ${[...new Set(statuses)].join(', ') || 'none'}`);
+    }
+  }
+
   isUp(part: 'redis' | 'sqs' | 'offline'): boolean {
     const child = this[part]?.child;
     return Boolean(child && child.exitCode === null && child.signalCode === null);
   }
 
-  async seed(orders: number): Promise<void> {
+  /** `credit` per user: the default runs out after about 600 paid checkouts, and later ones are refused. */
+  async seed(orders: number, credit = 6): Promise<void> {
     this.orderCount = orders;
-    for (const path of ['/stock/batch_init/50/400/1', '/payment/batch_init/200/6', `/orders/batch_init/${orders}/50/200/1`]) {
+    for (const path of ['/stock/batch_init/50/400/1', `/payment/batch_init/200/${credit}`, `/orders/batch_init/${orders}/50/200/1`]) {
       const { status, body } = await this.client.call('POST', path);
       if (status !== 200) throw new Error(`seeding ${path}: ${status} ${body}`);
     }
@@ -193,7 +229,8 @@ export class ChaosStack {
    * `npm run check` and the clients' answers: every 200 is paid, every 4xx charged nothing.
    */
   async settle(): Promise<ScenarioResult> {
-    if (!this.isUp('redis')) await this.startRedis();
+    if (this.replicated) await this.replicated.ensureUp();
+    else if (!this.isUp('redis')) await this.startRedis();
     if (!this.isUp('sqs')) await this.startSqs();
     if (!this.isUp('offline')) await this.startOffline();
     const problems: string[] = [];
@@ -239,6 +276,7 @@ export class ChaosStack {
   async stop(): Promise<void> {
     this.client?.close();
     for (const part of ['offline', 'sqs', 'redis'] as const) await this[part]?.stop();
+    await this.replicated?.stop();
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(join(ROOT, `.esbuild-chaos-${process.pid}`), { recursive: true, force: true });
   }

@@ -131,11 +131,12 @@ export class OfflineStack {
 /** Any answer within 3 s; else why not. */
 async function redisAnswers(url: string): Promise<string | undefined> {
   const endpoint = parseRedisUrl(url);
+  // Of a redis-sentinel:// URL, the first sentinel; the credentials are the servers', not its own.
+  const credentials = endpoint.sentinelMaster ? {} : { username: endpoint.username, password: endpoint.password };
   const client = new Redis({
     ...endpoint.seeds[0],
     tls: endpoint.tls ? {} : undefined,
-    username: endpoint.username,
-    password: endpoint.password,
+    ...credentials,
     lazyConnect: true,
     connectTimeout: 3_000,
     maxRetriesPerRequest: 0,
