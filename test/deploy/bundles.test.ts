@@ -1,13 +1,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import Redis from 'ioredis';
-import { freePort } from '../../scripts/stack/free-port';
 import { BundleHost } from './support/bundle-host';
 import { httpEvent, scheduledEvent } from './support/events';
 import { startFakeSsm } from './support/fake-ssm';
 import { LOCAL_SHELL, PROD_PARAMS, packageStage, sharedPackage, type Packaged } from './support/package';
 import { Shop, createStepQueues, withQueueUrls, type Step } from './support/shop';
+import { startTokenRedisWithReplica, type TokenRedis } from './support/token-redis';
 
 // The packaged functions themselves (the zips `serverless package` writes, not the sources), each
 // loaded by a plain node outside the repository and driven with AWS-shaped events against a real
@@ -118,31 +116,20 @@ async function shopThroughBundles(shop: Shop, { batchInit }: { batchInit: boolea
 }
 
 describe('a checkout through the production bundles (HTTP API events, token from SSM)', () => {
-  let redis: ChildProcess;
-  let replica: ChildProcess;
-  let redisPort: number;
+  let redis: TokenRedis;
   let ssm: Awaited<ReturnType<typeof startFakeSsm>>;
   let host: BundleHost;
   let queues: Record<Step, string>;
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    // A Redis that answers only to the token: the bundles can reach it only by reading SSM.
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'], { stdio: 'ignore' });
-    // With a replica, as the template's default storeDurability (replicas:1) requires: each write
-    // the bundles act on is acknowledged by it first.
-    const replicaPort = await freePort();
-    replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(redisPort), '--masterauth', TOKEN, '--repl-diskless-load', 'on-empty-db'], { stdio: 'ignore' });
-    const admin = new Redis({ port: redisPort, host: '127.0.0.1', password: TOKEN, retryStrategy: () => 50 });
-    while (!/slave0:.*state=online/.test(await admin.info('replication'))) await new Promise((resolve) => setTimeout(resolve, 50));
-    admin.disconnect();
+    redis = await startTokenRedisWithReplica(TOKEN);
     ssm = await startFakeSsm({ '/sagashop/prod/redis-auth': TOKEN });
     queues = await createStepQueues(sqs, `sagashop-bundles-prod-${process.pid}`);
     host = new BundleHost(prod, 'prod', (name, variables) => ({
       ...withQueueUrls(variables, queues),
       // The one change to the template's environment: this machine's Redis instead of the cache
       // (same shape: no credentials in the URL).
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
       AWS_ENDPOINT_URL_SSM: ssm.url,
       ...AWS_ENV,
     }));
@@ -150,8 +137,7 @@ describe('a checkout through the production bundles (HTTP API events, token from
   afterAll(async () => {
     await host?.stop();
     await ssm?.close();
-    redis?.kill('SIGKILL');
-    replica?.kill('SIGKILL');
+    redis?.stop();
   });
 
   it('completes, each container reading the token from SSM once, no log line showing it', async () => {
@@ -172,7 +158,7 @@ describe('a checkout through the production bundles (HTTP API events, token from
     const wrong = await startFakeSsm({ '/sagashop/prod/redis-auth': 'a-rotated-token-nobody-told-redis' });
     const stale = new BundleHost(prod, 'prod', (name, variables) => ({
       ...withQueueUrls(variables, queues),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
       AWS_ENDPOINT_URL_SSM: wrong.url,
       ...AWS_ENV,
     }));

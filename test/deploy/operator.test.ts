@@ -1,10 +1,9 @@
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SAGA, deadLetterQueueNameOf, queueNameOf, stepNamesOf } from '@lib/saga/definition';
 import { dashboardWidgets } from '../../deploy/dashboard';
 import { stageOf } from '../../functions/http/ops/operator';
-import { freePort } from '../../scripts/stack/free-port';
 import { RemoteOperator } from '../../scripts/operator/remote';
 import { signedFetch } from '../../scripts/operator/sigv4';
 import { startOperatorServer } from '../../scripts/operator/server';
@@ -12,6 +11,7 @@ import { BundleHost } from './support/bundle-host';
 import { startFakeSsm } from './support/fake-ssm';
 import { ROOT, logicalIdOf, ofType, productionPackage, roleStatements } from './support/package';
 import { Shop, createStepQueues, withQueueUrls, type Step } from './support/shop';
+import { startTokenRedisWithReplica, type TokenRedis } from './support/token-redis';
 import { startIamGateway } from './support/sigv4-gateway';
 
 // The operator's API on AWS (deploy/operator.ts): its route requires AWS IAM authorization in the
@@ -76,7 +76,7 @@ describe('the operator route and the dashboard in the production template', () =
 
 describe('signed requests through an IAM-authorizing stand-in to the packaged operator function', () => {
   const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  let redis: ChildProcess;
+  let redis: TokenRedis;
   let ssm: Awaited<ReturnType<typeof startFakeSsm>>;
   let host: BundleHost;
   let gateway: Awaited<ReturnType<typeof startIamGateway>>;
@@ -85,14 +85,12 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
   let remote: RemoteOperator;
 
   beforeAll(async () => {
-    const redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    redis = await startTokenRedisWithReplica(TOKEN);
     ssm = await startFakeSsm({ '/sagashop/prod/redis-auth': TOKEN });
     queues = await createStepQueues(sqs, `sagashop-operator-prod-${process.pid}`);
     host = new BundleHost(prod(), 'prod', (name, variables) => ({
       ...withQueueUrls(variables, queues),
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
       AWS_ENDPOINT_URL_SSM: ssm.url,
       ...AWS_ENV,
     }));
@@ -104,7 +102,7 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
     await gateway?.close();
     await host?.stop();
     await ssm?.close();
-    redis?.kill('SIGKILL');
+    redis?.stop();
     sqs.destroy();
   });
 

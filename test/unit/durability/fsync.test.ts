@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeRedisClients, redisFor } from '@lib/redis';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
-import * as order from '@lib/store/order-store';
-import * as payment from '@lib/store/payment-store';
 import * as sagaStock from '@lib/store/saga-stock';
 import * as stock from '@lib/store/stock-store';
 import { handler as checkoutHandler } from '../../../functions/http/order/checkout';
@@ -20,6 +18,7 @@ import { startRedis } from '../../../scripts/stack/redis';
 import { configureTest } from '../../support/config';
 import { call, type Answer } from '../../support/lambda';
 import { sagaPump, type SagaPump } from '../../support/saga-pump';
+import { smallShop } from '../../support/small-shop';
 import { testSqs, useStepQueues } from '../../support/saga-queues';
 
 const sqs = testSqs();
@@ -98,17 +97,6 @@ function readTrace(trace: string): Findings {
   return findings;
 }
 
-/** An item with stock 10 at price 3, a user with credit 100, and their order of 2. */
-async function anOrder(): Promise<string> {
-  const itemId = await stock.createItem(3);
-  await stock.changeStock(itemId, 10);
-  const userId = await payment.createUser();
-  await payment.changeCredit(userId, 100);
-  const orderId = await order.createOrder(userId);
-  await order.addItemToOrder(orderId, itemId, 2, 3);
-  return orderId;
-}
-
 /** A checkout through the HTTP handler, the steps delivered meanwhile by the pump. */
 async function checkoutWithSteps(orderId: string): Promise<Answer> {
   let answer: Answer | undefined;
@@ -120,7 +108,7 @@ async function checkoutWithSteps(orderId: string): Promise<Answer> {
 it('the Redis the stack starts sends every reply a checkout rests on (answers, pub/sub wake-ups) only after the fsync of the write before it', async () => {
   const redis = await tracedRedis('as-started');
   configureTest({ REDIS_URL: redis.url, REDIS_DURABILITY: 'fsync' });
-  const answer = await checkoutWithSteps(await anOrder());
+  const answer = await checkoutWithSteps((await smallShop()).orderId);
   await closeVerdictSubscriber();
   await closeRedisClients();
   const findings = readTrace(await redis.stop());
@@ -135,7 +123,7 @@ it('the Redis the stack starts sends every reply a checkout rests on (answers, p
 it('the same trace of a Redis on appendfsync everysec shows replies sent before their write is fsynced (so the check above can fail)', async () => {
   const redis = await tracedRedis('everysec', ['--appendfsync', 'everysec']);
   configureTest({ REDIS_URL: redis.url, REDIS_DURABILITY: 'none' });
-  const answer = await checkoutWithSteps(await anOrder());
+  const answer = await checkoutWithSteps((await smallShop()).orderId);
   await closeVerdictSubscriber();
   await closeRedisClients();
   const findings = readTrace(await redis.stop());

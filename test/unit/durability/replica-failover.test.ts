@@ -7,15 +7,13 @@ import { closeRedisClients } from '@lib/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { sendToStep } from '@lib/saga/queues';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
-import * as order from '@lib/store/order-store';
-import * as payment from '@lib/store/payment-store';
 import * as sagaOrder from '@lib/store/saga-order';
-import * as stock from '@lib/store/stock-store';
 import { handler as checkoutHandler } from '../../../functions/http/order/checkout';
 import { configureTest } from '../../support/config';
 import { call, type Answer } from '../../support/lambda';
 import { startReplicaPair, type ReplicaPair } from '../../support/replica-pair';
 import { sagaPump, type SagaPump } from '../../support/saga-pump';
+import { smallShop } from '../../support/small-shop';
 import { testSqs, useStepQueues } from '../../support/saga-queues';
 import type { StepName } from '@lib/saga/steps';
 
@@ -55,26 +53,10 @@ afterEach(async () => {
 });
 afterAll(() => sqs.destroy());
 
-/** An item with stock 10 at price 3, a user with credit 100, and their order of 2: all replicated. */
-async function aShop() {
-  const itemId = await stock.createItem(3);
-  await stock.changeStock(itemId, 10);
-  const userId = await payment.createUser();
-  await payment.changeCredit(userId, 100);
-  const orderId = await order.createOrder(userId);
-  await order.addItemToOrder(orderId, itemId, 2, 3);
-  const state = async () => ({
-    stock: (await stock.findItem(itemId))!.stock,
-    credit: (await payment.findUser(userId))!.credit,
-    paid: (await order.findOrder(orderId))!.paid,
-  });
-  return { itemId, userId, orderId, state };
-}
-
 const checkout = (orderId: string): Promise<Answer> => call(checkoutHandler, { order_id: orderId });
 
 it('1. reserve-stock sends no charge-payment message before its write is on the replica: a failover cannot leave the order paid with its stock never taken', async () => {
-  const shop = await aShop();
+  const shop = await smallShop();
   const begun = await sagaOrder.beginCheckout(shop.orderId, `saga-one-${Date.now()}`);
   if (begun.kind !== 'started') throw new Error('not started');
   await sendToStep('reserve-stock', begun.facts);
@@ -91,7 +73,7 @@ it('1. reserve-stock sends no charge-payment message before its write is on the 
 });
 
 it('2. checkout sends no first message before begin-checkout is on the replica: a failover cannot take stock and credit for a saga nobody began', async () => {
-  const shop = await aShop();
+  const shop = await smallShop();
   await pair.cutOff();
   const first = await checkout(shop.orderId);
   expect(first.status).toBeGreaterThanOrEqual(500);
@@ -116,7 +98,7 @@ it('2, by the replay: a begin-checkout whose wait fell short stays on the order 
   try {
     await closeRedisClients();
     configureTest({ STOCK_REDIS_URL: services.masterUrl(), PAYMENT_REDIS_URL: services.masterUrl() });
-    const shop = await aShop();
+    const shop = await smallShop();
     await pair.cutOff();
     expect((await checkout(shop.orderId)).status).toBeGreaterThanOrEqual(500);
     const replayed = await replayLog({ staleMs: 0 }).then(
@@ -138,7 +120,7 @@ it('2, by the replay: a begin-checkout whose wait fell short stays on the order 
 });
 
 it('3. no client is told 200 before the charge and the verdict are on the replica: a failover and a replay past the deadline cannot unpay an order answered "paid"', async () => {
-  const shop = await aShop();
+  const shop = await smallShop();
   let answer: Answer | undefined;
   const answered = checkout(shop.orderId).then((result) => (answer = result));
   let cut = false;

@@ -1,0 +1,22 @@
+import * as order from '@lib/store/order-store';
+import * as payment from '@lib/store/payment-store';
+import * as stock from '@lib/store/stock-store';
+
+/**
+ * An item with stock 10 at price 3, a user with credit 100, and their order of 2, written through
+ * the stores (so under the durability the test configured), and a reading of all three.
+ */
+export async function smallShop() {
+  const itemId = await stock.createItem(3);
+  await stock.changeStock(itemId, 10);
+  const userId = await payment.createUser();
+  await payment.changeCredit(userId, 100);
+  const orderId = await order.createOrder(userId);
+  await order.addItemToOrder(orderId, itemId, 2, 3);
+  const state = async () => ({
+    stock: (await stock.findItem(itemId))!.stock,
+    credit: (await payment.findUser(userId))!.credit,
+    paid: (await order.findOrder(orderId))!.paid,
+  });
+  return { itemId, userId, orderId, state };
+}
