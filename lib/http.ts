@@ -4,6 +4,7 @@ import createError, { isHttpError } from 'http-errors';
 import { Refusal, type RefusalKind } from './domain/errors';
 import { Log, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from './redis-auth';
+import { NotDurableError } from './store/durability';
 
 // The same routes run behind an HTTP API on AWS (payload 2.0 events) and behind a REST API on
 // LocalStack, whose free edition has no HTTP APIs (1.0 events). Both carry `pathParameters`
@@ -33,12 +34,26 @@ export const GENERIC_FAILURE = 'The service could not handle this request; pleas
  */
 export function errorResult(error: unknown, log: Log = new Log()): HttpResult {
   if (error instanceof Refusal) return jsonResult(STATUS_BY_REFUSAL[error.kind], { error: error.message });
+  if (error instanceof NotDurableError) {
+    log.error('request failed', { statusCode: 503, error });
+    return jsonResult(503, { error: notDurableAnswer(error) });
+  }
   const designed = isHttpError(error) && error.expose;
   const statusCode = isHttpError(error) ? error.statusCode : 500;
   // statusCode tells the answered 500s (the ServerErrors alarm's log filter, deploy/alarms.ts)
   // from the designed 503 and 504.
   if (!designed || statusCode >= 500) log.error('request failed', { statusCode, error });
   return jsonResult(statusCode, { error: designed ? (error as Error).message : GENERIC_FAILURE });
+}
+
+/**
+ * A write that ran but could not be confirmed durable may stand or may be lost by a failover:
+ * "try again" would apply a payment or a stock change twice, so the answer says to read it back.
+ */
+export function notDurableAnswer(error: NotDurableError): string {
+  return error.mayHaveApplied
+    ? 'The store could not confirm that this change was kept; it may or may not have been applied: read it back before repeating it.'
+    : 'The store cannot confirm that its data is durable right now; nothing was changed. Please try again later.';
 }
 
 type Middleware = middy.MiddlewareObj<HttpEvent, any, Error, InvocationContext>;

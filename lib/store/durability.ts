@@ -18,9 +18,19 @@ export type Reply = [Error | null, unknown];
  */
 type Plan = { after: 'nothing' } | { after: 'waitaof'; timeoutMs: number } | { after: 'wait'; replicas: number; timeoutMs: number };
 
-/** A write, or a read, that cannot be made as durable as REDIS_DURABILITY promises: nothing may act on it. */
+/**
+ * A write, or a read, that cannot be made as durable as REDIS_DURABILITY promises: nothing may act
+ * on it. `mayHaveApplied` when the commands ran and only their wait fell short: the change may
+ * stand, or be lost by a failover, so whoever asked must read it back rather than repeat it.
+ */
 export class NotDurableError extends Error {
   override name = 'NotDurableError';
+  constructor(
+    message: string,
+    readonly mayHaveApplied = false,
+  ) {
+    super(message);
+  }
 }
 
 // How long WAITAOF waits for the local fsync (it takes milliseconds; this is only a bound).
@@ -116,22 +126,48 @@ function planFor(client: RedisClient): Promise<Plan> {
   return plan;
 }
 
-/** Sends `commands` and the plan's wait in one pipeline (one round trip); throws if the wait fell short. */
+/** `{order}` of `{order}:saga:1`: the barrier key shares the commands' hash slot (Redis Cluster). */
+const hashTag = (key: string) => /^\{[^}]+\}/.exec(key)?.[0] ?? key;
+
+/** The first key a command names: a script's after its number of keys, any other command's first argument. */
+function firstKey([name, ...args]: Command): string {
+  const scripted = /^(EVAL|EVALSHA)$/i.test(name);
+  return String(scripted ? args[2] : args[0]);
+}
+
+/**
+ * Sends `commands`, a barrier write in their hash slot, and the plan's wait, in one pipeline (one
+ * round trip); throws if the wait fell short. The barrier is what the wait is measured against:
+ * a script that found its work already done writes nothing, and since Redis 7.2 a command that
+ * propagates nothing leaves the connection's offset where it was, so without the barrier a WAIT
+ * could cover none of what the script read. Replication and the append-only file are ordered, so
+ * once the barrier is durable, so is everything the commands wrote or saw.
+ */
 async function sendWithWait(client: RedisClient, commands: readonly Command[], plan: Exclude<Plan, { after: 'nothing' }>): Promise<Reply[]> {
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, ...args);
+  pipeline.call('SET', `${hashTag(firstKey(commands[0]))}:durability:barrier`, '1');
   if (plan.after === 'wait') pipeline.call('WAIT', plan.replicas, plan.timeoutMs);
   else pipeline.call('WAITAOF', 1, 0, plan.timeoutMs);
   const replies = ((await pipeline.exec()) ?? []) as Reply[];
   const [waitError, acks] = replies.pop() ?? [new Error('no reply'), undefined];
-  if (waitError) throw new NotDurableError(`the store could not confirm the write was durable (${waitError.message})`);
-  if (plan.after === 'wait' && Number(acks) < plan.replicas) {
-    throw new NotDurableError(`only ${Number(acks)} of ${plan.replicas} replica(s) acknowledged the write within ${plan.timeoutMs} ms; nothing may act on it`);
-  }
-  if (plan.after === 'waitaof' && Number((acks as number[])[0]) < 1) {
-    throw new NotDurableError(`the append-only file was not fsynced within ${plan.timeoutMs} ms; nothing may act on it`);
-  }
-  return replies;
+  replies.pop(); // the barrier's
+  // A command that failed wrote nothing (a script checks before it writes): its error is the
+  // answer, e.g. NOSCRIPT, which the caller answers by sending the script itself.
+  if (replies.every(([error]) => error)) return replies;
+  const shortfall =
+    waitError !== null
+      ? `the store could not confirm the write was durable (${waitError.message})`
+      : plan.after === 'wait' && Number(acks) < plan.replicas
+        ? `only ${Number(acks)} of ${plan.replicas} replica(s) acknowledged the write within ${plan.timeoutMs} ms`
+        : plan.after === 'waitaof' && Number((acks as number[])[0]) < 1
+          ? `the append-only file was not fsynced within ${plan.timeoutMs} ms`
+          : undefined;
+  if (shortfall === undefined) return replies;
+  // Ask the server again before the next write: a master that lost its replicas refuses at once
+  // rather than write and then fail every wait.
+  plans.get(client)?.clear();
+  throw new NotDurableError(`${shortfall}; nothing may act on it`, true);
 }
 
 /**
@@ -155,9 +191,6 @@ export async function durably(client: RedisClient, commands: readonly Command[])
   return ((await pipeline.exec()) ?? []) as Reply[];
 }
 
-/** `{order}` of `{order}:saga:1`: the barrier key shares the read's hash slot (Redis Cluster). */
-const hashTag = (key: string) => /^\{[^}]+\}/.exec(key)?.[0] ?? key;
-
 /**
  * Reads whose result is acted on. Each returns once everything it saw is durable: a server that
  * fsyncs before answering sends no reply before that anyway; otherwise a tiny write follows the
@@ -166,10 +199,7 @@ const hashTag = (key: string) => /^\{[^}]+\}/.exec(key)?.[0] ?? key;
  */
 export async function readDurably(client: RedisClient, commands: readonly Command[]): Promise<unknown[]> {
   const plan = await planFor(client);
-  const replies =
-    plan.after === 'nothing'
-      ? await durably(client, commands)
-      : (await sendWithWait(client, [...commands, ['SET', `${hashTag(String(commands[0][1]))}:durability:barrier`, '1']], plan)).slice(0, commands.length);
+  const replies = plan.after === 'nothing' ? await durably(client, commands) : await sendWithWait(client, commands, plan);
   return replies.map(([error, value]) => {
     if (error) throw error;
     return value;

@@ -3,6 +3,7 @@ import { conflict, invalidInput, notFound } from '../domain/errors';
 import { MAX_VALUE } from '../domain/input';
 import { decodeLines, encodeLines, type Order } from '../domain/order';
 import { redisFor } from '../redis';
+import { readDurably } from './durability';
 import addOrderItemLua from './lua/add-order-item.lua';
 import replaceOrdersLua from './lua/replace-orders.lua';
 import { config } from '../config';
@@ -39,7 +40,8 @@ export function createOrder(userId: string): Promise<string> {
 }
 
 export async function findOrder(orderId: string): Promise<Order | null> {
-  const [userId, paid, totalCost, items] = await redis().hmget(orderKey(orderId), 'user_id', 'paid', 'total_cost', 'items');
+  // Answered to a client (the 504 sends it here): under replicas:N only once what it reads is durable.
+  const [[userId, paid, totalCost, items]] = (await readDurably(redis(), [['HMGET', orderKey(orderId), 'user_id', 'paid', 'total_cost', 'items']])) as (string | null)[][];
   if (userId === null) return null;
   return {
     order_id: orderId,

@@ -1,4 +1,5 @@
 import { redisFor } from '../redis';
+import { readDurably } from './durability';
 import { adjustBalance } from './balance';
 import { batchInitBalances, createEntity } from './entity-writes';
 
@@ -18,7 +19,8 @@ export function createUser(): Promise<string> {
 }
 
 export async function findUser(userId: string): Promise<User | null> {
-  const credit = await redis().hget(userKey(userId), 'credit');
+  // Answered to a client: under replicas:N only once what it reads is durable (lib/store/durability.ts).
+  const [credit] = (await readDurably(redis(), [['HGET', userKey(userId), 'credit']])) as (string | null)[];
   return credit === null ? null : { user_id: userId, credit: Number(credit) };
 }
 

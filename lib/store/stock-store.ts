@@ -1,4 +1,5 @@
 import { redisFor } from '../redis';
+import { readDurably } from './durability';
 import { adjustBalance } from './balance';
 import { batchInitBalances, createEntity } from './entity-writes';
 
@@ -20,7 +21,8 @@ export function createItem(price: number): Promise<string> {
 }
 
 export async function findItem(itemId: string): Promise<Item | null> {
-  const [stock, price] = await redis().hmget(itemKey(itemId), 'stock', 'price');
+  // Answered to a client: under replicas:N only once what it reads is durable (lib/store/durability.ts).
+  const [[stock, price]] = (await readDurably(redis(), [['HMGET', itemKey(itemId), 'stock', 'price']])) as (string | null)[][];
   if (stock === null || price === null) return null;
   return { item_id: itemId, stock: Number(stock), price: Number(price) };
 }

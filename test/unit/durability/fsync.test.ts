@@ -151,10 +151,11 @@ describe('REDIS_DURABILITY=fsync with a Redis that fsyncs once a second and has 
     expect(await pump.waiting('charge-payment')).toBe(0);
   });
 
-  it('checkout answers a JSON 5xx without internals, and sends nothing', async () => {
+  it('checkout answers a JSON 503 saying nothing was changed, without internals, and sends nothing', async () => {
     await redisFor('order').hset('{order}:order:e2', 'user_id', 'e2', 'items', 'e1 2', 'total_cost', 6, 'paid', 0);
     const answer = await call(checkoutHandler, { order_id: 'e2' });
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({ error: expect.stringMatching(/nothing was changed/) });
     expect(answer.body).toEqual({ error: expect.not.stringMatching(/appendfsync|REDIS|redis|127\.0\.0\.1/) });
     expect(await pump.waiting('reserve-stock')).toBe(0);
     expect(await redisFor('order').hget('{order}:order:e2', 'checkout')).toBeNull();

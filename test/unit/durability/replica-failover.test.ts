@@ -3,6 +3,7 @@
 // replica; so promoting the replica loses nothing anyone acted on. Each test failed on the code
 // before lib/store/durability.ts, which ignored the setting: the message went out, the client got
 // its 200, and the failover broke the invariant. Real master and replica (two redis-servers).
+import Redis from 'ioredis';
 import { closeRedisClients } from '@lib/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { sendToStep } from '@lib/saga/queues';
@@ -55,6 +56,16 @@ afterAll(() => sqs.destroy());
 
 const checkout = (orderId: string): Promise<Answer> => call(checkoutHandler, { order_id: orderId });
 
+/** A look at the master itself, past the app's clients. */
+async function readOnMaster<T>(read: (master: Redis) => Promise<T>): Promise<T> {
+  const master = new Redis(pair.masterUrl());
+  try {
+    return await read(master);
+  } finally {
+    master.disconnect();
+  }
+}
+
 it('1. reserve-stock sends no charge-payment message before its write is on the replica: a failover cannot leave the order paid with its stock never taken', async () => {
   const shop = await smallShop();
   const begun = await sagaOrder.beginCheckout(shop.orderId, `saga-one-${Date.now()}`);
@@ -63,13 +74,22 @@ it('1. reserve-stock sends no charge-payment message before its write is on the 
   await pair.cutOff();
   const reserved = await deliver('reserve-stock');
   const sentBeforeDurable = await waiting('charge-payment');
+  // The reservation did run on the master (its wait, not the script, fell short): held back, not refused.
+  const writtenOnMaster = await readOnMaster((master) => master.hget(`{stock}:saga:${begun.facts.sagaId}`, 'reserve'));
 
   await pair.failOver();
   await useMaster();
   await pumpUntil(async () => (await sagaOrder.readVerdict(begun.facts.sagaId)) !== null);
   // The step failed (to be retried) and sent nothing; in the end the order is paid, and the stock
   // and the credit each taken once.
-  expect({ reserved, sentBeforeDurable, ...(await shop.state()) }).toEqual({ reserved: { handled: 1, failed: 1 }, sentBeforeDurable: 0, stock: 8, credit: 94, paid: true });
+  expect({ reserved, sentBeforeDurable, writtenOnMaster, ...(await shop.state()) }).toEqual({
+    reserved: { handled: 1, failed: 1 },
+    sentBeforeDurable: 0,
+    writtenOnMaster: 'done',
+    stock: 8,
+    credit: 94,
+    paid: true,
+  });
 });
 
 it('2. checkout sends no first message before begin-checkout is on the replica: a failover cannot take stock and credit for a saga nobody began', async () => {
