@@ -6,6 +6,7 @@
 //   npm run bench -- --phases 1:10,64:20,128:10    clients:seconds per phase
 //   npm run bench -- --items 10 --stock 500        make stock run out (mixes 200 and 400)
 //   npm run bench -- --retention 12                finished sagas, markers and log entries kept 12 s (memory stays flat)
+//   npm run bench -- --durability none             REDIS_DURABILITY for the stack it starts (none: Redis fsyncs once a second)
 //   npm run bench -- --out bench-results           where the results go (JSON + an SVG latency-over-time chart)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
 import Redis from 'ioredis';
@@ -25,6 +26,7 @@ const phases = option('phases', '1:10,64:20').split(',').map((phase) => {
 });
 const warmupSeconds = Number(option('warmup', '5'));
 const retentionSeconds = option('retention', '');
+const durability = option('durability', '');
 const itemCount = Number(option('items', '1000'));
 const startingStock = Number(option('stock', '1000000'));
 const userCount = Number(option('users', '10000'));
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
   if (!api) {
     ports = await isolatedStackPorts();
     console.log('bench: starting a stack on free ports (set BENCH_API to use a running one)...');
-    stack = await startStack(ports, retentionSeconds ? shortRetention(Number(retentionSeconds)) : {});
+    stack = await startStack(ports, {
+      ...(retentionSeconds ? shortRetention(Number(retentionSeconds)) : {}),
+      ...(durability ? { REDIS_DURABILITY: durability } : {}),
+    });
     api = stack.api;
   }
   // Redis's memory, when we started the stack (and so know where its Redis is).

@@ -36,7 +36,9 @@ export interface RedisOptions {
 }
 
 /** redis-server on 127.0.0.1 with append-only persistence, its files under `dataDir`: every write is
- * fsynced before Redis answers it (REDIS_DURABILITY=fsync, the local default, relies on it). */
+ * fsynced before Redis answers it (REDIS_DURABILITY=fsync, the local default, relies on it). Only
+ * a stack that says REDIS_DURABILITY=none, which relies on nothing, gets the cheaper fsync once a
+ * second (`npm run bench -- --durability none` measures what the fsync of each write costs). */
 export async function startRedis(options: RedisOptions): Promise<ManagedProcess> {
   await ensureRedisServer();
   if (!(await isPortFree(options.port))) {
@@ -53,7 +55,7 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
       '--bind', '127.0.0.1',
       '--dir', options.dataDir,
       '--appendonly', 'yes',
-      '--appendfsync', 'always',
+      '--appendfsync', process.env.REDIS_DURABILITY?.trim() === 'none' ? 'everysec' : 'always',
       '--save', '',
       '--daemonize', 'no',
       ...(options.extraArgs ?? []),
