@@ -3,7 +3,7 @@
 // an address to it. What each alarm watches, and why, is in the README ("Logs and metrics").
 //
 // The application's own metrics (namespace "sagashop") are EMF lines the functions print
-// (lib/observability.ts); their `service` dimension is the function's key, e.g. replayLog.
+// (lib/lambda/observability.ts); their `service` dimension is the function's key, e.g. replayLog.
 
 import { SAGA, stepNamesOf, type SagaDeclaration } from '../lib/saga/definition';
 import { deadLetterLogicalId, queueLogicalId } from './saga-template';
@@ -116,9 +116,9 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
 }
 
 /** The metric every HTTP function's answered 500 counts in: an unexpected failure the route caught
- * (lib/http.ts logs each with its statusCode); a Lambda error is the function's Errors. */
+ * (lib/lambda/http.ts logs each with its statusCode); a Lambda error is the function's Errors. */
 export const SERVER_ERRORS_METRIC = 'ServerErrors';
-/** The log lines lib/http.ts's errorResult writes for an answer of 500, and only those. */
+/** The log lines lib/lambda/http.ts's errorResult writes for an answer of 500, and only those. */
 export const SERVER_ERROR_PATTERN = '{ $.message = "request failed" && $.statusCode = 500 }';
 
 /**

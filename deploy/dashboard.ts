@@ -2,9 +2,9 @@
 // (lib/saga/definition.ts): what the operator looks at first. A step added to the declaration
 // gets its widgets (outcomes, latency, its function's throttles) and its queue's (depth, oldest
 // message, dead letters) with no change here. The application's metrics are the EMF readings the
-// functions print (lib/observability.ts, namespace "sagashop", `service` = the function's key):
+// functions print (lib/lambda/observability.ts, namespace "sagashop", `service` = the function's key):
 //   Checkouts and CheckoutLatency by Verdict (lib/saga/checkout.ts), StepOutcome and StepLatency by
-//   Step and Outcome, DeadLetterRisk by Step (lib/saga-step.ts), ReplayActions by Action and the
+//   Step and Outcome, DeadLetterRisk by Step (lib/lambda/saga-step.ts), ReplayActions by Action and the
 //   replay's gauges (lib/saga/replay-metrics.ts). SEARCH expressions list whatever verdicts,
 //   outcomes and actions occurred, so a new outcome needs no change either.
 import { deadLetterQueueNameOf, functionKeyOf, queueNameOf, stepNamesOf, type SagaDeclaration } from '../lib/saga/definition';

@@ -1,5 +1,5 @@
 // The operator's API on AWS stages (serverless.yml's `${file(./deploy/operator.cjs):...}`): one
-// function serving lib/operator-routes.ts under `ANY /ops/{proxy+}`, behind AWS IAM authorization,
+// function serving lib/operator/routes.ts under `ANY /ops/{proxy+}`, behind AWS IAM authorization,
 // and the stage's CloudWatch dashboard (deploy/dashboard.ts). Other stages get neither: locally
 // the page and the commands read the local Redis themselves (scripts/operator), and LocalStack's
 // free edition has no HTTP API to put IAM authorization on.

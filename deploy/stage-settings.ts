@@ -7,9 +7,9 @@
 // - every other name deploys to AWS: every setting comes from `--param` (nothing from the shell),
 //   the required ones must be given, and a missing or malformed one stops packaging with a message
 //   saying what to pass.
-import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, LOCAL_DURABILITY, localRedisUrl, parseDurability } from '../lib/config';
-import { parseRedisUrl } from '../lib/redis-url';
-import { redactUrl } from '../lib/secrets';
+import { DEFAULT_CHECKOUT_WAIT_MS, DEPLOYED_BUILD_DEFINE, LOCAL_DURABILITY, localRedisUrl, parseDurability } from '../lib/clients/config';
+import { parseRedisUrl } from '../lib/clients/redis-url';
+import { redactUrl } from '../lib/clients/secrets';
 import { alarmResources } from './alarms';
 import { awsTemplateParts, type AwsTemplateInput } from './aws-template';
 import { CONCURRENCY_PARAMS, concurrencyBounds } from './concurrency';
@@ -178,7 +178,7 @@ function readParams(stage: string, specs: Record<string, ParamSpec>, given: Reco
   return values;
 }
 
-// The saga's timings on deployed stages: lib/config.ts's defaults and the declared deadline,
+// The saga's timings on deployed stages: lib/clients/config.ts's defaults and the declared deadline,
 // written out so the template says what runs.
 const deployedTimings = (saga: SagaDeclaration) => ({
   SAGA_RETENTION_SECONDS: '3600',
@@ -187,7 +187,7 @@ const deployedTimings = (saga: SagaDeclaration) => ({
   REPLAY_STALE_MS: '15000',
   CHECKOUT_WAIT_MS: String(DEFAULT_CHECKOUT_WAIT_MS),
 });
-/** Deployed bundles: lib/faults.ts and lib/config.ts read SAGASHOP_BUILD as a constant, and
+/** Deployed bundles: lib/lambda/faults.ts and lib/clients/config.ts read SAGASHOP_BUILD as a constant, and
  * esbuild's syntax minification drops the branches that constant rules out (names and
  * whitespace stay, so stack traces stay readable). */
 const DEPLOYED_BUILD = { define: DEPLOYED_BUILD_DEFINE, skipRebuild: true, minifySyntax: true, exclude: [] };
@@ -230,11 +230,11 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings
       // The queues' own (below): a failed record's retry backoff never waits longer.
       QUEUE_VISIBILITY_TIMEOUT: readEnv('QUEUE_VISIBILITY_TIMEOUT', String(saga.queues.visibilityTimeoutSeconds)),
       REDIS_DURABILITY: readEnv('REDIS_DURABILITY', LOCAL_DURABILITY),
-      // Powertools (lib/observability.ts): log lines from INFO up; no EMF blobs, which nothing
+      // Powertools (lib/lambda/observability.ts): log lines from INFO up; no EMF blobs, which nothing
       // reads locally and which cost ~50 µs an invocation (scripts/bench-observability.ts).
       POWERTOOLS_LOG_LEVEL: readEnv('POWERTOOLS_LOG_LEVEL', 'INFO'),
       POWERTOOLS_METRICS_DISABLED: readEnv('POWERTOOLS_METRICS_DISABLED', 'true'),
-      // Fault injection for the chaos runs only (lib/faults.ts).
+      // Fault injection for the chaos runs only (lib/lambda/faults.ts).
       SAGASHOP_CRASH_AT: readEnv('SAGASHOP_CRASH_AT', ''),
       SAGASHOP_CRASH_PROBABILITY: readEnv('SAGASHOP_CRASH_PROBABILITY', '1'),
       ...queueUrlEnvironment(saga),
@@ -310,7 +310,7 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
     environment: {
       REDIS_URL: params.redisUrl,
       ...serviceUrls,
-      // Only the parameter's name: the function reads the token at run time (lib/redis-auth.ts).
+      // Only the parameter's name: the function reads the token at run time (lib/clients/redis-auth.ts).
       ...(authParameter ? { REDIS_AUTH_PARAMETER: authParameter } : {}),
       REDIS_DURABILITY: params.storeDurability,
       ...deployedTimings(saga),

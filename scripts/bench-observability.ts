@@ -6,9 +6,9 @@
 // checkout adds: one EMF blob of two metrics and one info line) through three chains, each in a
 // process of its own, its stdout going to a file as serverless-offline's does:
 //   bare           JSON responses and the Redis token, no Powertools
-//   powertools     lib/http.ts's httpRoute: the invocation's log on the context, metrics flushed at once
+//   powertools     lib/lambda/http.ts's httpRoute: the invocation's log on the context, metrics flushed at once
 //   async-context  the same, each invocation run in an AsyncLocalStorage (what Lambda's runtime
-//                  does with multi-concurrency, and what lib/observability.ts avoids: in Node 20
+//                  does with multi-concurrency, and what lib/lambda/observability.ts avoids: in Node 20
 //                  it hooks every promise of the process)
 // and prints µs per invocation, one at a time and 32 at once. It starts its own redis-server.
 // Metrics are published (POWERTOOLS_METRICS_DISABLED=false), as on AWS.
@@ -19,11 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import middy from '@middy/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { errorResult, httpRoute, jsonResult, pathParam } from '../lib/http';
-import { loadRedisAuth } from '../lib/redis-auth';
-import { emitMetrics, MetricUnit, type InvocationContext } from '../lib/observability';
+import { errorResult, httpRoute, jsonResult, pathParam } from '../lib/lambda/http';
+import { loadRedisAuth } from '../lib/clients/redis-auth';
+import { emitMetrics, MetricUnit, type InvocationContext } from '../lib/lambda/observability';
 import { createItem, findItem } from '../lib/store/stock-store';
-import { closeRedisClients } from '../lib/redis';
+import { closeRedisClients } from '../lib/clients/redis';
 
 type Variant = 'bare' | 'powertools' | 'async-context';
 const VARIANTS: Variant[] = ['bare', 'powertools', 'async-context'];

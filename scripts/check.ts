@@ -1,8 +1,8 @@
 // `npm run check`: reads the whole state of a stack (REDIS_URL, or the one `npm start` runs) and
 // verifies every invariant of the HTTP contract. One verdict line; exit 1 on a violation.
 // With `--stage <name>` or `--api <url>`: of a deployed stage, through its operator API (signed).
-import { OperatorApi } from '../lib/operator-api';
-import { closeRedisClients } from '../lib/redis';
+import { OperatorApi } from '../lib/operator/api';
+import { closeRedisClients } from '../lib/clients/redis';
 import { RemoteOperator, remoteTarget } from './operator/remote';
 import { useLocalStackEnv } from './stack/local-env';
 

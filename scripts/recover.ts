@@ -4,9 +4,9 @@
 //   npm run recover -- --stale-ms 0 every open saga, now
 //   npm run recover -- --stage prod a deployed stage's, through its operator API (signed); each
 //                                   run there stops after 20 s and says `more`
-import { closeRedisClients } from '../lib/redis';
+import { closeRedisClients } from '../lib/clients/redis';
 import { replayLog, type ReplayReport } from '../lib/saga/recovery';
-import { closeSqsClient } from '../lib/sqs';
+import { closeSqsClient } from '../lib/clients/sqs';
 import { RemoteOperator, option, remoteTarget } from './operator/remote';
 import { useLocalStackEnv } from './stack/local-env';
 

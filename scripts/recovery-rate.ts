@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configure, readConfig } from '../lib/config';
-import { closeRedisClients, redisFor } from '../lib/redis';
+import { configure, readConfig } from '../lib/clients/config';
+import { closeRedisClients, redisFor } from '../lib/clients/redis';
 import { replayLog } from '../lib/saga/recovery';
 import { addItemToOrder, createOrder } from '../lib/store/order-store';
 import { beginCheckout, completeOrder, OPEN_SAGAS_KEY } from '../lib/store/saga-order';

@@ -1,8 +1,8 @@
 // `npm run saga -- <order id or saga id>`: one saga's whole history from the logs of all three
 // services, in time order, and where it stands now. For an order id, every saga of that order.
 // With `--stage <name>` or `--api <url>`: of a deployed stage, through its operator API (signed).
-import { OperatorApi } from '../lib/operator-api';
-import { closeRedisClients } from '../lib/redis';
+import { OperatorApi } from '../lib/operator/api';
+import { closeRedisClients } from '../lib/clients/redis';
 import { REMOTE_OPTIONS, RemoteOperator, positionals, remoteTarget } from './operator/remote';
 import { useLocalStackEnv } from './stack/local-env';
 

@@ -1,4 +1,4 @@
 import { replayWithMetrics } from '@lib/saga/replay-metrics';
-import { scheduledTask } from '@lib/scheduled-task';
+import { scheduledTask } from '@lib/lambda/scheduled-task';
 
 export const handler = scheduledTask('replay-log', replayWithMetrics);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import createError, { isHttpError } from 'http-errors';
-import { config } from '../config';
-import { crashPoint } from '../faults';
+import { config } from '../clients/config';
+import { crashPoint } from '../lambda/faults';
 import { Refusal, refused } from '../domain/errors';
-import { emitMetrics, MetricUnit, type Log } from '../observability';
+import { emitMetrics, MetricUnit, type Log } from '../lambda/observability';
 import { newId } from '../store/ids-store';
 import { beginCheckout, type Verdict } from '../store/saga-order';
 import { sendToStep } from './queues';

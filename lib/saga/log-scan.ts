@@ -2,9 +2,9 @@
 // a cursor of its own kept in its own service's Redis (so the cursor and the log it points into are
 // lost or kept together). A cursor moves only once what its page named is written down (relisted
 // in the index, or its orphan given back), so a run that dies reads the same page again.
-import type { Service } from '../config';
+import type { Service } from '../clients/config';
 import type { LogService } from '../domain/log-audit';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import { PAYMENT_LOG_KEY } from '../store/payment-store';
 import { ORDER_LOG_KEY, relistOpenSaga } from '../store/saga-order';
 import { STOCK_LOG_KEY } from '../store/stock-store';

@@ -1,5 +1,5 @@
 // Each saga queue's depth and its dead-letter queue's, and moving dead-lettered messages back.
-// Through the functions' own SQS client (lib/sqs.ts) and queue URLs (the *_QUEUE_URL variables).
+// Through the functions' own SQS client (lib/clients/sqs.ts) and queue URLs (the *_QUEUE_URL variables).
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -7,9 +7,9 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { config } from '../config';
+import { config } from '../clients/config';
 import { STEP_NAMES, type StepName } from './steps';
-import { sqsClient } from '../sqs';
+import { sqsClient } from '../clients/sqs';
 
 export interface Depth {
   name: string;

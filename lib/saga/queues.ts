@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SQS_MESSAGE_BYTES, type SagaMessage } from '../domain/checkout';
-import { config } from '../config';
-import { sqsClient } from '../sqs';
+import { config } from '../clients/config';
+import { sqsClient } from '../clients/sqs';
 import type { StepName } from './steps';
 
 /** SQS's limits: a message (body + attributes) of at most 1 MiB, and ten of them per request. */

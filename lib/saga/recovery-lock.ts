@@ -1,7 +1,7 @@
 // The replay's lock (one replay at a time) and its fencing token (above every fence any service
 // holds), kept apart from what the replay decides.
 import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import drawRecoveryTokenLua from '../store/lua/draw-recovery-token.lua';
 import { PAYMENT_FENCE_KEY } from '../store/saga-payment';
 import { STOCK_FENCE_KEY } from '../store/saga-stock';

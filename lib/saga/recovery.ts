@@ -4,10 +4,10 @@
 // holds, and checked by each recovery write in the same script as the write) and the sweep of
 // long-finished sagas. Every way a run ends — lock held elsewhere, lock lost, a newer replay
 // wrote first, an injected crash — is a value, never an exception; only real failures throw.
-import { config } from '../config';
+import { config } from '../clients/config';
 import type { SagaMessage } from '../domain/checkout';
 import { decideRecovery, orphanCutoff, recoveryRefusals, type RecoveryAction } from '../domain/recovery';
-import { crashPoint } from '../faults';
+import { crashPoint } from '../lambda/faults';
 import { forgetPaymentMarkers, abortCharge, readPaymentMarker } from '../store/saga-payment';
 import { forgetStockMarkers, releaseReservation, readStockMarker } from '../store/saga-stock';
 import { redisNow } from '../store/redis-clock';

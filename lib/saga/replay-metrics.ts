@@ -1,5 +1,5 @@
-import { emitMetrics, MetricUnit } from '../observability';
-import type { ScheduledInvocation } from '../scheduled-task';
+import { emitMetrics, MetricUnit } from '../lambda/observability';
+import type { ScheduledInvocation } from '../lambda/scheduled-task';
 import { redisNow } from '../store/redis-clock';
 import { countOpenPastDeadline } from '../store/saga-order';
 import { replayLog, type ReplayReport } from './recovery';

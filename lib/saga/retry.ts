@@ -1,8 +1,8 @@
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { config } from '../config';
-import type { Log } from '../observability';
-import { sqsClient } from '../sqs';
+import { config } from '../clients/config';
+import type { Log } from '../lambda/observability';
+import { sqsClient } from '../clients/sqs';
 import { SAGA } from './definition';
 import type { StepName } from './steps';
 

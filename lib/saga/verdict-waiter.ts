@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis';
-import { logger, type Log } from '../observability';
-import { redisFor } from '../redis';
+import type { RedisClient } from '../clients/redis';
+import { logger, type Log } from '../lambda/observability';
+import { redisFor } from '../clients/redis';
 import { readVerdict, verdictChannel, type Verdict } from '../store/saga-order';
 
 // A safety net, not a poll: if a wake-up is lost (e.g. the subscriber reconnected), the verdict is

@@ -1,7 +1,7 @@
 import { invalidInput, notFound, refused } from '../domain/errors';
 import { MAX_VALUE } from '../domain/input';
-import { config } from '../config';
-import type { RedisClient } from '../redis';
+import { config } from '../clients/config';
+import type { RedisClient } from '../clients/redis';
 import adjustBalanceLua from './lua/adjust-balance.lua';
 import { defineScript } from './script';
 

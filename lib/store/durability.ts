@@ -5,9 +5,9 @@
 // from what the server says about itself (REDIS_DURABILITY says what must hold; the server decides
 // how): never assumed.
 import { Cluster } from 'ioredis';
-import { config, DURABILITY_CHOICES, type Durability } from '../config';
-import { logger } from '../observability';
-import type { RedisClient } from '../redis';
+import { config, DURABILITY_CHOICES, type Durability } from '../clients/config';
+import { logger } from '../lambda/observability';
+import type { RedisClient } from '../clients/redis';
 
 export type Command = readonly [string, ...(string | number)[]];
 export type Reply = [Error | null, unknown];

@@ -1,6 +1,6 @@
-import { config } from '../config';
-import { logger } from '../observability';
-import type { RedisClient } from '../redis';
+import { config } from '../clients/config';
+import { logger } from '../lambda/observability';
+import type { RedisClient } from '../clients/redis';
 import { newId } from './ids-store';
 import batchInitBalancesLua from './lua/batch-init-balances.lua';
 import createEntityLua from './lua/create-entity.lua';

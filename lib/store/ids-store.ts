@@ -1,4 +1,4 @@
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 
 const COUNTER_KEY = '{ids}:next';
 // Each process reserves ids in blocks: one INCRBY per block instead of one per id. A block that a

@@ -3,7 +3,7 @@ import type { ItemState, OrderState, ReplacedPaid, SystemState, UserState } from
 import { auditChains, type AuditResult } from '../domain/log-audit';
 import { wholeLog } from './log-reader';
 import { decodeLines } from '../domain/order';
-import { redisFor, type RedisClient } from '../redis';
+import { redisFor, type RedisClient } from '../clients/redis';
 import { REPLACED_PAID_KEY } from './order-store';
 import { OPEN_SAGAS_KEY } from './saga-order';
 

@@ -1,5 +1,5 @@
 import type { LogEntry, LogService } from '../domain/log-audit';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import { STOCK_LOG_KEY } from './stock-store';
 import { PAYMENT_LOG_KEY } from './payment-store';
 import { ORDER_LOG_KEY } from './saga-order';

@@ -1,4 +1,4 @@
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import { readDurably } from './durability';
 import { adjustBalance } from './balance';
 import { batchInitBalances, createEntity } from './entity-writes';

@@ -1,5 +1,5 @@
-import type { Service } from '../config';
-import { redisFor } from '../redis';
+import type { Service } from '../clients/config';
+import { redisFor } from '../clients/redis';
 
 /**
  * A service's Redis clock in epoch ms, to the microsecond (`TIME`): the clock every script stamps

@@ -1,6 +1,6 @@
 import { compareIds, type LogEntry, type LogService } from '../domain/log-audit';
 import type { SagaHistory } from '../domain/saga-history';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import { readLog } from './log-reader';
 import { sagaKey } from './saga-order';
 import { paymentMarkerKey } from './saga-payment';

@@ -1,8 +1,8 @@
-import { config } from '../config';
+import { config } from '../clients/config';
 import { actUntil, checkoutLines, MAX_ORDER_ITEMS, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
 import { conflict, invalidInput, notFound, refused } from '../domain/errors';
 import type { StepOutcome } from '../saga/steps';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';
 import relistOpenSagaLua from './lua/relist-open-saga.lua';

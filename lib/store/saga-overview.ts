@@ -1,4 +1,4 @@
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import { OPEN_SAGAS_KEY, sagaKey } from './saga-order';
 
 export interface OpenSagaSummary {

@@ -1,7 +1,7 @@
-import { config } from '../config';
+import { config } from '../clients/config';
 import { actUntil, refusals, type SagaMessage } from '../domain/checkout';
 import type { StepOutcome } from '../saga/steps';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import abortChargeLua from './lua/abort-charge.lua';
 import chargePaymentLua from './lua/charge-payment.lua';
 import refundChargeLua from './lua/refund-charge.lua';

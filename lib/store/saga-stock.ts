@@ -1,7 +1,7 @@
-import { config } from '../config';
+import { config } from '../clients/config';
 import { actUntil, refusals, type SagaMessage } from '../domain/checkout';
 import type { StepOutcome } from '../saga/steps';
-import { redisFor } from '../redis';
+import { redisFor } from '../clients/redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';
 import { readDurably } from './durability';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis';
+import type { RedisClient } from '../clients/redis';
 import { durably } from './durability';
 
 export type ScriptArg = string | number;

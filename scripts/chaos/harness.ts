@@ -106,7 +106,7 @@ export class ChaosStack {
   }
 
   /**
-   * serverless offline, optionally with a crash point armed (lib/faults.ts). Armed, it may die at
+   * serverless offline, optionally with a crash point armed (lib/lambda/faults.ts). Armed, it may die at
    * that point before it is even ready (its event sources resume queued messages at once): that is
    * the fault happening, not a failure to start, and leaves `offline` down.
    */

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { localStackProblem } from '../../deploy/stage-plugin';
-import { localRedisUrl } from '../../lib/config';
+import { localRedisUrl } from '../../lib/clients/config';
 
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);

@@ -4,7 +4,7 @@
 //   --api https://abc123.execute-api.eu-west-1.amazonaws.com   the stage's HTTP API URL
 //   --stage prod [--region eu-west-1]                           the URL from stack sagashop-prod's
 //                                                               HttpApiUrl output (CloudFormation)
-import type { CheckReport, Overview, SagaView } from '../../lib/operator-api';
+import type { CheckReport, Overview, SagaView } from '../../lib/operator/api';
 import type { ReplayReport } from '../../lib/saga/recovery';
 import type { RedriveResult } from '../../lib/saga/queue-inspection';
 import { signedFetch, type Credentials } from './sigv4';

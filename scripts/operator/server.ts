@@ -6,15 +6,15 @@
 //   GET  /api/saga?id=   one order's or saga's history from the logs
 //   GET  /api/check      the invariants and the log audit
 //   POST /api/replay     runs the replay now      POST /api/redrive?step=  DLQ messages back to the queue
-// (lib/operator-routes.ts answers every /api/ route.)
+// (lib/operator/routes.ts answers every /api/ route.)
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { closeRedisClients } from '../../lib/redis';
-import { closeSqsClient } from '../../lib/sqs';
+import { closeRedisClients } from '../../lib/clients/redis';
+import { closeSqsClient } from '../../lib/clients/sqs';
 import { useLocalStackEnv } from '../stack/local-env';
-import { OperatorApi } from '../../lib/operator-api';
-import { answerOperator } from '../../lib/operator-routes';
+import { OperatorApi } from '../../lib/operator/api';
+import { answerOperator } from '../../lib/operator/routes';
 import { RemoteOperator, remoteTarget } from './remote';
 
 const STATIC: Record<string, [file: string, type: string]> = {

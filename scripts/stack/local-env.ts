@@ -1,4 +1,4 @@
-import { configure, LOCAL_REDIS_PORT, localRedisUrl, readConfig } from '../../lib/config';
+import { configure, LOCAL_REDIS_PORT, localRedisUrl, readConfig } from '../../lib/clients/config';
 import { SAGA, queueNameOf, queueUrlVariable, stepNamesOf } from '../../lib/saga/definition';
 
 /**

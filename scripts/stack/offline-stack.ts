@@ -5,9 +5,9 @@
 // stack and each finds what the other left. It stops them when serverless offline stops.
 import Redis from 'ioredis';
 import { basename, join, relative } from 'node:path';
-import { readConfig } from '../../lib/config';
-import { parseRedisUrl } from '../../lib/redis-url';
-import { redactUrl } from '../../lib/secrets';
+import { readConfig } from '../../lib/clients/config';
+import { parseRedisUrl } from '../../lib/clients/redis-url';
+import { redactUrl } from '../../lib/clients/secrets';
 import { isOurs, readRecord, removeRecord, stopLeftovers, waitForExit, writeRecord, type RunRecord } from './leftovers';
 import type { ManagedProcess } from './processes';
 import { redisDataDir, startRedis } from './redis';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LOCAL_REDIS_PORT } from '../../lib/config';
+import { LOCAL_REDIS_PORT } from '../../lib/clients/config';
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];

@@ -1,11 +1,11 @@
 import { SERVER_ERROR_PATTERN, deadLetterQueuesOf } from '../../deploy/alarms';
-import { errorResult } from '@lib/http';
-import { Log, logger } from '@lib/observability';
+import { errorResult } from '@lib/lambda/http';
+import { Log, logger } from '@lib/lambda/observability';
 import createError from 'http-errors';
 import { SAGA } from '@lib/saga/definition';
 import { stageSettings, StageSettingsError } from '../../deploy/stage-settings';
-import { serviceNameOf } from '@lib/observability';
-import { MAX_RECEIVE_COUNT } from '@lib/saga-step';
+import { serviceNameOf } from '@lib/lambda/observability';
+import { MAX_RECEIVE_COUNT } from '@lib/lambda/saga-step';
 import { PROD_PARAMS, SAGA_QUEUES, functionsOf, logicalIdOf, ofType, productionPackage } from './support/package';
 
 // The alarms a deploy to AWS creates, on the packaged production template: what each watches
@@ -38,7 +38,7 @@ describe('the production alarms', () => {
         Statistic: 'Maximum',
       });
     }
-    // DeadLetterRisk (lib/saga-step.ts) counts a record failing its last delivery by this number.
+    // DeadLetterRisk (lib/lambda/saga-step.ts) counts a record failing its last delivery by this number.
     for (const [, queue] of ofType(prod(), 'AWS::SQS::Queue').filter(([, queue]) => queue.Properties.RedrivePolicy)) {
       expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     }
@@ -112,7 +112,7 @@ describe('the production alarms', () => {
     }
   });
 
-  it('count what lib/http.ts logs for a 500, and not its 503 and 504', () => {
+  it('count what lib/lambda/http.ts logs for a 500, and not its 503 and 504', () => {
     const lines: any[] = [];
     const spy = jest.spyOn(logger, 'error').mockImplementation((message: any, ...extra: any[]) => void lines.push(Object.assign({ message }, ...extra)));
     try {

@@ -1,6 +1,6 @@
 import { NETWORK_INTERFACE_RIGHTS } from '../../deploy/aws-template';
 import { LOCAL_EXTERNALS, replayTimeoutSeconds, stageSettings, type StageInputs } from '../../deploy/stage-settings';
-import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/config';
+import { DEPLOYED_BUILD_DEFINE, readConfig } from '../../lib/clients/config';
 import { PROD_PARAMS } from './support/package';
 
 // The stage rules themselves, without the Framework: what packaging would take from where.

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { SAGA } from '@lib/saga/definition';
 import { operatorTemplate } from '../../deploy/operator';
 import { stepFunctions } from '../../deploy/saga-template';
-import { DEPLOYED_BUILD_DEFINE } from '../../lib/config';
+import { DEPLOYED_BUILD_DEFINE } from '../../lib/clients/config';
 import { freePort } from '../../scripts/stack/free-port';
 import { ROUTE_OF, httpEvent, scheduledEvent } from './support/events';
 

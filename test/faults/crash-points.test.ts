@@ -1,7 +1,7 @@
 import { ChaosStack, sleep } from '../../scripts/chaos/harness';
 import { report } from './report';
 
-// Each boundary in turn: the process dies (SIGKILL from inside, lib/faults.ts) exactly there.
+// Each boundary in turn: the process dies (SIGKILL from inside, lib/lambda/faults.ts) exactly there.
 const POINTS: [point: string, probability: number][] = [
   ['after-begin-before-send', 0.05],
   ['after-write-before-send', 0.02],

@@ -1,5 +1,5 @@
 // The two moves that make a saga progress, each through the real code: delivering a message from
-// the bag to its step function (as lib/saga-step.ts does: parse, run, send the next message), and
+// the bag to its step function (as lib/lambda/saga-step.ts does: parse, run, send the next message), and
 // running the replay (lib/saga/recovery.ts) with its `send` and `beforeWrite` hooks wired to the bag.
 import { LOCK_KEY, REPLAY_LOCK_MS, type SagaMessage, type StepName } from './saga-lib';
 import { count, ModelViolation, note, pickNewest, type ExplorationStats, type SagaModel, type SagaSystem } from './model';

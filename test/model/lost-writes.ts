@@ -1,7 +1,7 @@
 // Redis losing acknowledged writes, modelled the way a host crash does it: the state Redis holds
 // goes back to what it had at an earlier instant (what its append-only file had on disk then),
 // while the queue keeps every message sent since. Whether that can happen is the configured
-// durability's call (REDIS_DURABILITY, lib/config.ts), not the model's: with `fsync` each write is
+// durability's call (REDIS_DURABILITY, lib/clients/config.ts), not the model's: with `fsync` each write is
 // on disk before anything acts on it, with `memorydb` in the store's multi-AZ log, with `replicas`
 // on the replicas a failover promotes; only `none` (or a build that has no such setting, which
 // promises nothing) leaves a window in which an acknowledged write can be lost.

@@ -1,9 +1,9 @@
 // The model drives the real saga code, configured with the short windows below: the jest test and
 // scripts/explore.ts both call configureModel() before they run it.
-import * as config from '../../lib/config';
+import * as config from '../../lib/clients/config';
 import * as checkout from '../../lib/domain/checkout';
 import * as invariants from '../../lib/domain/invariants';
-import * as redis from '../../lib/redis';
+import * as redis from '../../lib/clients/redis';
 import * as replay from '../../lib/saga/recovery';
 import * as steps from '../../lib/saga/steps';
 import * as inspection from '../../lib/store/inspection';

@@ -1,4 +1,4 @@
-import { configure, readConfig } from '@lib/config';
+import { configure, readConfig } from '@lib/clients/config';
 
 // A test file's own configuration, handed to lib/ explicitly: the worker's environment
 // (test/support/worker-env.ts) with this file's settings on top. Each call adds to the ones

@@ -1,4 +1,4 @@
-import { redisFor } from '@lib/redis';
+import { redisFor } from '@lib/clients/redis';
 
 /** Every key of this worker's database with its content: equal snapshots mean nothing changed. */
 export async function snapshot(): Promise<Record<string, unknown>> {

@@ -1,4 +1,4 @@
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { handler as createId } from '../../functions/http/ids/create-id';
 import { handler as createItem } from '../../functions/http/stock/create-item';
 import { handler as findItem } from '../../functions/http/stock/find-item';

@@ -1,5 +1,5 @@
 import { auditChains, type LogEntry } from '@lib/domain/log-audit';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { batchInitItems, changeStock, createItem } from '@lib/store/stock-store';
 import { changeCredit, createUser } from '@lib/store/payment-store';

@@ -2,10 +2,10 @@
 // JSON endpoint answers for sagas written by the store code (the browser test covers the page).
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { formatHistory } from '@lib/domain/saga-history';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { queueUrlVariable } from '@lib/saga/queues-config';
 import { STEP_NAMES, type StepName } from '@lib/saga/steps';
-import { closeSqsClient } from '@lib/sqs';
+import { closeSqsClient } from '@lib/clients/sqs';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { readSagaHistory } from '@lib/store/saga-history';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';

@@ -1,8 +1,8 @@
 // MemoryDB authenticates an ACL user (the user in the URL, its password from SSM), and sagashop's
 // storeDurability=memorydb adds nothing per write: a real Redis with an ACL user stands in for it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeRedisClients, redisFor } from '@lib/redis';
-import { redisAuth } from '@lib/redis-auth';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
+import { redisAuth } from '@lib/clients/redis-auth';
 import { createItem, findItem } from '@lib/store/stock-store';
 import { stageSettings } from '../../deploy/stage-settings';
 import { freePort } from '../../scripts/stack/free-port';

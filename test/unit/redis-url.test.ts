@@ -1,7 +1,7 @@
-import { readConfig } from '@lib/config';
+import { readConfig } from '@lib/clients/config';
 import type Redis from 'ioredis';
-import { connectRedis } from '@lib/redis';
-import { parseRedisUrl } from '@lib/redis-url';
+import { connectRedis } from '@lib/clients/redis';
+import { parseRedisUrl } from '@lib/clients/redis-url';
 
 describe('Redis URLs', () => {
   it('reads a single server, with TLS, credentials and a database', () => {

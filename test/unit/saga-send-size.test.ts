@@ -1,6 +1,6 @@
 import type { SagaMessage } from '@lib/domain/checkout';
 import { packBatches, sendToStep } from '@lib/saga/queues';
-import { closeSqsClient } from '@lib/sqs';
+import { closeSqsClient } from '@lib/clients/sqs';
 import { drain, testSqs, useStepQueues } from '../support/saga-queues';
 
 // Through the saga's own sender, against the real local endpoint (which refuses a batch request

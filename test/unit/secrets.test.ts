@@ -1,6 +1,6 @@
-import { readConfig } from '@lib/config';
-import { redisAuthFrom } from '@lib/redis-auth';
-import { hideInLogs, redactSecrets, redactUrl } from '@lib/secrets';
+import { readConfig } from '@lib/clients/config';
+import { redisAuthFrom } from '@lib/clients/redis-auth';
+import { hideInLogs, redactSecrets, redactUrl } from '@lib/clients/secrets';
 
 // No secret in any log line: URLs in messages lose their credentials, and a token the process
 // holds is scrubbed from everything written to the console, error objects included.

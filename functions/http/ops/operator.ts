@@ -1,8 +1,8 @@
 import createError from 'http-errors';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpRoute } from '@lib/http';
-import { OperatorApi } from '@lib/operator-api';
-import { answerOperator } from '@lib/operator-routes';
+import { httpRoute } from '@lib/lambda/http';
+import { OperatorApi } from '@lib/operator/api';
+import { answerOperator } from '@lib/operator/routes';
 
 // The operator's API on AWS: `ANY /ops/{proxy+}` behind AWS IAM authorization (API Gateway checks
 // the caller's SigV4 signature and their right to execute-api:Invoke before this runs), answered

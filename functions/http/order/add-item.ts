@@ -1,6 +1,6 @@
 import { notFound } from '@lib/domain/errors';
 import { parseAmount, parseId } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { addItemToOrder } from '@lib/store/order-store';
 import { findItem } from '@lib/store/stock-store';
 

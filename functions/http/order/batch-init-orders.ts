@@ -1,6 +1,6 @@
 import { conflict } from '@lib/domain/errors';
 import { parseBatchSize, parseInteger, MAX_VALUE } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { batchInitOrders } from '@lib/store/order-store';
 
 export const handler = httpRoute().handler(async (event) => {

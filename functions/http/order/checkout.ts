@@ -1,5 +1,5 @@
 import { parseId } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { checkout } from '@lib/saga/checkout';
 
 export const handler = httpRoute().handler(async (event, context) => {

@@ -1,6 +1,6 @@
 import { notFound } from '@lib/domain/errors';
 import { parseId } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { findOrder } from '@lib/store/order-store';
 
 export const handler = httpRoute().handler(async (event) => {

@@ -1,5 +1,5 @@
 import { parseBalance, parseBatchSize } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { batchInitUsers } from '@lib/store/payment-store';
 
 export const handler = httpRoute().handler(async (event) => {

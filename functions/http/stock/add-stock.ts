@@ -1,5 +1,5 @@
 import { parseAmount, parseId } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { changeStock } from '@lib/store/stock-store';
 
 export const handler = httpRoute().handler(async (event) => {

@@ -1,5 +1,5 @@
 import { parseBalance } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { createItem } from '@lib/store/stock-store';
 
 export const handler = httpRoute().handler(async (event) => {

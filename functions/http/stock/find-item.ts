@@ -1,6 +1,6 @@
 import { notFound } from '@lib/domain/errors';
 import { parseId } from '@lib/domain/input';
-import { httpRoute, pathParam } from '@lib/http';
+import { httpRoute, pathParam } from '@lib/lambda/http';
 import { findItem } from '@lib/store/stock-store';
 
 export const handler = httpRoute().handler(async (event) => {

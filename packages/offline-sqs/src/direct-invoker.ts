@@ -29,7 +29,7 @@ export function directInvoker(spec: FunctionSpec) {
   const invoke = async (event: unknown): Promise<unknown> => {
     if (!handler) {
       // As Lambda sets it: the function's logger and metrics take their service name from it
-      // when the module loads (lib/observability.ts). The thread's functions load one at a time.
+      // when the module loads (lib/lambda/observability.ts). The thread's functions load one at a time.
       process.env.AWS_LAMBDA_FUNCTION_NAME = spec.name;
       const loaded = require(modulePath)[exportName];
       if (typeof loaded !== 'function') throw new Error(`${spec.functionKey}: ${spec.handler} is not a function`);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import * as sagaStock from '@lib/store/saga-stock';
 import * as stock from '@lib/store/stock-store';
 import { startRedisCluster, type RedisCluster } from '../../../scripts/stack/redis-cluster';

@@ -4,7 +4,7 @@
 // says to read the change back before repeating it, and the next write asks the master again, so
 // a master without its replica refuses before writing.
 import Redis from 'ioredis';
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { handler as findUserHandler } from '../../../functions/http/payment/find-user';
 import { handler as payHandler } from '../../../functions/http/payment/pay';
 import { configureTest } from '../../support/config';

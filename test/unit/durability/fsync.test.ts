@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
 import * as sagaStock from '@lib/store/saga-stock';
 import { handler as checkoutHandler } from '../../../functions/http/order/checkout';

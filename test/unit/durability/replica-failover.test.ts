@@ -4,7 +4,7 @@
 // before lib/store/durability.ts, which ignored the setting: the message went out, the client got
 // its 200, and the failover broke the invariant. Real master and replica (two redis-servers).
 import Redis from 'ioredis';
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { sendToStep } from '@lib/saga/queues';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';

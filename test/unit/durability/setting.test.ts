@@ -1,7 +1,7 @@
-// REDIS_DURABILITY: read and checked by lib/config.ts; `none` is allowed, and said once, loudly.
-import { parseDurability, readConfig } from '@lib/config';
-import { logger } from '@lib/observability';
-import { closeRedisClients } from '@lib/redis';
+// REDIS_DURABILITY: read and checked by lib/clients/config.ts; `none` is allowed, and said once, loudly.
+import { parseDurability, readConfig } from '@lib/clients/config';
+import { logger } from '@lib/lambda/observability';
+import { closeRedisClients } from '@lib/clients/redis';
 import * as stock from '@lib/store/stock-store';
 import { configureTest } from '../../support/config';
 

@@ -1,4 +1,4 @@
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { handler as addItem } from '../../../functions/http/order/add-item';
 import { handler as batchInitOrders } from '../../../functions/http/order/batch-init-orders';
 import { handler as createOrder } from '../../../functions/http/order/create-order';
@@ -99,8 +99,8 @@ describe('bad input', () => {
   });
 
   it('answers a failure it did not expect with a 500 that reveals no internals', async () => {
-    const { errorResult } = await import('@lib/http');
-    const { logger } = await import('@lib/observability');
+    const { errorResult } = await import('@lib/lambda/http');
+    const { logger } = await import('@lib/lambda/observability');
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const result = errorResult(new Error('ERR connection to {stock}:item:1 lost'));
     expect(result.statusCode).toBe(500);

@@ -1,6 +1,6 @@
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { closeVerdictSubscriber } from '@lib/saga/verdict-waiter';
-import { closeSqsClient } from '@lib/sqs';
+import { closeSqsClient } from '@lib/clients/sqs';
 import * as order from '@lib/store/order-store';
 import * as payment from '@lib/store/payment-store';
 import * as stock from '@lib/store/stock-store';

@@ -1,4 +1,4 @@
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { idSource } from '@lib/store/ids-store';
 import { handler as createId } from '../../../functions/http/ids/create-id';
 import { call } from '../../support/lambda';

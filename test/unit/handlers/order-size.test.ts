@@ -4,7 +4,7 @@
 import { MAX_ORDER_ITEMS, MAX_LINE_BYTES, REFUSAL_ROOM_BYTES, refusals, SQS_MESSAGE_BYTES, type SagaMessage } from '@lib/domain/checkout';
 import { MAX_ID_LENGTH } from '@lib/domain/input';
 import { recoveryRefusals } from '@lib/domain/recovery';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { handler as addItem } from '../../../functions/http/order/add-item';
 import { handler as checkout } from '../../../functions/http/order/checkout';
 import { handler as createOrder } from '../../../functions/http/order/create-order';

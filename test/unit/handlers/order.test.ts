@@ -1,4 +1,4 @@
-import { closeRedisClients } from '@lib/redis';
+import { closeRedisClients } from '@lib/clients/redis';
 import { handler as addItem } from '../../../functions/http/order/add-item';
 import { handler as batchInit } from '../../../functions/http/order/batch-init-orders';
 import { handler as createOrder } from '../../../functions/http/order/create-order';
@@ -78,7 +78,7 @@ describe('order handlers', () => {
 
 describe('batch_init of orders over existing ones', () => {
   it('replaces each finished order whole, and keeps one a running checkout holds (409)', async () => {
-    const { redisFor } = await import('@lib/redis');
+    const { redisFor } = await import('@lib/clients/redis');
     await redisFor('order').hset('{order}:order:0', 'checkout', '', 'paid', '1', 'stale', 'x');
     await redisFor('order').hset('{order}:order:1', 'checkout', 'some-saga', 'paid', '0', 'items', 'a 1');
     const answer = await call(batchInit, { n: '2', n_items: '1', n_users: '1', item_price: '1' });

@@ -1,4 +1,4 @@
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { handler as addFunds } from '../../../functions/http/payment/add-funds';
 import { handler as batchInit } from '../../../functions/http/payment/batch-init-users';
 import { handler as createUser } from '../../../functions/http/payment/create-user';

@@ -1,4 +1,4 @@
-import { redisFor, closeRedisClients } from '@lib/redis';
+import { redisFor, closeRedisClients } from '@lib/clients/redis';
 import { handler as addStock } from '../../../functions/http/stock/add-stock';
 import { handler as batchInit } from '../../../functions/http/stock/batch-init-items';
 import { handler as createItem } from '../../../functions/http/stock/create-item';

@@ -1,9 +1,9 @@
 // Regression tests for the holes of issue 8 (points 1, 2, 3, 5, 6): each failed on the code before
 // its fix. Real Redis and real SQS; short windows so "later than the window" takes seconds.
 import type { SagaMessage } from '@lib/domain/checkout';
-import * as config from '@lib/config';
-import { logger } from '@lib/observability';
-import * as redisLib from '@lib/redis';
+import * as config from '@lib/clients/config';
+import { logger } from '@lib/lambda/observability';
+import * as redisLib from '@lib/clients/redis';
 import * as replay from '@lib/saga/recovery';
 import * as order from '@lib/store/order-store';
 import * as payment from '@lib/store/payment-store';

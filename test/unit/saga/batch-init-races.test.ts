@@ -5,7 +5,7 @@
 // Real Redis and real SQS; short windows so "past the deadline" takes seconds.
 import type { SagaMessage } from '@lib/domain/checkout';
 import { checkInvariants } from '@lib/domain/invariants';
-import * as redisLib from '@lib/redis';
+import * as redisLib from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { addItemToOrder, batchInitOrders, findOrder } from '@lib/store/order-store';

@@ -1,7 +1,7 @@
 // Defects the model-based exploration (test/model, npm run explore) found, each pinned by the
 // shortest sequence it shrank to, against real Redis.
 import type { SagaMessage } from '@lib/domain/checkout';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { addItemToOrder, batchInitOrders, createOrder } from '@lib/store/order-store';
 import { beginCheckout } from '@lib/store/saga-order';

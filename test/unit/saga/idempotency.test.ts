@@ -1,7 +1,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SagaMessage } from '@lib/domain/checkout';
-import { logger } from '@lib/observability';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { logger } from '@lib/lambda/observability';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import * as order from '@lib/store/order-store';
 import * as sagaOrder from '@lib/store/saga-order';
 import { handler as chargePayment } from '../../../functions/saga/charge-payment';

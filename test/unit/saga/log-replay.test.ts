@@ -1,6 +1,6 @@
 // The replay reads the order log from its cursor: a saga begun there and not finished is found
 // even when the open-saga index lost it.
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import type { SagaMessage } from '@lib/domain/checkout';
 import { scanOrderLog } from '@lib/saga/log-scan';
 import { replayLog } from '@lib/saga/recovery';

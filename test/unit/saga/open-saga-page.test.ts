@@ -2,7 +2,7 @@
 // and stay listed (left waiting, re-sent, or failed): it once re-read the same entries forever,
 // and the replay doing it kept the recovery lock, so every later replay did nothing.
 import type { SagaMessage } from '@lib/domain/checkout';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { redisNow } from '@lib/store/redis-clock';
 import { openSagaPage, type IndexPosition } from '@lib/store/saga-order';

@@ -2,7 +2,7 @@
 // 1,000 open sagas, and read the whole order log since its cursor before deciding anything,
 // moving the cursor only at its end. Now a run works in rounds of bounded pages, every cursor
 // moves round by round, and a run that stops with work left says so (`more`).
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { REPORT_RESERVE_MS } from '@lib/saga/replay-metrics';
 import { replayLog, type ReplayReport } from '@lib/saga/recovery';
 import { handler as scheduledReplay } from '../../../functions/scheduled/replay-log';

@@ -3,8 +3,8 @@
 // exactly equal to the deadline plus the grace. With the host's clock ahead, markers went while a
 // duplicate message could still act, and it took stock and credit a second time.
 import type { SagaMessage } from '@lib/domain/checkout';
-import { readConfig } from '@lib/config';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { readConfig } from '@lib/clients/config';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';

@@ -4,7 +4,7 @@
 // saga can act any more, and fenced, so that a late message never takes stock or money again.
 import type { SagaMessage } from '@lib/domain/checkout';
 import { checkInvariants } from '@lib/domain/invariants';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';

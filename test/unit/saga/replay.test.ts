@@ -1,6 +1,6 @@
 import type { SagaMessage } from '@lib/domain/checkout';
 import { changeStock } from '@lib/store/stock-store';
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import * as replay from '@lib/saga/recovery';
 import * as order from '@lib/store/order-store';
 import * as sagaOrder from '@lib/store/saga-order';

@@ -1,8 +1,8 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { SAGA } from '@lib/saga/definition';
-import { logger } from '@lib/observability';
-import { closeRedisClients } from '@lib/redis';
+import { logger } from '@lib/lambda/observability';
+import { closeRedisClients } from '@lib/clients/redis';
 import { retryDelaySeconds } from '@lib/saga/retry';
 import { handler as reserveStock } from '../../../functions/saga/reserve-stock';
 import { testSqs, useStepQueues } from '../../support/saga-queues';

@@ -1,4 +1,4 @@
-import { closeRedisClients, redisFor } from '@lib/redis';
+import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { formatHistory } from '@lib/domain/saga-history';
 import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';

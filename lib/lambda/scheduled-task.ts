@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { withInvocationLog, type InvocationContext, type Log } from './observability';
-import { loadRedisAuth } from './redis-auth';
+import { loadRedisAuth } from '../clients/redis-auth';
 
 /** What a scheduled task is handed: its invocation's log, and how long the invocation may still run. */
 export interface ScheduledInvocation {

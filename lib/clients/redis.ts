@@ -39,7 +39,7 @@ function reportOutages(client: RedisClient, url: string): RedisClient {
 export function connectRedis(url: string): RedisClient {
   const endpoint = parseRedisUrl(url);
   // ElastiCache in-transit encryption: rediss:// turns TLS on; the password is its AUTH token,
-  // given in the URL locally and read from SSM on AWS (lib/redis-auth.ts).
+  // given in the URL locally and read from SSM on AWS (lib/clients/redis-auth.ts).
   const connection: RedisOptions = {
     ...commonOptions,
     tls: endpoint.tls ? {} : undefined,

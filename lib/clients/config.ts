@@ -6,9 +6,9 @@
 // (scripts and tests that want other settings: no module reset, no import order to respect).
 // Messages never quote a URL's credentials: they end up in the function's log.
 import { parseRedisUrl } from './redis-url';
-import { SAGA } from './saga/definition';
-import { readQueueUrls } from './saga/queues-config';
-import type { StepName } from './saga/steps';
+import { SAGA } from '../saga/definition';
+import { readQueueUrls } from '../saga/queues-config';
+import type { StepName } from '../saga/steps';
 import { redactUrl } from './secrets';
 
 export type Service = 'stock' | 'payment' | 'order' | 'ids';
@@ -18,7 +18,7 @@ declare global {
    * A build constant, not the environment: deployed stages build with esbuild's define turning
    * `globalThis.SAGASHOP_BUILD` into "deployed" (DEPLOYED_BUILD_DEFINE), so each condition on it
    * is a constant there and syntax minification drops the branch it rules out: the fault
-   * injection (lib/faults.ts) and the local Redis default (test/deploy/bundles.test.ts checks the
+   * injection (lib/lambda/faults.ts) and the local Redis default (test/deploy/bundles.test.ts checks the
    * bundle text). Undefined everywhere else.
    */
   // eslint-disable-next-line no-var
@@ -69,7 +69,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 }
 
 export interface FaultInjection {
-  /** The crash points armed (lib/faults.ts); none unless SAGASHOP_CRASH_AT names some. */
+  /** The crash points armed (lib/lambda/faults.ts); none unless SAGASHOP_CRASH_AT names some. */
   crashAt: readonly string[];
   /** The chance that an armed point crashes the process when reached. */
   probability: number;
@@ -210,7 +210,7 @@ export function configure(next: Config): void {
 
 /**
  * What the Lambda runtime (or serverless-offline) tells a process about itself; not settings, and
- * nothing here can fail. Read once, when lib/observability.ts builds the logger.
+ * nothing here can fail. Read once, when lib/lambda/observability.ts builds the logger.
  */
 export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env) {
   return {

@@ -1,13 +1,13 @@
 // Fault injection for the chaos runs: SAGASHOP_CRASH_AT names a point, and the process dies there
 // (SIGKILL, as a crashed host would: no cleanup, no flush) with probability
-// SAGASHOP_CRASH_PROBABILITY (default 1), both read by lib/config.ts. Unset, every crash point is a
+// SAGASHOP_CRASH_PROBABILITY (default 1), both read by lib/clients/config.ts. Unset, every crash point is a
 // no-op.
 //
 // Deployed bundles must not carry it at all: they are built with SAGASHOP_BUILD defined as
-// "deployed" (lib/config.ts), so the condition below is a constant, `crashPoint` becomes the empty
+// "deployed" (lib/clients/config.ts), so the condition below is a constant, `crashPoint` becomes the empty
 // function and esbuild drops `armedCrashPoint` with its messages (test/deploy/bundles.test.ts
 // checks the bundle text).
-import { config } from './config';
+import { config } from '../clients/config';
 import { Log } from './observability';
 
 // A line that belongs to no invocation (recovery's own run) carries no keys.

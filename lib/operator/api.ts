@@ -3,16 +3,16 @@
 // (scripts/operator/server.ts) and, on AWS, by the operator function (functions/http/ops).
 // Reads only, except the two buttons: the replay (the scheduled function's own code) and moving
 // dead-letter messages back. Nothing here writes a balance.
-import { checkInvariants } from './domain/invariants';
-import { auditLogs, readSystemState } from './store/inspection';
-import { describeEntry, formatHistory, standing, type HistoryLine } from './domain/saga-history';
-import { replayLog, type ReplayReport } from './saga/recovery';
-import { readLog } from './store/log-reader';
-import { openSagaOverview, type OpenSagaOverview } from './store/saga-overview';
-import { readSagaHistory, sagasNamedBy } from './store/saga-history';
-import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from './domain/checkout-metrics';
-import { queueDepths, redrive, type QueueDepths, type RedriveResult } from './saga/queue-inspection';
-import type { StepName } from './saga/steps';
+import { checkInvariants } from '../domain/invariants';
+import { auditLogs, readSystemState } from '../store/inspection';
+import { describeEntry, formatHistory, standing, type HistoryLine } from '../domain/saga-history';
+import { replayLog, type ReplayReport } from '../saga/recovery';
+import { readLog } from '../store/log-reader';
+import { openSagaOverview, type OpenSagaOverview } from '../store/saga-overview';
+import { readSagaHistory, sagasNamedBy } from '../store/saga-history';
+import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from '../domain/checkout-metrics';
+import { queueDepths, redrive, type QueueDepths, type RedriveResult } from '../saga/queue-inspection';
+import type { StepName } from '../saga/steps';
 
 export interface Overview {
   metrics: MetricsSnapshot;

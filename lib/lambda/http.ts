@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import createError, { isHttpError } from 'http-errors';
-import { Refusal, type RefusalKind } from './domain/errors';
+import { Refusal, type RefusalKind } from '../domain/errors';
 import { Log, withInvocationLog, type InvocationContext } from './observability';
-import { loadRedisAuth } from './redis-auth';
-import { NotDurableError } from './store/durability';
+import { loadRedisAuth } from '../clients/redis-auth';
+import { NotDurableError } from '../store/durability';
 
 // The same routes run behind an HTTP API on AWS (payload 2.0 events) and behind a REST API on
 // LocalStack, whose free edition has no HTTP APIs (1.0 events). Both carry `pathParameters`

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { lambdaRuntime } from './config';
-import { redactSecrets } from './secrets';
+import { lambdaRuntime } from '../clients/config';
+import { redactSecrets } from '../clients/secrets';
 
 // Logs and metrics of every function, the ecosystem's way: Powertools' Logger writes one JSON line
 // per call, its Metrics one CloudWatch embedded-metric-format (EMF) blob per flush. One instance of
@@ -34,7 +34,7 @@ const serviceName = serviceNameOf(lambdaRuntime().functionName);
 
 /**
  * Powertools writes through a console of its own (a `new Console` on process.stdout), not the
- * global one that lib/secrets.ts scrubs: every string of a line, error messages and whatever an
+ * global one that lib/clients/secrets.ts scrubs: every string of a line, error messages and whatever an
  * error carries (ioredis's failed AUTH command holds the token) included, is scrubbed here.
  */
 const scrubSecrets = (_key: string, value: unknown) => (typeof value === 'string' ? redactSecrets(value) : value);

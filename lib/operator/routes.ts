@@ -6,8 +6,8 @@
 //   GET  saga?id=           one order's or saga's history from the logs
 //   GET  check              every invariant and the log audit (what `npm run check` prints)
 //   POST replay[?stale-ms=] the replay, now       POST redrive?step=  dead letters back to the queue
-import type { OperatorApi } from './operator-api';
-import { isStep } from './saga/queue-inspection';
+import type { OperatorApi } from './api';
+import { isStep } from '../saga/queue-inspection';
 
 export interface OperatorRequest {
   method: string;
