@@ -9,9 +9,13 @@
 //   npm run bench -- --durability none             REDIS_DURABILITY for the stack it starts (none: Redis fsyncs once a second)
 //   npm run bench -- --out bench-results           where the results go (JSON + an SVG latency-over-time chart)
 //   BENCH_API=http://127.0.0.1:8000 npm run bench  against an instance you started
+//   npm run bench -- --profile                     where a checkout's CPU and time go (scripts/bench/profile.ts,
+//                                                  docs/performance.md): three stacks in turn, writes profile-<time>.md/.json
+//   npm run bench -- --profile functions,hops      only those of its parts (cpu, functions, hops)
 import Redis from 'ioredis';
 import { httpClient, percentile } from './bench/http-client';
 import { summarise, timeline, writeResults, type BenchResults, type PhaseResult } from './bench/results';
+import { profile, type PhaseHooks } from './bench/profile';
 import { isolatedStackPorts, removeStackFolders, startStack, type RunningStack } from './stack/child-stack';
 
 function option(name: string, fallback: string): string {
@@ -19,11 +23,18 @@ function option(name: string, fallback: string): string {
   return index >= 0 && process.argv[index + 1] ? process.argv[index + 1] : fallback;
 }
 
-const phases = option('phases', '1:10,64:20').split(',').map((phase) => {
-  const [clients, seconds] = phase.split(':').map(Number);
-  if (!(clients >= 1 && seconds > 0)) throw new Error(`--phases takes clients:seconds pairs, not "${phase}"`);
-  return { clients, seconds };
-});
+export interface Phase {
+  clients: number;
+  seconds: number;
+}
+
+const parsePhases = (text: string): Phase[] =>
+  text.split(',').map((phase) => {
+    const [clients, seconds] = phase.split(':').map(Number);
+    if (!(clients >= 1 && seconds > 0)) throw new Error(`--phases takes clients:seconds pairs, not "${phase}"`);
+    return { clients, seconds };
+  });
+const phases = parsePhases(option('phases', '1:10,64:20'));
 const warmupSeconds = Number(option('warmup', '5'));
 const retentionSeconds = option('retention', '');
 const durability = option('durability', '');
@@ -42,15 +53,37 @@ function shortRetention(seconds: number): NodeJS.ProcessEnv {
   return { SAGA_RETENTION_SECONDS: String(seconds), CHECKOUT_DEADLINE_MS: third, MESSAGE_GRACE_MS: third, REPLAY_RATE: '1 minute' };
 }
 
-interface Outcome {
+export interface Outcome {
   order: number;
   status: number;
   ms: number;
   /** When it began, in seconds since the run began. */
   at: number;
+  /** When it began and ended, performance.now() of this process. */
+  began: number;
+  ended: number;
+}
+
+/** One run: start (or use) a stack, seed it, warm up, run the phases (each between `hooks`), check consistency. */
+export interface RunPlan {
+  phases: Phase[];
+  warmupSeconds: number;
+  /** Environment for the stack this run starts (none when BENCH_API names one). */
+  stackEnv?: NodeJS.ProcessEnv;
+  hooks?: PhaseHooks;
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--profile')) {
+    const parts = option('profile', 'cpu,functions,hops');
+    await profile(runBench, { phases, warmupSeconds, outDir, usesOwnStack: !process.env.BENCH_API, parts: parts.startsWith('--') ? ['cpu', 'functions', 'hops'] : parts.split(',') });
+    return;
+  }
+  await runBench({ phases, warmupSeconds });
+}
+
+async function runBench(plan: RunPlan): Promise<BenchResults> {
+  const { phases, warmupSeconds, hooks } = plan;
   let stack: RunningStack | null = null;
   let ports: Awaited<ReturnType<typeof isolatedStackPorts>> | null = null;
   let api = process.env.BENCH_API;
@@ -60,6 +93,7 @@ async function main(): Promise<void> {
     stack = await startStack(ports, {
       ...(retentionSeconds ? shortRetention(Number(retentionSeconds)) : {}),
       ...(durability ? { REDIS_DURABILITY: durability } : {}),
+      ...plan.stackEnv,
     });
     api = stack.api;
   }
@@ -105,7 +139,8 @@ async function main(): Promise<void> {
             } catch {
               status = 599;
             }
-            phase.push({ order, status, ms: performance.now() - begun, at });
+            const ended = performance.now();
+            phase.push({ order, status, ms: ended - begun, at, began: begun, ended });
           }
         }),
       );
@@ -124,9 +159,11 @@ async function main(): Promise<void> {
       outcomes.push(...warm);
     }
     for (const { clients, seconds } of phases) {
+      await hooks?.phaseStarts({ clients, redis });
       const from = since();
       const phase = await runPhase(clients, seconds, `${clients} client(s)`);
       const result = summarise(`${clients} client(s)`, clients, phase, from, since());
+      await hooks?.phaseEnded({ clients, redis, outcomes: phase, seconds: since() - from });
       report(`${clients} client(s), ${seconds} s`, result);
       phaseResults.push(result);
       if (redis) console.log(`  memory      ${await memory()}`);
@@ -140,13 +177,14 @@ async function main(): Promise<void> {
     }
     const results: BenchResults = {
       when: new Date().toISOString(),
-      settings: { phases: option('phases', '1:10,64:20'), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api: api! },
+      settings: { phases: phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api: api! },
       phases: phaseResults,
       timeline: timeline(outcomes.filter((outcome) => outcome.at >= (phaseResults[0]?.from ?? 0))),
       consistency,
     };
     const written = writeResults(outDir, results);
     console.log(`results: ${written.json} and ${written.svg}`);
+    return results;
   } finally {
     redis?.disconnect();
     client.close();

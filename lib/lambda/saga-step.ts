@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseSagaMessage, type SagaMessage } from '../domain/checkout';
 import { crashPoint } from './faults';
+import { traceHop } from './trace';
 import { emitMetrics, MetricUnit, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from '../clients/redis-auth';
 import { sendToStep } from '../saga/queues';
@@ -49,12 +50,18 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
           try {
             const message = parseSagaMessage(record.body);
             log = log.with({ sagaId: message.sagaId, orderId: message.orderId });
+            traceHop?.('step-start', record.messageId, message.sagaId, step);
             const result = await run(message, `message ${record.messageId}, receive ${record.attributes?.ApproximateReceiveCount ?? '?'}`);
             outcome = result.status;
+            traceHop?.('step-done', message.sagaId, step);
             if (outcome === 'expired') log.warn(`${step}: the message came after its saga's deadline and grace; refused unhandled`);
             const next = nextMessage(step, message, result);
             crashPoint('after-write-before-send', log);
-            if (next) await sendToStep(next.step, next.message);
+            if (next) {
+              traceHop?.('sending', message.sagaId, next.step);
+              await sendToStep(next.step, next.message);
+              traceHop?.('sent', message.sagaId, next.step);
+            }
             log.debug(`${step}: ${outcome}`);
           } catch (error) {
             outcome = 'failed';

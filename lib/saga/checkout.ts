@@ -6,6 +6,7 @@ import { Refusal, refused } from '../domain/errors';
 import { emitMetrics, MetricUnit, type Log } from '../lambda/observability';
 import { newId } from '../store/ids-store';
 import { beginCheckout, type Verdict } from '../store/saga-order';
+import { traceHop } from '../lambda/trace';
 import { sendToStep } from './queues';
 import { waitForVerdict } from './verdict-waiter';
 
@@ -44,12 +45,14 @@ export async function checkout(orderId: string, invocation: { log: Log }): Promi
 /** `saga.log` gains the saga's id once there is one. */
 async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   const deadline = Date.now() + config.checkoutWaitMs;
+  traceHop?.('checkout-start', orderId);
   const begun = await beginCheckout(orderId, await newSagaId());
   if (begun.kind === 'running') {
     saga.log = saga.log.with({ sagaId: begun.sagaId, joined: true });
     return settle(orderId, await waitForVerdict(begun.sagaId, deadline, saga.log));
   }
   const { sagaId } = begun.facts;
+  traceHop?.('begun', orderId, sagaId);
   saga.log = saga.log.with({ sagaId });
   saga.log.debug('checkout began its saga');
   // Ends the wait (and its subscription) at once if the saga's first message cannot be sent.
@@ -58,7 +61,9 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   crashPoint('after-begin-before-send', saga.log);
   try {
+    traceHop?.('sending', sagaId, 'reserve-stock');
     await sendToStep('reserve-stock', begun.facts);
+    traceHop?.('sent', sagaId, 'reserve-stock');
   } catch (error) {
     unsent.abort();
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
@@ -66,7 +71,9 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
     // `expose`: a designed answer, whose sentence reaches the client (http-errors hides a 5xx's by default).
     throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`, { expose: true });
   }
-  return settle(orderId, await waiting);
+  const verdict = await waiting;
+  traceHop?.('verdict', sagaId);
+  return settle(orderId, verdict);
 }
 
 /**

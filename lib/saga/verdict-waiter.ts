@@ -2,6 +2,7 @@ import type { RedisClient } from '../clients/redis';
 import { logger, type Log } from '../lambda/observability';
 import { redisFor } from '../clients/redis';
 import { readVerdict, verdictChannel, type Verdict } from '../store/saga-order';
+import { traceHop } from '../lambda/trace';
 
 // A safety net, not a poll: if a wake-up is lost (e.g. the subscriber reconnected), the verdict is
 // re-read at least this often.
@@ -17,6 +18,7 @@ function subscriberConnection(): Promise<RedisClient> {
     const connection = redisFor('order').duplicate();
     connection.on('error', (error: Error) => logger.error('verdict subscriber: connection error', error));
     connection.on('message', (channel: string) => {
+      traceHop?.('woken', channel.slice(channel.lastIndexOf(':') + 1));
       for (const wake of wakers.get(channel) ?? []) wake();
     });
     if (connection.status === 'ready') resolve(connection);

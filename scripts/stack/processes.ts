@@ -8,6 +8,12 @@ import { dirname, join } from 'node:path';
  */
 export const LIFELINE = join(__dirname, 'lifeline.cjs');
 
+/**
+ * Node options for the stack's own Node parts (serverless offline, the SQS endpoint), from
+ * SAGASHOP_NODE_ARGS: `npm run bench -- --profile` passes --cpu-prof there, which NODE_OPTIONS refuses.
+ */
+export const extraNodeArgs = (): string[] => process.env.SAGASHOP_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [];
+
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
