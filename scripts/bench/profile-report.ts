@@ -29,6 +29,10 @@ export function profileMarkdown(report: ProfileReport): string {
   for (const phase of report.phases) {
     out.push(`- ${phase.clients} client(s): ${phase.checkouts} checkouts in ${f(phase.seconds, 1)} s (${Math.round(phase.checkouts / phase.seconds)}/s), ${f(phase.cpu.coresBusy)} cores busy, ${f(phase.cpu.totalMsPerCheckout, 3)} ms CPU per checkout`);
   }
+  if (report.idle) {
+    const parts = report.idle.processes.map((row) => `${row.name} ${f(row.msPerCheckout, 1)}`).join(', ');
+    out.push(`- the idle stack (no checkouts, after the warm-up): ${f(report.idle.totalMsPerCheckout, 1)} ms CPU per second (${parts})`);
+  }
   out.push('');
   out.push(...byPhase('process', report.phases.map((p) => ({ clients: p.clients, rows: p.cpu.processes, total: p.cpu.totalMsPerCheckout }))), '');
   out.push('## CPU per checkout by thread', '');

@@ -56,6 +56,8 @@ export interface FunctionProfile {
 
 export interface ProfileReport {
   when: string;
+  /** CPU of the stack with no checkouts at all, over IDLE_SECONDS after the warm-up, in ms per second. */
+  idle: CpuBreakdown | null;
   commit: string;
   load: string;
   settings: { phases: string; warmupSeconds: number };
@@ -67,12 +69,20 @@ export interface ProfileReport {
 /** The monotonic clock --cpu-prof's sample times are on, in microseconds. */
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
-/** Per-phase /proc and Redis counters around each phase. */
-function countingHooks(into: PhaseProfile[]): PhaseHooks {
+const IDLE_SECONDS = 5;
+
+/** Per-phase /proc and Redis counters around each phase; before the first, the idle stack's CPU. */
+function countingHooks(into: PhaseProfile[], idle: { cpu: CpuBreakdown | null }): PhaseHooks {
   let processes: ProcessSample[] = [];
   let redisBefore: RedisSample | null = null;
   return {
     async phaseStarts({ redis }) {
+      if (!idle.cpu) {
+        // "Per checkout" over 1,000 ms of checkouts-free time: the figures read as ms of CPU per second.
+        const before = sampleProcesses(process.pid);
+        await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+        idle.cpu = cpuBetween(before, sampleProcesses(process.pid), IDLE_SECONDS, IDLE_SECONDS);
+      }
       redisBefore = redis ? await sampleRedis(redis) : null;
       processes = sampleProcesses(process.pid);
     },
@@ -142,7 +152,7 @@ async function hopTrace(run: RunBench, settings: ProfileSettings): Promise<HopRe
   let report: HopReport | null = null;
   try {
     await run({
-      phases: [{ clients: 1, seconds: 3 }],
+      phases: [{ clients: 1, seconds: 5 }],
       warmupSeconds: settings.warmupSeconds,
       stackEnv: { SAGASHOP_TRACE_FILE: file },
       hooks: {
@@ -172,9 +182,10 @@ export async function profile(run: RunBench, settings: ProfileSettings): Promise
   const loadBefore = load();
   const wanted = (part: string) => settings.parts.includes(part);
   const phases: PhaseProfile[] = [];
+  const idle: { cpu: CpuBreakdown | null } = { cpu: null };
   if (wanted('cpu')) {
     console.log(`profile, cpu: a plain stack, CPU from /proc and Redis's counters per phase (load average ${loadBefore})`);
-    await run({ phases: settings.phases, warmupSeconds: settings.warmupSeconds, hooks: countingHooks(phases) });
+    await run({ phases: settings.phases, warmupSeconds: settings.warmupSeconds, hooks: countingHooks(phases, idle) });
   }
   if (wanted('functions')) console.log('profile, functions: a stack whose Node processes run with --cpu-prof');
   const functions = wanted('functions') ? await functionProfiles(run, settings) : [];
@@ -182,6 +193,7 @@ export async function profile(run: RunBench, settings: ProfileSettings): Promise
   const hops = wanted('hops') ? await hopTrace(run, settings) : null;
   const report: ProfileReport = {
     when: new Date().toISOString(),
+    idle: idle.cpu,
     commit,
     load: `load average ${loadBefore} before, ${load()} after`,
     settings: { phases: settings.phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds: settings.warmupSeconds },

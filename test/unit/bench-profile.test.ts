@@ -1,6 +1,9 @@
 // The pure parts of `npm run bench -- --profile` (scripts/bench/profile.ts): the /proc stat parser,
 // CPU per checkout by process and thread, Redis's INFO parsing, the .cpuprofile summary and the
 // hop analysis, on small fixtures.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { familyOf, groupOf, profileFileIds, summariseProfile, type CpuProfile } from '../../scripts/bench/cpuprofile-summary';
 import { analyseHops } from '../../scripts/bench/hops';
 import { cpuBetween, parseStat, roleOf, type ProcessSample } from '../../scripts/bench/proc-cpu';
@@ -178,5 +181,37 @@ describe('one checkout by hop', () => {
       ['sending complete-order → sent complete-order (the sender\'s wait)', 2.9],
       ['complete-order starts → complete-order done (its script\'s reply back)', 2.4],
     ]);
+  });
+});
+
+describe('the hop trace points (lib/lambda/trace.ts)', () => {
+  const load = (file: string | undefined) => {
+    const saved = process.env.SAGASHOP_TRACE_FILE;
+    if (file === undefined) delete process.env.SAGASHOP_TRACE_FILE;
+    else process.env.SAGASHOP_TRACE_FILE = file;
+    try {
+      let traceHop: ((point: string, ...ids: string[]) => void) | undefined;
+      jest.isolateModules(() => ({ traceHop } = require('../../lib/lambda/trace')));
+      return traceHop;
+    } finally {
+      if (saved === undefined) delete process.env.SAGASHOP_TRACE_FILE;
+      else process.env.SAGASHOP_TRACE_FILE = saved;
+    }
+  };
+
+  it('are off (undefined) unless SAGASHOP_TRACE_FILE is set', () => {
+    expect(load(undefined)).toBeUndefined();
+  });
+
+  it('append one line per point, with a sub-millisecond wall-clock time, that the hop analysis reads', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'trace-')), 'hops.trace');
+    const traceHop = load(file)!;
+    const before = Date.now();
+    traceHop('begun', '7', 's1');
+    traceHop('woken', 's1');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' '));
+    expect(lines.map(([, ...rest]) => rest)).toEqual([['begun', '7', 's1'], ['woken', 's1']]);
+    expect(Number(lines[0][0])).toBeGreaterThanOrEqual(before - 1);
+    expect(lines[0][0]).toMatch(/^\d+\.\d{3}$/);
   });
 });
