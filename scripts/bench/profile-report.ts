@@ -21,6 +21,19 @@ function byPhase(title: string, phases: { clients: number; rows: CpuRow[]; total
   return lines;
 }
 
+/** A few lines per profiled thread for the console: its top families and functions. */
+export function functionsDigest(report: ProfileReport, functions = 5): string {
+  const out: string[] = [];
+  for (const phase of report.functions) {
+    out.push(`Functions at ${phase.clients} client(s) (shares of each thread's busy samples):`);
+    for (const thread of phase.threads) {
+      out.push(`  ${thread.name}, ${f(thread.cpuMsPerCheckout, 3)} ms CPU/checkout: ${thread.summary.families.slice(0, 5).map((row) => `${row.name} ${percent(row.share)}`).join(', ')}`);
+      for (const row of thread.summary.functions.slice(0, functions)) out.push(`      ${percent(row.share).padStart(5)}  ${row.name}`);
+    }
+  }
+  return out.join('\n');
+}
+
 export function profileMarkdown(report: ProfileReport): string {
   const out: string[] = [];
   out.push(`# Profile of a checkout, ${report.when}`, '');

@@ -14,7 +14,7 @@ import type { BenchResults } from './results';
 import { profileFileIds, summariseProfile, type CpuProfile, type ProfileSummary } from './cpuprofile-summary';
 import { analyseHops, type HopReport } from './hops';
 import { cpuBetween, sampleProcesses, type CpuBreakdown, type ProcessSample } from './proc-cpu';
-import { profileMarkdown } from './profile-report';
+import { functionsDigest, profileMarkdown } from './profile-report';
 import { redisBetween, sampleRedis, type RedisPerCheckout, type RedisSample } from './redis-stats';
 
 export interface PhaseHooks {
@@ -207,6 +207,7 @@ export async function profile(run: RunBench, settings: ProfileSettings): Promise
   const markdown = profileMarkdown(report);
   writeFileSync(`${stem}.md`, markdown);
   console.log(`\n${markdown.split('\n## Functions')[0]}`);
+  console.log(functionsDigest(report));
   console.log(`profile: ${stem}.md and ${stem}.json`);
   return report;
 }
