@@ -19,8 +19,6 @@ export interface StepDeclaration<Step extends string = string> {
   service: string;
   /** serverless.yml's handler: `<file without .ts>.<export>`. */
   handler: string;
-  /** What it does, in one line (atomically, in its store's Lua script). */
-  does: string;
   /** The step that gets the saga's message once this one is done; null ends the saga. */
   onDone: Step | null;
   /** The step that gets the message (with the refusal) when this one refuses; null: it never refuses. */
@@ -40,8 +38,6 @@ export interface StepDeclaration<Step extends string = string> {
 
 /** A function outside the saga's steps that sends messages into it. */
 export interface SenderDeclaration<Step extends string = string> {
-  /** Why it sends, in one line. */
-  why: string;
   sendsTo: readonly Step[];
 }
 
@@ -107,42 +103,45 @@ export const SAGA = defineSaga({
     senders: { checkout: 50 },
   },
   firstStep: 'reserve-stock',
+  // What each step does, atomically in its store's Lua script, is said above its entry.
   steps: {
+    // Takes every line's summed quantity or none, and records what it took.
     'reserve-stock': {
       service: 'stock',
       handler: 'functions/saga/reserve-stock.handler',
-      does: "takes every line's summed quantity or none, and records what it took",
       onDone: 'charge-payment',
       onRefused: 'complete-order',
       compensation: 'release-stock',
     },
+    // Takes the order's total from the user's credit, or refuses.
     'charge-payment': {
       service: 'payment',
       handler: 'functions/saga/charge-payment.handler',
-      does: "takes the order's total from the user's credit, or refuses",
       onDone: 'complete-order',
       onRefused: 'release-stock',
       // Never a refund: past the deadline the replay fences the charge off before it can happen.
       recoveryCompensation: 'abort-charge',
     },
+    // Writes the verdict once (paid marks the order paid), closes the saga, publishes the verdict.
     'complete-order': {
       service: 'order',
       handler: 'functions/saga/complete-order.handler',
-      does: 'writes the verdict once (paid marks the order paid), closes the saga, publishes the verdict',
       onDone: null,
       onRefused: null,
     },
+    // Gives back exactly what reserve-stock recorded (or fences it off if it comes first).
     'release-stock': {
       service: 'stock',
       handler: 'functions/saga/release-stock.handler',
-      does: 'gives back exactly what reserve-stock recorded (or fences it off if it comes first)',
       onDone: 'complete-order',
       onRefused: null,
     },
   },
   senders: {
-    checkout: { why: 'begins the saga (POST /orders/checkout/{order_id})', sendsTo: ['reserve-stock'] },
-    replayLog: { why: "recovery re-sends a lost message while the saga is within its deadline", sendsTo: ['reserve-stock', 'charge-payment'] },
+    // Begins the saga (POST /orders/checkout/{order_id}).
+    checkout: { sendsTo: ['reserve-stock'] },
+    // Recovery re-sends a lost message while the saga is within its deadline.
+    replayLog: { sendsTo: ['reserve-stock', 'charge-payment'] },
   },
 });
 

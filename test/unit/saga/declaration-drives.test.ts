@@ -4,7 +4,7 @@ import { saga as withShipping } from '../../deploy/fixtures/saga-with-shipping';
 // The declaration drives the first step, the undos recovery runs and their order, the step the log
 // scan takes as the end of a saga, and the order of the saga history: a declaration whose steps are
 // renamed and reordered yields all of them renamed and reordered, with nothing else changed.
-const step = (service: string, name: string) => ({ service, handler: `functions/saga/${name}.handler`, does: name });
+const step = (service: string, name: string) => ({ service, handler: `functions/saga/${name}.handler` });
 const renamed = defineSaga({
   ...SAGA,
   firstStep: 'hold-goods',
@@ -15,7 +15,7 @@ const renamed = defineSaga({
     'take-money': { ...step('payment', 'take-money'), onDone: 'close-order', onRefused: 'return-goods', recoveryCompensation: 'stop-money' },
     'hold-goods': { ...step('stock', 'hold-goods'), onDone: 'take-money', onRefused: 'close-order', compensation: 'return-goods' },
   },
-  senders: { checkout: { why: 'begins it', sendsTo: ['hold-goods'] }, replayLog: { why: 're-sends', sendsTo: ['hold-goods', 'take-money'] } },
+  senders: { checkout: { sendsTo: ['hold-goods'] }, replayLog: { sendsTo: ['hold-goods', 'take-money'] } },
 });
 
 describe('the saga declaration drives', () => {
@@ -67,7 +67,7 @@ describe('checkSaga holds the routes to the declared compensations', () => {
 
   it('refuses a first step that is not a step, or that no sender begins', () => {
     expect(checkSaga(variant({ ...renamed, firstStep: 'hold-good' }))).toContain('firstStep names "hold-good", which is not a step');
-    const unsent = { ...renamed, senders: { checkout: { why: 'begins it', sendsTo: ['take-money'] }, replayLog: { why: 're-sends', sendsTo: ['take-money'] } } };
+    const unsent = { ...renamed, senders: { checkout: { sendsTo: ['take-money'] }, replayLog: { sendsTo: ['take-money'] } } };
     expect(checkSaga(variant(unsent))).toContain('no sender sends to the first step "hold-goods": nothing would begin a saga');
   });
 
