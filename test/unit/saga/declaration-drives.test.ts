@@ -1,4 +1,6 @@
 import { checkSaga, defineSaga, type SagaDeclaration, finalStepOf, forwardPathOf, historyOrderOf, HISTORY_ORDER, SAGA, undoPlanOf } from '@lib/saga/definition';
+import { inHistoryOrder } from '@lib/domain/saga-history';
+import type { LogEntry } from '@lib/domain/log-audit';
 import { saga as withShipping } from '../../deploy/fixtures/saga-with-shipping';
 
 // The declaration drives the first step, the undos recovery runs and their order, the step the log
@@ -50,6 +52,23 @@ describe('the saga declaration drives', () => {
 
 /** A variant that breaks a rule the types alone would catch first. */
 const variant = (declaration: object) => declaration as SagaDeclaration;
+
+describe("the saga history's order", () => {
+  // Three services' entries of one millisecond: only the declaration's order can tell them apart.
+  const entry = (service: LogEntry['service'], step: string, t = 1000): LogEntry => ({ service, id: `${t}-0`, fields: { t: String(t), saga: 's', step } });
+  const sameMillisecond = [entry('order', 'close-order'), entry('stock', 'return-goods'), entry('payment', 'stop-money')];
+  const steps = (entries: LogEntry[]) => entries.map((logged) => logged.fields.step);
+
+  it('follows the declaration it is given, whatever order the logs were read in', () => {
+    expect(steps(inHistoryOrder(sameMillisecond, historyOrderOf(renamed)))).toEqual(['stop-money', 'return-goods', 'close-order']);
+    expect(steps(inHistoryOrder([...sameMillisecond].reverse(), historyOrderOf(renamed)))).toEqual(['stop-money', 'return-goods', 'close-order']);
+  });
+
+  it("puts the shop's compensation before the verdict it leads to, and time before either", () => {
+    const refused = [entry('order', 'complete-order'), entry('stock', 'release-stock'), entry('payment', 'charge-payment', 999)];
+    expect(steps(inHistoryOrder(refused, HISTORY_ORDER))).toEqual(['charge-payment', 'release-stock', 'complete-order']);
+  });
+});
 
 describe('checkSaga holds the routes to the declared compensations', () => {
   it('refuses a refusal that skips the compensation due', () => {
