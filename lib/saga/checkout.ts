@@ -6,6 +6,7 @@ import { Refusal, refused } from '../domain/errors';
 import { emitMetrics, MetricUnit, type Log } from '../lambda/observability';
 import { newId } from '../store/ids-store';
 import { beginCheckout, type Verdict } from '../store/saga-order';
+import { SAGA } from './definition';
 import { sendToStep } from './queues';
 import { waitForVerdict } from './verdict-waiter';
 
@@ -58,7 +59,7 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   crashPoint('after-begin-before-send', saga.log);
   try {
-    await sendToStep('reserve-stock', begun.facts);
+    await sendToStep(SAGA.firstStep, begun.facts);
   } catch (error) {
     unsent.abort();
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.

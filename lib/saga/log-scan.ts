@@ -8,8 +8,15 @@ import { redisFor } from '../clients/redis';
 import { PAYMENT_LOG_KEY } from '../store/payment-store';
 import { ORDER_LOG_KEY, relistOpenSaga } from '../store/saga-order';
 import { STOCK_LOG_KEY } from '../store/stock-store';
+import { finalStepOf, SAGA, stepNamesOf, takesSomething } from './definition';
 
 const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+// A saga is finished once its final step wrote; what a service's steps took is in the entries of
+// its steps that declare an undo (reserve-stock's in the stock log, charge-payment's in the payment log).
+const FINAL_STEP = finalStepOf(SAGA);
+const takingStepsOf = (service: StepTook['service']): string[] => stepNamesOf(SAGA).filter((step) => SAGA.steps[step].service === service && takesSomething(SAGA.steps[step]));
+const TAKING_STEPS = { stock: takingStepsOf('stock'), payment: takingStepsOf('payment') };
+
 export const logCursorKey = (service: LogService) => `{${service}}:recovery:log-cursor`;
 
 export interface LogPage {
@@ -64,7 +71,7 @@ export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
   const begun = new Map<string, string>();
   for (const { fields } of entries) {
     if (fields.step === 'begin-checkout') begun.set(fields.saga, fields.t);
-    else if (fields.step === 'complete-order') begun.delete(fields.saga);
+    else if (fields.step === FINAL_STEP) begun.delete(fields.saga);
   }
   const relisted: string[] = [];
   const outcomes = await Promise.all([...begun.keys()].map(async (sagaId) => ((await relistOpenSaga(sagaId)) ? sagaId : null)));
@@ -82,11 +89,11 @@ export async function scanTook(service: 'stock' | 'payment', limit: number, cuto
   const { entries, readTo, full } = await readPage(service, limit, String(Math.floor(cutoff)));
   const took: StepTook[] = [];
   for (const { fields } of entries) {
-    if (fields.outcome !== 'done') continue;
-    if (service === 'stock' && fields.step === 'reserve-stock') {
+    if (fields.outcome !== 'done' || !TAKING_STEPS[service].includes(fields.step)) continue;
+    if (service === 'stock') {
       const itemIds = (fields.lines ?? '').split(',').filter(Boolean).map((line) => line.split(' ')[0]);
       took.push({ sagaId: fields.saga, service, itemIds });
-    } else if (service === 'payment' && fields.step === 'charge-payment') {
+    } else {
       took.push({ sagaId: fields.saga, service, userId: fields.user });
     }
   }

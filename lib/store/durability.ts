@@ -6,7 +6,7 @@
 // how): never assumed.
 import { Cluster } from 'ioredis';
 import { config, DURABILITY_CHOICES, type Durability } from '../clients/config';
-import { logger } from '../lambda/observability';
+import { logger } from '../clients/logger';
 import type { RedisClient } from '../clients/redis';
 
 export type Command = readonly [string, ...(string | number)[]];
