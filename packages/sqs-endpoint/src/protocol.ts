@@ -45,7 +45,8 @@ export function integerParameter(value: unknown, name: string, min: number, max:
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
     // SQS names the value as sent; an object prints as [object Object] there too.
     // eslint-disable-next-line @typescript-eslint/no-base-to-string
-    throw invalidParameter(`Value ${String(value)} for parameter ${name} is invalid. Reason: must be an integer between ${min} and ${max}.`);
+    const sent = String(value);
+    throw invalidParameter(`Value ${sent} for parameter ${name} is invalid. Reason: must be an integer between ${min} and ${max}.`);
   }
   return number;
 }
