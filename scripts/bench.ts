@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     }
     const results: BenchResults = {
       when: new Date().toISOString(),
-      settings: { phases: option('phases', '1:10,64:20'), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api: api! },
+      settings: { phases: option('phases', '1:10,64:20'), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api },
       phases: phaseResults,
       timeline: timeline(outcomes.filter((outcome) => outcome.at >= (phaseResults[0]?.from ?? 0))),
       consistency,

@@ -2,7 +2,6 @@
 // a cursor of its own kept in its own service's Redis (so the cursor and the log it points into are
 // lost or kept together). A cursor moves only once what its page named is written down (relisted
 // in the index, or its orphan given back), so a run that dies reads the same page again.
-import type { Service } from '../clients/config';
 import type { LogService } from '../domain/log-audit';
 import { redisFor } from '../clients/redis';
 import { PAYMENT_LOG_KEY } from '../store/payment-store';
@@ -54,7 +53,7 @@ const asFields = (flat: string[]) => {
 
 /** At most `limit` entries after the cursor, up to `until` (a stream id or '+'). */
 async function readPage(service: LogService, limit: number, until = '+') {
-  const redis = redisFor(service as Service);
+  const redis = redisFor(service);
   const from = (await redis.get(logCursorKey(service))) ?? '-';
   const page = await redis.xrange(LOG_KEYS[service], from === '-' ? '-' : `(${from}`, until, 'COUNT', limit);
   const entries = page.map(([id, flat]) => ({ id, fields: asFields(flat) }));
@@ -101,5 +100,5 @@ export async function scanTook(service: 'stock' | 'payment', limit: number, cuto
 }
 
 export async function advanceLogCursor(page: LogPage): Promise<void> {
-  if (page.readTo !== '-') await redisFor(page.service as Service).set(logCursorKey(page.service), page.readTo);
+  if (page.readTo !== '-') await redisFor(page.service).set(logCursorKey(page.service), page.readTo);
 }

@@ -63,6 +63,8 @@ describe('shared Lua, included at build time', () => {
     );
     const bundled = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', write: false, plugins: esbuildPlugins, logLevel: 'silent' });
     const bundle = { exports: {} as Record<string, string> };
+    // Runs esbuild's bundle as CommonJS, to compare what it embeds with what the require hook loads.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     new Function('module', 'exports', 'require', bundled.outputFiles[0].text)(bundle, bundle.exports, require);
     const fromEsbuild = Object.fromEntries(scripts.map((file, index) => [file, bundle.exports[`s${index}x`]]));
     const { stdout } = await promisify(execFile)(
