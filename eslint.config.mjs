@@ -11,7 +11,7 @@ const { domainImports, storeImports } = boundaries;
 // Set to true once lib/store imports nothing from lib/saga or lib/lambda (issue 21). Today it would fire
 // on lib/store/saga-{order,payment,stock}.ts (StepOutcome from lib/saga/steps, being moved in another
 // branch) and lib/store/{durability,entity-writes}.ts (`logger` from lib/lambda/observability).
-const STORE_BOUNDARY_ENFORCED = false;
+const STORE_BOUNDARY_ENFORCED = true;
 
 export default tseslint.config(
   {
