@@ -1,12 +1,12 @@
 import fs, { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGuards } from '../../scripts/offline/guard-files';
+import { writeGuards } from '../../../scripts/offline/guard-files';
 
 // serverless-offline's own loader (what its in-process runner calls on every invocation), run on
 // the stand-ins the companion plugin writes: it must find the stand-in at the first path it tries,
 // without searching the project's folders and reading a package.json each time.
-const USER_FUNCTION = join(__dirname, '../../node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/aws-lambda-ric/UserFunction.js');
+const USER_FUNCTION = join(__dirname, '../../../node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/aws-lambda-ric/UserFunction.js');
 const { load } = require(USER_FUNCTION) as { load: (appRoot: string, handler: string) => Promise<(event: unknown) => Promise<unknown>> };
 
 const codeDir = mkdtempSync(join(tmpdir(), 'sagashop-guards-'));
