@@ -207,7 +207,9 @@ export class Supervisor {
   }
 
   private async stopPart(part: ManagedProcess): Promise<void> {
-    this.say(`  stopping ${part.name}...`);
+    // One that already ended (a crash, said in its own line) has nothing left to stop.
+    const endedBefore = part.child.exitCode !== null || part.child.signalCode !== null;
+    if (!endedBefore) this.say(`  stopping ${part.name}...`);
     await part.stop('SIGTERM', graceOf(part.name));
     const ended = await Promise.race([part.exited, Promise.resolve('still running')]);
     if (ended === 'still running') {
@@ -216,7 +218,7 @@ export class Supervisor {
       return;
     }
     removeRecord(this.runDir, part.name);
-    this.say(ended === 'SIGKILL' ? ` killed: it did not stop within ${graceOf(part.name) / 1000} s\n` : ' done\n');
+    if (!endedBefore) this.say(ended === 'SIGKILL' ? ` killed: it did not stop within ${graceOf(part.name) / 1000} s\n` : ' done\n');
   }
 
   private recordClaim(state: RunRecord['state']): void {

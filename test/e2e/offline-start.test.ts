@@ -78,7 +78,7 @@ describe('serverless offline start on its own', () => {
     expect(await exitWithin(run, 40_000)).toBe(0);
     expect([isAlive(redisPid), isAlive(sqsPid)]).toEqual([false, false]);
     for (const port of [ports.HTTP_PORT, ports.REDIS_PORT, ports.SQS_PORT]) expect({ port, listening: await isListening(Number(port)) }).toEqual({ port, listening: false });
-    expect(run.output()).toMatch(/stopped sqs[\s\S]*stopped redis/);
+    expect(run.output()).toMatch(/stopping sqs\.\.\. done[\s\S]*stopping redis\.\.\. done/);
     // The data stays for the next start (npm start's or this one's), and no run record is left.
     expect(existsSync(join(setup.dataDir, 'redis'))).toBe(true);
     expect(readdirSync(join(setup.dataDir, 'run')).filter((file) => file.endsWith('.pid'))).toEqual([]);
