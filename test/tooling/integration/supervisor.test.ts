@@ -2,15 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../../scripts/stack/leftovers';
-import { startProcess } from '../../scripts/stack/processes';
-import { stackSettings } from '../../scripts/stack/settings';
-import { Supervisor } from '../../scripts/stack/supervisor';
+import { isAlive } from '../../../scripts/stack/leftovers';
+import { startProcess } from '../../../scripts/stack/processes';
+import { stackSettings } from '../../../scripts/stack/settings';
+import { Supervisor } from '../../../scripts/stack/supervisor';
 
 // The supervisor both `npm start` and `serverless offline start` use, with idle node processes
 // for parts: the order it stops them in, the run records it keeps, and what a crash or a signal
 // does to the rest. A shut-down exits its process, so those run in a child process.
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 const IDLE = ['-e', 'setInterval(() => {}, 1000) // an idle part'];
 const PARTS = ['first', 'second', 'third'];
 
