@@ -127,7 +127,6 @@ export function sagaTemplate(saga: SagaDeclaration, input: SagaTemplateInput) {
 export function loadSagaDeclaration(env: NodeJS.ProcessEnv, projectDir: string): SagaDeclaration {
   const override = env.SAGA_DECLARATION?.trim();
   if (!override) return SAGA;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { saga } = require(resolve(projectDir, override)) as { saga?: SagaDeclaration };
   if (!saga) throw new Error(`SAGA_DECLARATION names ${override}, which exports no \`saga\``);
   return saga;

@@ -177,7 +177,7 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
     }
     const results: BenchResults = {
       when: new Date().toISOString(),
-      settings: { phases: phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api: api! },
+      settings: { phases: phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api },
       phases: phaseResults,
       timeline: timeline(outcomes.filter((outcome) => outcome.at >= (phaseResults[0]?.from ?? 0))),
       consistency,

@@ -21,7 +21,6 @@ declare global {
    * injection (lib/lambda/faults.ts) and the local Redis default (test/deploy/bundles.test.ts checks the
    * bundle text). Undefined everywhere else.
    */
-  // eslint-disable-next-line no-var
   var SAGASHOP_BUILD: 'deployed' | undefined;
 }
 

@@ -24,6 +24,14 @@ export interface GenerationStamp {
   paymentGeneration?: number;
 }
 
+/**
+ * What a step decided, as its store's script reported it: its work (now or on an earlier delivery;
+ * with the batch_init generation it took from, if it took a balance), a refusal, nothing to do
+ * because a compensation or recovery got there first (fenced), or nothing because the message came
+ * later than its saga's deadline plus the grace (expired: recovery owns the saga by then).
+ */
+export type StepOutcome = { status: 'done'; stamp?: GenerationStamp } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
+
 /** A message between saga steps: the facts, the generations taken from, and once the saga is refused, why. */
 export interface SagaMessage extends CheckoutFacts, GenerationStamp {
   refusal?: string;

@@ -18,7 +18,8 @@ export interface SagaProgress {
 
 export type RecoveryAction =
   | { kind: 'wait'; why: string }
-  | { kind: 'resend'; step: 'reserve-stock' | 'charge-payment'; why: string }
+  /** The message of the service's step (stock: the reservation, payment: the charge) was lost: send it again. */
+  | { kind: 'resend'; service: 'stock' | 'payment'; why: string }
   | { kind: 'complete-paid'; why: string }
   | { kind: 'refuse'; why: string }
   | { kind: 'compensate'; why: string };
@@ -35,8 +36,8 @@ export function decideRecovery(saga: SagaProgress, staleMs: number): RecoveryAct
   }
   if (saga.now < saga.deadlineAt) {
     return saga.reserve === 'done'
-      ? { kind: 'resend', step: 'charge-payment', why: 'charge message lost' }
-      : { kind: 'resend', step: 'reserve-stock', why: 'reserve message lost' };
+      ? { kind: 'resend', service: 'payment', why: 'charge message lost' }
+      : { kind: 'resend', service: 'stock', why: 'reserve message lost' };
   }
   return { kind: 'compensate', why: 'past its deadline' };
 }

@@ -1,4 +1,4 @@
-import type { LogEntry } from './log-audit';
+import { compareIds, type LogEntry } from './log-audit';
 
 /** One saga's history as the logs of all three services recorded it, and where it stands now. */
 export interface SagaHistory {
@@ -15,6 +15,20 @@ export interface HistoryLine {
   outcome: string;
   changes: string;
   by: string;
+}
+
+/**
+ * Entries of the three services' logs in time order (Redis clock, then each log's own order).
+ * Entries of two services written in the same millisecond: the saga's own order breaks the tie
+ * (each step starts only after the one before it wrote); `stepOrder` names it, from the saga's
+ * declaration (lib/saga/definition.ts, historyOrderOf).
+ */
+export function inHistoryOrder(entries: LogEntry[], stepOrder: readonly string[]): LogEntry[] {
+  return [...entries].sort(
+    (a, b) =>
+      Number(a.fields.t) - Number(b.fields.t) ||
+      (a.service === b.service ? compareIds(a.id, b.id) : stepOrder.indexOf(a.fields.step) - stepOrder.indexOf(b.fields.step)),
+  );
 }
 
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 23);

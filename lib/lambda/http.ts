@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import createError, { isHttpError } from 'http-errors';
+import { isHttpError } from 'http-errors';
 import { Refusal, type RefusalKind } from '../domain/errors';
 import { Log, withInvocationLog, type InvocationContext } from './observability';
 import { loadRedisAuth } from '../clients/redis-auth';

@@ -1,9 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { lambdaRuntime } from '../clients/config';
-import { redactSecrets } from '../clients/secrets';
+import { logger, serviceNameOf } from '../clients/logger';
 
 // Logs and metrics of every function, the ecosystem's way: Powertools' Logger writes one JSON line
 // per call, its Metrics one CloudWatch embedded-metric-format (EMF) blob per flush. One instance of
@@ -18,29 +17,9 @@ import { redactSecrets } from '../clients/secrets';
 // `withInvocationLog`), and metrics are added and flushed in one synchronous stretch
 // (`emitMetrics`). Both work the same on Lambda and locally.
 
-export { MetricUnit };
-
-/**
- * The function's key in serverless.yml (`reserveStock`), from its deployed name
- * (`sagashop-prod-reserveStock`): stable across stages, so alarms can name the metrics'
- * `service` dimension. The keys have no hyphens; stages may. Outside Lambda: "sagashop".
- */
-export function serviceNameOf(functionName: string | undefined): string {
-  if (!functionName) return 'sagashop';
-  return functionName.slice(functionName.lastIndexOf('-') + 1) || functionName;
-}
+export { MetricUnit, logger, serviceNameOf };
 
 const serviceName = serviceNameOf(lambdaRuntime().functionName);
-
-/**
- * Powertools writes through a console of its own (a `new Console` on process.stdout), not the
- * global one that lib/clients/secrets.ts scrubs: every string of a line, error messages and whatever an
- * error carries (ioredis's failed AUTH command holds the token) included, is scrubbed here.
- */
-const scrubSecrets = (_key: string, value: unknown) => (typeof value === 'string' ? redactSecrets(value) : value);
-
-/** The process's logger: lines that belong to no invocation (a connection's errors). */
-export const logger = new Logger({ serviceName, jsonReplacerFn: scrubSecrets });
 
 type LogKeys = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseSagaMessage, type SagaMessage } from '../domain/checkout';
+import { parseSagaMessage, type SagaMessage, type StepOutcome } from '../domain/checkout';
 import { crashPoint } from './faults';
 import { traceHop } from './trace';
 import { emitMetrics, MetricUnit, withInvocationLog, type InvocationContext } from './observability';
@@ -8,7 +8,7 @@ import { loadRedisAuth } from '../clients/redis-auth';
 import { sendToStep } from '../saga/queues';
 import { SAGA } from '../saga/definition';
 import { retryAfterBackoff } from '../saga/retry';
-import { nextMessage, type StepName, type StepOutcome } from '../saga/steps';
+import { nextMessage, type StepName } from '../saga/steps';
 
 /**
  * The declared `maxReceiveCount` of every saga queue: a message whose delivery number this is

@@ -10,6 +10,7 @@ import { replayLog, type ReplayReport } from '../saga/recovery';
 import { readLog } from '../store/log-reader';
 import { openSagaOverview, type OpenSagaOverview } from '../store/saga-overview';
 import { readSagaHistory, sagasNamedBy } from '../store/saga-history';
+import { HISTORY_ORDER } from '../saga/definition';
 import { CheckoutMetrics, WINDOW_MS, type MetricsSnapshot } from '../domain/checkout-metrics';
 import { queueDepths, redrive, type QueueDepths, type RedriveResult } from '../saga/queue-inspection';
 import type { StepName } from '../saga/steps';
@@ -103,7 +104,7 @@ export class OperatorApi {
     const sagaIds = await sagasNamedBy(id);
     const sagas = await Promise.all(
       sagaIds.map(async (sagaId) => {
-        const history = await readSagaHistory(sagaId);
+        const history = await readSagaHistory(sagaId, HISTORY_ORDER);
         return { sagaId, record: history.record, lines: history.entries.map(describeEntry), standing: standing(history), text: formatHistory(history) };
       }),
     );

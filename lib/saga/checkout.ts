@@ -7,6 +7,7 @@ import { emitMetrics, MetricUnit, type Log } from '../lambda/observability';
 import { newId } from '../store/ids-store';
 import { beginCheckout, type Verdict } from '../store/saga-order';
 import { traceHop } from '../lambda/trace';
+import { SAGA } from './definition';
 import { sendToStep } from './queues';
 import { waitForVerdict } from './verdict-waiter';
 
@@ -61,9 +62,9 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
   waiting.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   crashPoint('after-begin-before-send', saga.log);
   try {
-    traceHop?.('sending', sagaId, 'reserve-stock');
-    await sendToStep('reserve-stock', begun.facts);
-    traceHop?.('sent', sagaId, 'reserve-stock');
+    traceHop?.('sending', sagaId, SAGA.firstStep);
+    await sendToStep(SAGA.firstStep, begun.facts);
+    traceHop?.('sent', sagaId, SAGA.firstStep);
   } catch (error) {
     unsent.abort();
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.

@@ -2,14 +2,20 @@
 // a cursor of its own kept in its own service's Redis (so the cursor and the log it points into are
 // lost or kept together). A cursor moves only once what its page named is written down (relisted
 // in the index, or its orphan given back), so a run that dies reads the same page again.
-import type { Service } from '../clients/config';
 import type { LogService } from '../domain/log-audit';
 import { redisFor } from '../clients/redis';
 import { PAYMENT_LOG_KEY } from '../store/payment-store';
 import { ORDER_LOG_KEY, relistOpenSaga } from '../store/saga-order';
 import { STOCK_LOG_KEY } from '../store/stock-store';
+import { finalStepOf, SAGA, stepNamesOf, takesSomething } from './definition';
 
 const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+// A saga is finished once its final step wrote; what a service's steps took is in the entries of
+// its steps that declare an undo (reserve-stock's in the stock log, charge-payment's in the payment log).
+const FINAL_STEP = finalStepOf(SAGA);
+const takingStepsOf = (service: StepTook['service']): string[] => stepNamesOf(SAGA).filter((step) => SAGA.steps[step].service === service && takesSomething(SAGA.steps[step]));
+const TAKING_STEPS = { stock: takingStepsOf('stock'), payment: takingStepsOf('payment') };
+
 export const logCursorKey = (service: LogService) => `{${service}}:recovery:log-cursor`;
 
 export interface LogPage {
@@ -47,7 +53,7 @@ const asFields = (flat: string[]) => {
 
 /** At most `limit` entries after the cursor, up to `until` (a stream id or '+'). */
 async function readPage(service: LogService, limit: number, until = '+') {
-  const redis = redisFor(service as Service);
+  const redis = redisFor(service);
   const from = (await redis.get(logCursorKey(service))) ?? '-';
   const page = await redis.xrange(LOG_KEYS[service], from === '-' ? '-' : `(${from}`, until, 'COUNT', limit);
   const entries = page.map(([id, flat]) => ({ id, fields: asFields(flat) }));
@@ -64,7 +70,7 @@ export async function scanOrderLog(limit: number): Promise<OrderLogPage> {
   const begun = new Map<string, string>();
   for (const { fields } of entries) {
     if (fields.step === 'begin-checkout') begun.set(fields.saga, fields.t);
-    else if (fields.step === 'complete-order') begun.delete(fields.saga);
+    else if (fields.step === FINAL_STEP) begun.delete(fields.saga);
   }
   const relisted: string[] = [];
   const outcomes = await Promise.all([...begun.keys()].map(async (sagaId) => ((await relistOpenSaga(sagaId)) ? sagaId : null)));
@@ -82,11 +88,11 @@ export async function scanTook(service: 'stock' | 'payment', limit: number, cuto
   const { entries, readTo, full } = await readPage(service, limit, String(Math.floor(cutoff)));
   const took: StepTook[] = [];
   for (const { fields } of entries) {
-    if (fields.outcome !== 'done') continue;
-    if (service === 'stock' && fields.step === 'reserve-stock') {
+    if (fields.outcome !== 'done' || !TAKING_STEPS[service].includes(fields.step)) continue;
+    if (service === 'stock') {
       const itemIds = (fields.lines ?? '').split(',').filter(Boolean).map((line) => line.split(' ')[0]);
       took.push({ sagaId: fields.saga, service, itemIds });
-    } else if (service === 'payment' && fields.step === 'charge-payment') {
+    } else {
       took.push({ sagaId: fields.saga, service, userId: fields.user });
     }
   }
@@ -94,5 +100,5 @@ export async function scanTook(service: 'stock' | 'payment', limit: number, cuto
 }
 
 export async function advanceLogCursor(page: LogPage): Promise<void> {
-  if (page.readTo !== '-') await redisFor(page.service as Service).set(logCursorKey(page.service), page.readTo);
+  if (page.readTo !== '-') await redisFor(page.service).set(logCursorKey(page.service), page.readTo);
 }

@@ -7,6 +7,7 @@ import { readPaymentMarker, refundCharge, abortCharge } from '../store/saga-paym
 import { itemsTakenBy, readStockMarker, releaseOrphanReservation } from '../store/saga-stock';
 import { sagasKnown } from '../store/saga-order';
 import type { StepTook } from './log-scan';
+import { SAGA } from './definition';
 
 export interface OrphanLine {
   sagaId: string;
@@ -15,7 +16,9 @@ export interface OrphanLine {
   result: string;
 }
 
-export type OrphanWrite = 'refund-charge' | 'release-stock';
+/** The stock's undo, as the declaration names it: the reservation's compensation (release-stock). */
+const RELEASE = SAGA.steps['reserve-stock'].compensation;
+export type OrphanWrite = 'refund-charge' | typeof RELEASE;
 
 export interface OrphanOutcome {
   line?: OrphanLine;
@@ -49,10 +52,10 @@ export async function settleOrphan(took: StepTook, token: number, crashes: (writ
   // money is left to the payment log's scan (which reads every charge once it is old enough).
   const charge = took.userId !== undefined ? await refundCharge(took.sagaId, took.userId, token) : await abortCharge(took.sagaId, token);
   if (charge === 'fenced') return line('stopped: a newer recovery wrote before refund-charge', 'lost-turn');
-  if (await crashes('release-stock')) return line('crashed before release-stock', 'crashed');
+  if (await crashes(RELEASE)) return line(`crashed before ${RELEASE}`, 'crashed');
   const items = [...new Set([...(took.itemIds ?? []), ...(await itemsTakenBy(took.sagaId))])];
   const released = await releaseOrphanReservation(took.sagaId, items, token);
-  if (released === 'fenced') return line('stopped: a newer recovery wrote before release-stock', 'lost-turn');
+  if (released === 'fenced') return line(`stopped: a newer recovery wrote before ${RELEASE}`, 'lost-turn');
   const charged = charge === 'done' ? 'charged (left to the payment log)' : charge;
   return line(`given back: charge ${charged}, stock ${released}`);
 }

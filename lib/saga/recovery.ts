@@ -8,8 +8,8 @@ import { config } from '../clients/config';
 import type { SagaMessage } from '../domain/checkout';
 import { decideRecovery, orphanCutoff, recoveryRefusals, type RecoveryAction } from '../domain/recovery';
 import { crashPoint } from '../lambda/faults';
-import { forgetPaymentMarkers, abortCharge, readPaymentMarker } from '../store/saga-payment';
-import { forgetStockMarkers, releaseReservation, readStockMarker } from '../store/saga-stock';
+import { forgetPaymentMarkers, readPaymentMarker } from '../store/saga-payment';
+import { forgetStockMarkers, readStockMarker } from '../store/saga-stock';
 import { redisNow } from '../store/redis-clock';
 import { forgetSwept, openSagaPage, sweepableSagas, writeVerdict, type IndexPosition, type OpenSaga } from '../store/saga-order';
 import { advanceLogCursor, scanOrderLog, scanTook, type LogPage } from './log-scan';
@@ -17,6 +17,8 @@ import { settleOrphan, unknownSagas, type OrphanLine } from './orphans';
 import { drawToken, holdLock } from './recovery-lock';
 import { sendToStep } from './queues';
 import type { StepName } from './steps';
+import type { SagaUndo } from './definition';
+import { resendTarget, UNDO_PLAN, UNDO_SCRIPTS } from './undos';
 
 // Short, and extended while a replay runs: a replay that died blocks the next one for at most this.
 const LOCK_MS = 10_000;
@@ -59,8 +61,8 @@ export interface ReplayReport {
   more?: boolean;
 }
 
-/** A recovery write, named for tests that stop a replay between two writes. */
-export type ReplayWrite = 'abort-charge' | 'release-stock' | 'complete-order' | 'resend' | 'sweep' | 'refund-charge';
+/** A recovery write, named for tests that stop a replay between two writes: an undo the saga's declaration names, the verdict, and the replay's own. */
+export type ReplayWrite = SagaUndo | 'complete-order' | 'resend' | 'sweep' | 'refund-charge';
 
 export interface ReplayOptions {
   staleMs?: number;
@@ -116,30 +118,34 @@ async function recoverOne(open: OpenSaga, token: number, now: number, options: R
   switch (action.kind) {
     case 'wait':
       return done('left alone');
-    case 'resend':
+    case 'resend': {
+      const step = resendTarget(action.service);
       if (await crashes('resend')) return crashed('resend');
-      await options.send(action.step, saga);
-      return done(`re-sent ${action.step}`);
+      await options.send(step, saga);
+      return done(`re-sent ${step}`);
+    }
     case 'complete-paid':
       return complete('completed as paid');
     case 'refuse':
     case 'compensate': {
-      // Fence the charge first, then the stock, whatever the markers said: after these, a delayed
+      // Every undo the declaration names, last step first, whatever the markers said: after the
+      // charge is fenced off and the stock given back (or the reservation fenced off), a delayed
       // charge-payment can never take the money and a delayed reserve-stock never the stock.
-      if (await crashes('abort-charge')) return crashed('abort-charge');
-      const charge = await abortCharge(saga.sagaId, token);
-      if (charge === 'fenced') return lostTurn('abort-charge');
-      if (charge === 'done') {
-        // Reserved and charged since the markers were read: their generations too.
-        const [reserved, charged] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
-        Object.assign(saga, { stockGeneration: reserved.generation, paymentGeneration: charged.generation });
-        return complete('charged meanwhile: completed as paid');
+      const undone: string[] = [];
+      for (const { undo, fencesOnly } of UNDO_PLAN) {
+        if (await crashes(undo)) return crashed(undo);
+        const result = await UNDO_SCRIPTS[undo].run(saga, token);
+        if (result === 'fenced') return lostTurn(undo);
+        if (fencesOnly && result === 'done') {
+          // The charge came first and is never given back: roll forward (with its generations).
+          const [reserved, charged] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
+          Object.assign(saga, { stockGeneration: reserved.generation, paymentGeneration: charged.generation });
+          return complete('charged meanwhile: completed as paid');
+        }
+        undone.push(`${UNDO_SCRIPTS[undo].says} ${result}`);
       }
-      if (await crashes('release-stock')) return crashed('release-stock');
-      const released = await releaseReservation(saga, String(token));
-      if (released === 'fenced') return lostTurn('release-stock');
       const why = action.kind === 'refuse' ? recoveryRefusals.refused(saga.orderId, action.why) : recoveryRefusals.timedOut(saga.orderId);
-      return complete(`refused: charge ${charge}, stock ${released}`, why);
+      return complete(`refused: ${undone.join(', ')}`, why);
     }
   }
 }

@@ -1,18 +1,10 @@
-import type { GenerationStamp, SagaMessage } from '../domain/checkout';
+import type { SagaMessage, StepOutcome } from '../domain/checkout';
 import { SAGA, stepNamesOf, type SagaStep } from './definition';
 
 // The handlers' view of the saga declared in ./definition.ts: which step a message goes to next.
 
 export const STEP_NAMES = stepNamesOf(SAGA);
 export type StepName = SagaStep;
-
-/**
- * What a step did: its work (now or on an earlier delivery; with the batch_init generation it took
- * from, if it took a balance), a refusal, nothing to do because a
- * compensation or recovery got there first (fenced), or nothing because the message came later
- * than its saga's deadline plus the grace (expired: recovery owns the saga by then).
- */
-export type StepOutcome = { status: 'done'; stamp?: GenerationStamp } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
 
 export interface NextMessage {
   step: StepName;

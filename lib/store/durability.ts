@@ -6,7 +6,7 @@
 // how): never assumed.
 import { Cluster } from 'ioredis';
 import { config, DURABILITY_CHOICES, type Durability } from '../clients/config';
-import { logger } from '../lambda/observability';
+import { logger } from '../clients/logger';
 import type { RedisClient } from '../clients/redis';
 
 export type Command = readonly [string, ...(string | number)[]];
@@ -68,7 +68,7 @@ async function fsyncPlan(client: RedisClient): Promise<Plan> {
   const waitaof = await Promise.all(nodes.map((node) => hasCommand(node, 'WAITAOF')));
   if (settings.every((s) => s?.appendonly === 'yes') && waitaof.every(Boolean)) return { after: 'waitaof', timeoutMs: WAITAOF_TIMEOUT_MS };
   const index = settings.findIndex((s, i) => !(s?.appendonly === 'yes' && (s.appendfsync === 'always' || waitaof[i])));
-  const found = settings[index] ? `appendonly ${settings[index]!.appendonly}, appendfsync ${settings[index]!.appendfsync}` : 'its CONFIG cannot be read';
+  const found = settings[index] ? `appendonly ${settings[index].appendonly}, appendfsync ${settings[index].appendfsync}` : 'its CONFIG cannot be read';
   throw new NotDurableError(
     `REDIS_DURABILITY=fsync, but the Redis at ${where(nodes[index])} neither fsyncs each write before answering (${found}; ` +
       `needs appendonly yes and appendfsync always) nor has WAITAOF (Redis 7.2+ or Valkey), so nothing was written: ` +
@@ -120,7 +120,7 @@ function planFor(client: RedisClient): Promise<Plan> {
   if (!plan) {
     const asked = decide(client, durability);
     byMode.set(key, asked);
-    asked.catch(() => byMode!.get(key) === asked && byMode!.delete(key));
+    asked.catch(() => byMode.get(key) === asked && byMode.delete(key));
     plan = asked;
   }
   return plan;
@@ -188,7 +188,7 @@ export async function durably(client: RedisClient, commands: readonly Command[])
   }
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, ...args);
-  return ((await pipeline.exec()) ?? []) as Reply[];
+  return (await pipeline.exec()) ?? [];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { config } from '../clients/config';
-import { logger } from '../lambda/observability';
+import { logger } from '../clients/logger';
 import type { RedisClient } from '../clients/redis';
 import { newId } from './ids-store';
 import batchInitBalancesLua from './lua/batch-init-balances.lua';

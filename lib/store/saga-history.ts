@@ -1,5 +1,5 @@
-import { compareIds, type LogEntry, type LogService } from '../domain/log-audit';
-import type { SagaHistory } from '../domain/saga-history';
+import type { LogEntry, LogService } from '../domain/log-audit';
+import { inHistoryOrder, type SagaHistory } from '../domain/saga-history';
 import { redisFor } from '../clients/redis';
 import { readLog } from './log-reader';
 import { sagaKey } from './saga-order';
@@ -7,9 +7,6 @@ import { paymentMarkerKey } from './saga-payment';
 import { stockMarkerKey } from './saga-stock';
 
 const SERVICES: LogService[] = ['order', 'stock', 'payment'];
-// Entries of two services written in the same millisecond: the saga's own order breaks the tie
-// (each step starts only after the one before it wrote).
-const STEP_ORDER = ['begin-checkout', 'reserve-stock', 'charge-payment', 'abort-charge', 'release-stock', 'complete-order'];
 
 /** The sagas an id names: itself if it is a saga, else every saga begun for that order (oldest first). */
 export async function sagasNamedBy(id: string): Promise<string[]> {
@@ -23,23 +20,18 @@ export async function sagasNamedBy(id: string): Promise<string[]> {
 
 /**
  * One saga's entries from the logs of all three services, in time order (Redis clock, then each
- * log's own order), with its record and markers as they are now. Reads each log whole: this is an
- * operator's tool, not a hot path.
+ * log's own order, then `stepOrder` between services: lib/saga's HISTORY_ORDER), with its record
+ * and markers as they are now. Reads each log whole: this is an operator's tool, not a hot path.
  */
-export async function readSagaHistory(sagaId: string): Promise<SagaHistory> {
+export async function readSagaHistory(sagaId: string, stepOrder: readonly string[]): Promise<SagaHistory> {
   const entries: LogEntry[] = [];
   await Promise.all(
     SERVICES.map((service) => readLog(service, '-', (page) => void entries.push(...page.filter((entry) => entry.fields.saga === sagaId)))),
-  );
-  entries.sort(
-    (a, b) =>
-      Number(a.fields.t) - Number(b.fields.t) ||
-      (a.service === b.service ? compareIds(a.id, b.id) : STEP_ORDER.indexOf(a.fields.step) - STEP_ORDER.indexOf(b.fields.step)),
   );
   const [record, stock, payment] = await Promise.all([
     redisFor('order').hgetall(sagaKey(sagaId)),
     redisFor('stock').hgetall(stockMarkerKey(sagaId)),
     redisFor('payment').hgetall(paymentMarkerKey(sagaId)),
   ]);
-  return { sagaId, entries, record, markers: { stock, payment } };
+  return { sagaId, entries: inHistoryOrder(entries, stepOrder), record, markers: { stock, payment } };
 }

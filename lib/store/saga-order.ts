@@ -1,7 +1,6 @@
 import { config } from '../clients/config';
-import { actUntil, checkoutLines, MAX_ORDER_ITEMS, refusals, type CheckoutFacts, type SagaMessage } from '../domain/checkout';
+import { actUntil, checkoutLines, MAX_ORDER_ITEMS, refusals, type CheckoutFacts, type SagaMessage, type StepOutcome } from '../domain/checkout';
 import { conflict, invalidInput, notFound, refused } from '../domain/errors';
-import type { StepOutcome } from '../saga/steps';
 import { redisFor } from '../clients/redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';

@@ -1,6 +1,5 @@
 import { config } from '../clients/config';
-import { actUntil, refusals, type SagaMessage } from '../domain/checkout';
-import type { StepOutcome } from '../saga/steps';
+import { actUntil, refusals, type SagaMessage, type StepOutcome } from '../domain/checkout';
 import { redisFor } from '../clients/redis';
 import releaseStockLua from './lua/release-stock.lua';
 import reserveStockLua from './lua/reserve-stock.lua';

@@ -54,7 +54,11 @@ interface SagaTrace {
 }
 
 /** Parses the trace into per-saga times and the saga of each order. */
-function readTrace(trace: string): { sagas: Map<string, SagaTrace>; sagaOfOrder: Map<string, string>; checkoutStart: Map<string, number> } {
+function readTrace(trace: string): {
+  sagas: Map<string, SagaTrace>;
+  sagaOfOrder: Map<string, string>;
+  checkoutStart: Map<string, number>;
+} {
   const sagas = new Map<string, SagaTrace>();
   const sagaOfOrder = new Map<string, string>();
   const checkoutStart = new Map<string, number>();
@@ -64,7 +68,10 @@ function readTrace(trace: string): { sagas: Map<string, SagaTrace>; sagaOfOrder:
     const steps = saga(id).steps;
     return steps.get(name) ?? steps.set(name, {}).get(name)!;
   };
-  const lines = trace.split('\n').map((line) => line.trim().split(' ')).filter((fields) => fields.length >= 3);
+  const lines = trace
+    .split('\n')
+    .map((line) => line.trim().split(' '))
+    .filter((fields) => fields.length >= 3);
   for (const [at, point, ...ids] of lines) if (point === 'received') receivedAt.set(ids[0], Number(at));
   for (const [at, point, ...ids] of lines) {
     const time = Number(at);
@@ -95,13 +102,27 @@ function readTrace(trace: string): { sagas: Map<string, SagaTrace>; sagaOfOrder:
  * last step's script publishes it, so it takes that step's end's place), its read, the answer.
  */
 export function checkoutPath(checkout: Checkout, start: number, saga: SagaTrace): Point[] {
-  const path: Point[] = [['request sent', checkout.sent], ['checkout starts', start], ['saga begun', saga.begun ?? NaN]];
-  const steps = [...saga.steps.entries()].filter(([, times]) => times.sending !== undefined).sort(([, a], [, b]) => a.sending! - b.sending!);
+  const path: Point[] = [
+    ['request sent', checkout.sent],
+    ['checkout starts', start],
+    ['saga begun', saga.begun ?? NaN],
+  ];
+  const steps = [...saga.steps.entries()]
+    .filter(([, times]) => times.sending !== undefined)
+    .sort(([, a], [, b]) => a.sending! - b.sending!);
   steps.forEach(([name, times], index) => {
-    path.push([`sending ${name}`, times.sending!], [`received ${name}`, times.received ?? NaN], [`${name} starts`, times.starts ?? NaN]);
+    path.push(
+      [`sending ${name}`, times.sending!],
+      [`received ${name}`, times.received ?? NaN],
+      [`${name} starts`, times.starts ?? NaN],
+    );
     if (index < steps.length - 1) path.push([`${name} done`, times.done ?? NaN]);
   });
-  path.push(['verdict published to the checkout', saga.verdictPublished ?? NaN], ['verdict read', saga.verdictRead ?? NaN], ['answer received', checkout.answered]);
+  path.push(
+    ['verdict published to the checkout', saga.verdictPublished ?? NaN],
+    ['verdict read', saga.verdictRead ?? NaN],
+    ['answer received', checkout.answered],
+  );
   return path;
 }
 
@@ -121,13 +142,38 @@ export function analyseHops(trace: string, checkouts: Checkout[]): HopReport {
     if (!saga || start === undefined) continue;
     totals.push(checkout.answered - checkout.sent);
     const path = checkoutPath(checkout, start, saga);
-    path.slice(1).forEach(([label, at], index) => add(hops, `${path[index][0]} → ${label}`, at - path[index][1]));
+    path
+      .slice(1)
+      .forEach(([label, at], index) => add(hops, `${path[index][0]} → ${label}`, at - path[index][1]));
     const steps = [...saga.steps.entries()];
-    for (const [name, times] of steps) add(beside, `sending ${name} → sent ${name} (the sender's wait)`, (times.sent ?? NaN) - (times.sending ?? NaN));
-    const last = steps.filter(([, times]) => times.done !== undefined).sort(([, a], [, b]) => a.done! - b.done!).pop();
-    if (last) add(beside, `${last[0]} starts → ${last[0]} done (its script's reply back)`, last[1].done! - (last[1].starts ?? NaN));
+    for (const [name, times] of steps)
+      add(
+        beside,
+        `sending ${name} → sent ${name} (the sender's wait)`,
+        (times.sent ?? NaN) - (times.sending ?? NaN),
+      );
+    const last = steps
+      .filter(([, times]) => times.done !== undefined)
+      .sort(([, a], [, b]) => a.done! - b.done!)
+      .pop();
+    if (last)
+      add(
+        beside,
+        `${last[0]} starts → ${last[0]} done (its script's reply back)`,
+        last[1].done! - (last[1].starts ?? NaN),
+      );
   }
   const rows = (from: Map<string, number[]>) =>
-    [...from.entries()].map(([hop, values]) => ({ hop, medianMs: round(quantile(values, 0.5)), p90Ms: round(quantile(values, 0.9)), count: values.length }));
-  return { checkouts: totals.length, medianTotalMs: round(quantile(totals, 0.5)), hops: rows(hops), beside: rows(beside) };
+    [...from.entries()].map(([hop, values]) => ({
+      hop,
+      medianMs: round(quantile(values, 0.5)),
+      p90Ms: round(quantile(values, 0.9)),
+      count: values.length,
+    }));
+  return {
+    checkouts: totals.length,
+    medianTotalMs: round(quantile(totals, 0.5)),
+    hops: rows(hops),
+    beside: rows(beside),
+  };
 }

@@ -24,9 +24,17 @@ export function parseStat(line: string): StatFields {
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc stat line: ${line.slice(0, 80)}`);
   // After ')': state(3) ppid(4) ... utime(14) stime(15) ... starttime(22), numbered as proc(5) does.
-  const rest = line.slice(close + 2).trim().split(/\s+/);
+  const rest = line
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const field = (number: number) => Number(rest[number - 3]);
-  return { comm: line.slice(open + 1, close), ppid: field(4), cpuTicks: field(14) + field(15), startTicks: field(22) };
+  return {
+    comm: line.slice(open + 1, close),
+    ppid: field(4),
+    cpuTicks: field(14) + field(15),
+    startTicks: field(22),
+  };
 }
 
 const readStat = (path: string): StatFields | null => {
@@ -104,7 +112,12 @@ export function sampleProcesses(root: number, benchPid = process.pid): ProcessSa
     for (const tid of tids) {
       const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
       if (thread) {
-        threads.push({ tid: Number(tid), comm: thread.comm, cpuTicks: thread.cpuTicks, startedAfter: (thread.startTicks - stat.startTicks) / CLOCK_TICKS_PER_SECOND });
+        threads.push({
+          tid: Number(tid),
+          comm: thread.comm,
+          cpuTicks: thread.cpuTicks,
+          startedAfter: (thread.startTicks - stat.startTicks) / CLOCK_TICKS_PER_SECOND,
+        });
       }
     }
     samples.push({ pid, role: roleOf(commandLine, pid === benchPid), cpuTicks: stat.cpuTicks, threads });
@@ -146,7 +159,12 @@ export function threadLabel(pid: number, thread: ThreadSample): string {
 }
 
 /** CPU used between two samples, per checkout, by process and by thread (only rows of at least 0.05 ms are kept). */
-export function cpuBetween(before: ProcessSample[], after: ProcessSample[], checkouts: number, seconds: number): CpuBreakdown {
+export function cpuBetween(
+  before: ProcessSample[],
+  after: ProcessSample[],
+  checkouts: number,
+  seconds: number,
+): CpuBreakdown {
   const tickMs = 1000 / CLOCK_TICKS_PER_SECOND;
   const earlier = new Map(before.map((sample) => [sample.pid, sample]));
   const processes: CpuRow[] = [];
@@ -157,7 +175,12 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], chec
     const was = earlier.get(sample.pid);
     const ticks = sample.cpuTicks - (was?.cpuTicks ?? 0);
     totalTicks += ticks;
-    processes.push({ name: sample.role, pid: sample.pid, msPerCheckout: (ticks * tickMs) / checkouts, share: 0 });
+    processes.push({
+      name: sample.role,
+      pid: sample.pid,
+      msPerCheckout: (ticks * tickMs) / checkouts,
+      share: 0,
+    });
     const threadsBefore = new Map((was?.threads ?? []).map((thread) => [thread.tid, thread.cpuTicks]));
     for (const thread of sample.threads) {
       const name = `${sample.role} / ${threadLabel(sample.pid, thread)}`;
@@ -165,20 +188,31 @@ export function cpuBetween(before: ProcessSample[], after: ProcessSample[], chec
       const ms = ((thread.cpuTicks - (threadsBefore.get(thread.tid) ?? 0)) * tickMs) / checkouts;
       row.msPerCheckout += ms;
       threadRows.set(name, row);
-      eachThread.push({ name: `${sample.role} / ${thread.tid}`, pid: sample.pid, tid: thread.tid, startedAfter: thread.startedAfter, msPerCheckout: ms, share: 0 });
+      eachThread.push({
+        name: `${sample.role} / ${thread.tid}`,
+        pid: sample.pid,
+        tid: thread.tid,
+        startedAfter: thread.startedAfter,
+        msPerCheckout: ms,
+        share: 0,
+      });
     }
   }
   const totalMs = (totalTicks * tickMs) / checkouts;
   const finish = <Row extends CpuRow>(rows: Row[]): Row[] =>
     rows
-      .map((row) => ({ ...row, msPerCheckout: Math.round(row.msPerCheckout * 1000) / 1000, share: totalMs > 0 ? Math.round((row.msPerCheckout / totalMs) * 1000) / 1000 : 0 }))
+      .map((row) => ({
+        ...row,
+        msPerCheckout: Math.round(row.msPerCheckout * 1000) / 1000,
+        share: totalMs > 0 ? Math.round((row.msPerCheckout / totalMs) * 1000) / 1000 : 0,
+      }))
       .filter((row) => row.msPerCheckout >= 0.05)
       .sort((a, b) => b.msPerCheckout - a.msPerCheckout);
   return {
     checkouts,
     seconds,
     totalMsPerCheckout: Math.round(totalMs * 1000) / 1000,
-    coresBusy: Math.round(((totalTicks / CLOCK_TICKS_PER_SECOND) / seconds) * 100) / 100,
+    coresBusy: Math.round((totalTicks / CLOCK_TICKS_PER_SECOND / seconds) * 100) / 100,
     processes: finish(processes),
     threads: finish([...threadRows.values()]),
     eachThread: finish(eachThread),

@@ -19,10 +19,20 @@ import { redisBetween, sampleRedis, type RedisPerCheckout, type RedisSample } fr
 
 export interface PhaseHooks {
   phaseStarts(phase: { clients: number; redis: Redis | null }): Promise<void>;
-  phaseEnded(phase: { clients: number; redis: Redis | null; outcomes: { order: number; status: number; began: number; ended: number }[]; seconds: number }): Promise<void>;
+  phaseEnded(phase: {
+    clients: number;
+    redis: Redis | null;
+    outcomes: { order: number; status: number; began: number; ended: number }[];
+    seconds: number;
+  }): Promise<void>;
 }
 
-type RunBench = (plan: { phases: { clients: number; seconds: number }[]; warmupSeconds: number; stackEnv?: NodeJS.ProcessEnv; hooks?: PhaseHooks }) => Promise<BenchResults>;
+type RunBench = (plan: {
+  phases: { clients: number; seconds: number }[];
+  warmupSeconds: number;
+  stackEnv?: NodeJS.ProcessEnv;
+  hooks?: PhaseHooks;
+}) => Promise<BenchResults>;
 
 export interface ProfileSettings {
   phases: { clients: number; seconds: number }[];
@@ -103,14 +113,23 @@ function countingHooks(into: PhaseProfile[], idle: { cpu: CpuBreakdown | null })
 
 async function functionProfiles(run: RunBench, settings: ProfileSettings): Promise<FunctionProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sagashop-cpuprof-'));
-  const windows: { clients: number; from: number; to: number; checkouts: number; roles: Map<number, string>; cpu: CpuBreakdown }[] = [];
+  const windows: {
+    clients: number;
+    from: number;
+    to: number;
+    checkouts: number;
+    roles: Map<number, string>;
+    cpu: CpuBreakdown;
+  }[] = [];
   let from = 0;
   let processes: ProcessSample[] = [];
   try {
     await run({
       phases: settings.phases,
       warmupSeconds: settings.warmupSeconds,
-      stackEnv: { SAGASHOP_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${dir} --require ${join(__dirname, 'exit-on-sigterm.cjs')}` },
+      stackEnv: {
+        SAGASHOP_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${dir} --require ${join(__dirname, 'exit-on-sigterm.cjs')}`,
+      },
       hooks: {
         async phaseStarts() {
           processes = sampleProcesses(process.pid);
@@ -120,13 +139,24 @@ async function functionProfiles(run: RunBench, settings: ProfileSettings): Promi
           const to = monotonicMicros();
           const after = sampleProcesses(process.pid);
           const checkouts = Math.max(1, outcomes.length);
-          windows.push({ clients, from, to, checkouts, roles: new Map(after.map((p) => [p.pid, p.role])), cpu: cpuBetween(processes, after, checkouts, seconds) });
+          windows.push({
+            clients,
+            from,
+            to,
+            checkouts,
+            roles: new Map(after.map((p) => [p.pid, p.role])),
+            cpu: cpuBetween(processes, after, checkouts, seconds),
+          });
         },
       },
     });
     // The stack has stopped: every process and worker wrote its profile as it exited.
     const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
-    const profiles = files.map((file) => ({ file, ids: profileFileIds(file), profile: JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile }));
+    const profiles = files.map((file) => ({
+      file,
+      ids: profileFileIds(file),
+      profile: JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile,
+    }));
     return windows.map((window) => ({
       clients: window.clients,
       checkouts: window.checkouts,
@@ -136,7 +166,12 @@ async function functionProfiles(run: RunBench, settings: ProfileSettings): Promi
           const role = (ids && window.roles.get(ids.pid)) ?? `pid ${ids?.pid ?? '?'}`;
           const name = `${role} / ${ids?.thread === 0 ? 'main thread' : 'worker thread(s)'}`;
           const summary = summariseProfile(profile, window);
-          return { name, file, cpuMsPerCheckout: window.cpu.threads.find((row) => row.name === name)?.msPerCheckout ?? NaN, summary };
+          return {
+            name,
+            file,
+            cpuMsPerCheckout: window.cpu.threads.find((row) => row.name === name)?.msPerCheckout ?? NaN,
+            summary,
+          };
         })
         .filter((thread) => thread.summary.busyMs >= 20)
         .sort((a, b) => b.cpuMsPerCheckout - a.cpuMsPerCheckout),
@@ -163,7 +198,13 @@ async function hopTrace(run: RunBench, settings: ProfileSettings): Promise<HopRe
           const toWallClock = (at: number) => performance.timeOrigin + at;
           report = analyseHops(
             readFileSync(file, 'utf8'),
-            outcomes.filter((o) => o.status === 200).map((o) => ({ order: String(o.order), sent: toWallClock(o.began), answered: toWallClock(o.ended) })),
+            outcomes
+              .filter((o) => o.status === 200)
+              .map((o) => ({
+                order: String(o.order),
+                sent: toWallClock(o.began),
+                answered: toWallClock(o.ended),
+              })),
           );
         },
       },
@@ -177,17 +218,26 @@ async function hopTrace(run: RunBench, settings: ProfileSettings): Promise<HopRe
 export async function profile(run: RunBench, settings: ProfileSettings): Promise<ProfileReport> {
   if (!settings.usesOwnStack) throw new Error('--profile starts its own stacks: unset BENCH_API');
   const { execSync } = await import('node:child_process');
-  const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim() + (execSync('git status --porcelain', { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '');
+  const commit =
+    execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim() +
+    (execSync('git status --porcelain', { encoding: 'utf8' }).trim() ? ' (with uncommitted changes)' : '');
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadBefore = load();
   const wanted = (part: string) => settings.parts.includes(part);
   const phases: PhaseProfile[] = [];
   const idle: { cpu: CpuBreakdown | null } = { cpu: null };
   if (wanted('cpu')) {
-    console.log(`profile, cpu: a plain stack, CPU from /proc and Redis's counters per phase (load average ${loadBefore})`);
-    await run({ phases: settings.phases, warmupSeconds: settings.warmupSeconds, hooks: countingHooks(phases, idle) });
+    console.log(
+      `profile, cpu: a plain stack, CPU from /proc and Redis's counters per phase (load average ${loadBefore})`,
+    );
+    await run({
+      phases: settings.phases,
+      warmupSeconds: settings.warmupSeconds,
+      hooks: countingHooks(phases, idle),
+    });
   }
-  if (wanted('functions')) console.log('profile, functions: a stack whose Node processes run with --cpu-prof');
+  if (wanted('functions'))
+    console.log('profile, functions: a stack whose Node processes run with --cpu-prof');
   const functions = wanted('functions') ? await functionProfiles(run, settings) : [];
   if (wanted('hops')) console.log('profile, hops: a stack that traces single-client checkouts hop by hop');
   const hops = wanted('hops') ? await hopTrace(run, settings) : null;
@@ -196,7 +246,10 @@ export async function profile(run: RunBench, settings: ProfileSettings): Promise
     idle: idle.cpu,
     commit,
     load: `load average ${loadBefore} before, ${load()} after`,
-    settings: { phases: settings.phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds: settings.warmupSeconds },
+    settings: {
+      phases: settings.phases.map((p) => `${p.clients}:${p.seconds}`).join(','),
+      warmupSeconds: settings.warmupSeconds,
+    },
     phases,
     functions,
     hops,

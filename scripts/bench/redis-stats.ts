@@ -22,7 +22,10 @@ export function parseCommandStats(info: string): Map<string, CommandStat> {
     const match = /^cmdstat_([^:]+):(.*)$/.exec(line.trim());
     if (!match) continue;
     const fields = new Map(match[2].split(',').map((pair) => pair.split('=') as [string, string]));
-    commands.set(match[1], { calls: Number(fields.get('calls') ?? 0), usec: Number(fields.get('usec') ?? 0) });
+    commands.set(match[1], {
+      calls: Number(fields.get('calls') ?? 0),
+      usec: Number(fields.get('usec') ?? 0),
+    });
   }
   return commands;
 }
@@ -37,15 +40,29 @@ export function parseInfoNumbers(info: string): Map<string, number> {
   return numbers;
 }
 
-const GROWING_COUNTERS = ['aof_delayed_fsync', 'aof_rewrites', 'total_net_input_bytes', 'total_net_output_bytes', 'total_reads_processed', 'total_writes_processed', 'total_connections_received'];
+const GROWING_COUNTERS = [
+  'aof_delayed_fsync',
+  'aof_rewrites',
+  'total_net_input_bytes',
+  'total_net_output_bytes',
+  'total_reads_processed',
+  'total_writes_processed',
+  'total_connections_received',
+];
 
 export async function sampleRedis(redis: Redis): Promise<RedisSample> {
-  const [commandstats, stats, persistence] = await Promise.all([redis.info('commandstats'), redis.info('stats'), redis.info('persistence')]);
+  const [commandstats, stats, persistence] = await Promise.all([
+    redis.info('commandstats'),
+    redis.info('stats'),
+    redis.info('persistence'),
+  ]);
   const numbers = new Map([...parseInfoNumbers(stats), ...parseInfoNumbers(persistence)]);
   return {
     commands: parseCommandStats(commandstats),
     totalCommands: numbers.get('total_commands_processed') ?? 0,
-    counters: new Map(GROWING_COUNTERS.filter((name) => numbers.has(name)).map((name) => [name, numbers.get(name)!])),
+    counters: new Map(
+      GROWING_COUNTERS.filter((name) => numbers.has(name)).map((name) => [name, numbers.get(name)!]),
+    ),
   };
 }
 
@@ -66,11 +83,21 @@ export function redisBetween(before: RedisSample, after: RedisSample, checkouts:
     const was = before.commands.get(command) ?? { calls: 0, usec: 0 };
     const calls = stat.calls - was.calls;
     if (calls <= 0) continue;
-    commands.push({ command, callsPerCheckout: round(calls / checkouts), usecPerCheckout: round((stat.usec - was.usec) / checkouts, 1), usecPerCall: round((stat.usec - was.usec) / calls, 1) });
+    commands.push({
+      command,
+      callsPerCheckout: round(calls / checkouts),
+      usecPerCheckout: round((stat.usec - was.usec) / checkouts, 1),
+      usecPerCall: round((stat.usec - was.usec) / calls, 1),
+    });
   }
   return {
     commands: commands.sort((a, b) => b.usecPerCheckout - a.usecPerCheckout),
     commandsPerCheckout: round((after.totalCommands - before.totalCommands) / checkouts),
-    counters: Object.fromEntries([...after.counters].map(([name, value]) => [name, round((value - (before.counters.get(name) ?? 0)) / checkouts)])),
+    counters: Object.fromEntries(
+      [...after.counters].map(([name, value]) => [
+        name,
+        round((value - (before.counters.get(name) ?? 0)) / checkouts),
+      ]),
+    ),
   };
 }

@@ -1,6 +1,8 @@
-import { relative, resolve } from 'node:path';
-import { OfflineStack, unreachable } from '../stack/offline-stack';
+import { basename, relative, resolve } from 'node:path';
+import { stackSettings } from '../stack/settings';
+import { Supervisor, wholeLines, withLocalAwsDefaults } from '../stack/supervisor';
 import { NO_ROUTE_HANDLER, writeGuards } from './guard-files';
+import { unreachable } from './reachable';
 
 const httpGuard: { idle(timeoutMs: number): Promise<void> } = require('./http-guard.cjs');
 
@@ -20,15 +22,15 @@ interface PluginLog {
  * @sagashop/offline-sqs (which creates the queues and runs the SQS events on the endpoint this
  * plugin hands it) and serverless-offline, since plugins run a shared hook in their listed order:
  * - on stage local, starts Redis and the SQS endpoint when REDIS_URL / SQS_ENDPOINT name none, as
- *   `npm start` does (../stack/offline-stack.ts), and stops them after serverless offline's own
- *   parts; a dependency that cannot be reached stops the start with one line;
+ *   `npm start` does, with the same supervisor (../stack/supervisor.ts), and stops them after
+ *   serverless offline's own parts; a dependency that cannot be reached stops the start with one line;
  * - serves every HTTP function through a guard (http-guard.cjs): no failure answers 2xx;
  * - answers a path or method no route takes with a JSON 404 that names nothing (no-route.cjs).
  * Outside `offline start` it does nothing, so `serverless package` and `deploy` are unaffected.
  */
 export class SagashopOfflinePlugin {
   readonly hooks: Record<string, () => Promise<void>>;
-  private stack: OfflineStack | null = null;
+  private stack: Supervisor | null = null;
   /** From here on serverless-offline's own signal listener ends the run, through the end hooks. */
   private ready = false;
 
@@ -43,9 +45,7 @@ export class SagashopOfflinePlugin {
       'before:offline:start:init': () => this.attempt(() => this.startLocalStack()),
       // After offline-sqs has read where the bundles are, before serverless-offline loads them.
       'offline:start:init': () => this.attempt(async () => this.guardHttpFunctions()),
-      'offline:start:ready': async () => {
-        this.ready = true;
-      },
+      'offline:start:ready': async () => this.serving(),
       // Requests inside a function finish first, as under npm start, whose launcher stops the API
       // before the rest; offline-sqs then stops its event sources (its before: hook).
       'before:offline:start:end': async () => {
@@ -54,12 +54,12 @@ export class SagashopOfflinePlugin {
       // Then the SQS endpoint, and Redis last.
       'offline:start:end': async () => this.stack?.stop(),
       // Plain `serverless offline` runs start, wait and end in one step that others cannot hook
-      // into: what we started stops at exit (OfflineStack.stopNow).
+      // into: what we started stops at exit (Supervisor.stopNow).
       'before:offline:start': () => this.attempt(() => this.startLocalStack()),
       'offline:start': () =>
         this.attempt(async () => {
           this.guardHttpFunctions();
-          this.ready = true;
+          this.serving();
         }),
     };
   }
@@ -83,65 +83,55 @@ export class SagashopOfflinePlugin {
     try {
       await step();
     } catch (error) {
-      await this.stack?.stop();
-      process.stderr.write(`sagashop: serverless offline cannot start: ${(error as Error).message}\n`);
+      // A signal's stop is under way: the part it stopped could not get ready, which is no news.
+      if (!this.stack?.isStopping) process.stderr.write(`sagashop: serverless offline cannot start: ${(error as Error).message}\n`);
+      await this.stack?.shutDown(1);
       process.exit(1);
     }
+  }
+
+  /** From here on serverless-offline's own signal listener ends the run, and a crashed part stops the rest. */
+  private serving(): void {
+    this.ready = true;
+    this.stack?.stopOnCrash();
   }
 
   private async failFast(): Promise<void> {
     if (!this.isLocalOffline) return;
     await this.attempt(async () => {
-      const problem = await unreachable(this.functionsEnv(), new OfflineStack(() => {}).given);
+      const settings = stackSettings();
+      const problem = await unreachable(this.functionsEnv(), { redis: settings.externalRedis, sqs: Boolean(settings.externalSqs) });
       if (problem) throw new Error(problem);
     });
   }
 
   private async startLocalStack(): Promise<void> {
     if (!this.isLocalOffline) return;
-    const stack = new OfflineStack((line) => this.utils.log.notice(line));
-    if (stack.needed) {
-      this.stack = stack;
+    const settings = stackSettings();
+    let started: Record<string, string> = {};
+    if (!settings.externalRedis || !settings.externalSqs) {
+      const say = wholeLines((line) => this.utils.log.notice(line));
+      const stack = (this.stack = new Supervisor({ say, selfMatch: [basename(process.argv[1] ?? 'serverless'), 'offline'], settings }));
       process.once('exit', () => stack.stopNow());
-      this.watchSignals();
+      // A signal while starting stops what was started and exits. Once serving, serverless-offline's
+      // own SIGINT/SIGTERM listener ends the run through the end hooks; SIGHUP, which it ignores, is
+      // passed on as SIGTERM.
+      stack.shutDownOnSignals(130, () => this.ready);
+      process.on('SIGHUP', () => {
+        if (this.ready) process.kill(process.pid, 'SIGTERM');
+      });
+      await stack.begin('sagashop: starting what serverless offline needs (Ctrl-C stops it with serverless offline)');
+      started = await stack.startDependencies();
     }
-    const environment: Record<string, unknown> = (this.service.provider.environment ??= {});
-    const started = await stack.start();
     Object.assign(process.env, started);
-    Object.assign(environment, started);
+    Object.assign((this.service.provider.environment ??= {}), started);
     // The endpoint the functions send to is the one offline-sqs creates the queues on and polls.
     const custom = (this.service.custom ??= {});
     if (started.SQS_ENDPOINT) custom[OFFLINE_SQS] = { ...custom[OFFLINE_SQS], endpoint: started.SQS_ENDPOINT };
-    // The SDK signs every request; a local endpoint accepts any key, but there must be one. Its
-    // notice that 2027 releases need Node 22 would print from every function (npm start says the same).
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    process.env.AWS_REGION ??= this.service.provider.region ?? 'us-east-1';
+    withLocalAwsDefaults(process.env, this.service.provider.region);
     // What the environment named was checked at `initialize`; now the rest, as the functions will see it.
-    const problem = stack.needed ? await unreachable(this.functionsEnv()) : undefined;
+    const problem = this.stack ? await unreachable(this.functionsEnv()) : undefined;
     if (problem) throw new Error(problem);
-  }
-
-  /**
-   * A signal while starting stops what was started and exits. Once serving, serverless-offline's
-   * own SIGINT/SIGTERM listener ends the run (through the end hooks, so our parts stop in order);
-   * SIGHUP, which it ignores, is passed on as SIGTERM.
-   */
-  private watchSignals(): void {
-    let stopping = false;
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(signal, () => {
-        if (this.ready) {
-          if (signal === 'SIGHUP') process.kill(process.pid, 'SIGTERM');
-          return;
-        }
-        if (stopping) return;
-        stopping = true;
-        this.utils.log.notice(`sagashop: ${signal} while starting; stopping what was started`);
-        void Promise.resolve(this.stack?.stop()).finally(() => process.exit(130));
-      });
-    }
   }
 
   /** Points serverless-offline at stand-ins that guard every HTTP handler (guard-files.ts). */

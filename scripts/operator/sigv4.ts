@@ -29,7 +29,7 @@ export class NodeSha256 implements Checksum {
 function toBuffer(data: SourceData): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data as ArrayBuffer);
+  return Buffer.from(data);
 }
 
 export type Credentials = AwsCredentialIdentity | Provider<AwsCredentialIdentity>;

@@ -66,8 +66,8 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, 
   const [command, args] = how.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')]];
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: how.detached });
   let text = '';
-  child.stdout!.on('data', (chunk) => (text += chunk));
-  child.stderr!.on('data', (chunk) => (text += chunk));
+  child.stdout.on('data', (chunk) => (text += chunk));
+  child.stderr.on('data', (chunk) => (text += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stack: RunningStack = {
     api: `http://127.0.0.1:${ports.httpPort}`,
@@ -81,7 +81,7 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, 
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start within 120 s:\n${text}`)), 120_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       if (text.includes('Press Ctrl-C to stop')) {
         clearTimeout(timer);
         resolve(stack);

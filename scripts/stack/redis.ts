@@ -30,7 +30,7 @@ export interface RedisOptions {
   dataDir: string;
   logFile: string;
   extraArgs?: string[];
-  /** A command that runs redis-server, e.g. strace (test/unit/durability/fsync.test.ts). */
+  /** A command that runs redis-server, e.g. strace (test/integration/durability/fsync.test.ts). */
   wrapper?: string[];
   onSpawn?: StartOptions['onSpawn'];
 }

@@ -3,7 +3,6 @@ import { productionPackage } from './support/package';
 // deploy/depends-on-plugin.cjs: no resource of the production template lists in DependsOn what
 // its properties already reference (cfn-lint W3005, which moto's ValidateTemplate refuses; see
 // docs/deploy-stand-in.md), and the orderings nothing else implies stay.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { dropImpliedDependsOn } = require('../../deploy/depends-on-plugin.cjs');
 
 const prod = productionPackage();

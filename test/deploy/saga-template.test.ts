@@ -4,6 +4,7 @@ import { INIT_SCRIPT, localstackInitScript } from '../../deploy/localstack-init'
 import { stepFunctions, queueResources, senderRights } from '../../deploy/saga-template';
 import { decideRecovery, type SagaProgress } from '@lib/domain/recovery';
 import { SAGA, checkSaga, stepNamesOf } from '@lib/saga/definition';
+import { resendTarget } from '@lib/saga/undos';
 import { ROOT } from './support/package';
 
 // The declaration itself and what is generated from it without the Framework (fast);
@@ -24,7 +25,7 @@ describe('the saga declaration', () => {
 
   it('lets the replay send to every step recovery re-sends', () => {
     const base: SagaProgress = { now: 10_000, deadlineAt: 60_000, lastMovedAt: 0 };
-    const resent = [decideRecovery(base, 0), decideRecovery({ ...base, reserve: 'done' }, 0)].map((action) => (action.kind === 'resend' ? action.step : action.kind));
+    const resent = [decideRecovery(base, 0), decideRecovery({ ...base, reserve: 'done' }, 0)].map((action) => (action.kind === 'resend' ? resendTarget(action.service) : action.kind));
     expect(resent).toEqual(SAGA.senders.replayLog.sendsTo);
   });
 });

@@ -38,7 +38,7 @@ describe('stage settings', () => {
     expect(aws('none').warnings).toEqual([expect.stringMatching(/^WARNING: storeDurability=none: .*failover may lose writes/)]);
     for (const stage of ['local', 'localstack', 'prod']) {
       const environment = stageSettings(inputs(stage, stage === 'prod' ? PROD_PARAMS : {})).environment;
-      expect(readConfig({ ...environment, REDIS_URL: 'redis://h:1' } as NodeJS.ProcessEnv).durability).toBeDefined();
+      expect(readConfig({ ...environment, REDIS_URL: 'redis://h:1' }).durability).toBeDefined();
     }
   });
 
@@ -66,7 +66,7 @@ describe('stage settings', () => {
   });
 
   it('every stage hands the functions the checkout\'s wait for its verdict, the configuration\'s default unless the shell says otherwise locally', () => {
-    const waitOf = (environment: Record<string, unknown>) => readConfig({ ...environment, REDIS_URL: 'redis://h:1' } as NodeJS.ProcessEnv).checkoutWaitMs;
+    const waitOf = (environment: Record<string, unknown>) => readConfig({ ...environment, REDIS_URL: 'redis://h:1' }).checkoutWaitMs;
     expect(stageSettings(inputs('local', {}, { CHECKOUT_WAIT_MS: '5000' })).environment.CHECKOUT_WAIT_MS).toBe('5000');
     for (const settings of [stageSettings(inputs('local')), stageSettings(inputs('localstack')), stageSettings(inputs('prod', PROD_PARAMS))]) {
       expect(settings.environment).toHaveProperty('CHECKOUT_WAIT_MS');

@@ -78,11 +78,23 @@ describe('serverless offline start on its own', () => {
     expect(await exitWithin(run, 40_000)).toBe(0);
     expect([isAlive(redisPid), isAlive(sqsPid)]).toEqual([false, false]);
     for (const port of [ports.HTTP_PORT, ports.REDIS_PORT, ports.SQS_PORT]) expect({ port, listening: await isListening(Number(port)) }).toEqual({ port, listening: false });
-    expect(run.output()).toMatch(/stopped sqs[\s\S]*stopped redis/);
+    expect(run.output()).toMatch(/stopping sqs\.\.\. done[\s\S]*stopping redis\.\.\. done/);
     // The data stays for the next start (npm start's or this one's), and no run record is left.
     expect(existsSync(join(setup.dataDir, 'redis'))).toBe(true);
     expect(readdirSync(join(setup.dataDir, 'run')).filter((file) => file.endsWith('.pid'))).toEqual([]);
   }, 240_000);
+
+  it('a Redis that dies while it serves: one line saying so, the SQS endpoint stopped, exit 1', async () => {
+    setup = await isolated();
+    run = runOffline(ROOT, setup.env);
+    await waitForRoute(run, `http://127.0.0.1:${setup.ports.HTTP_PORT}/stock/find/readiness-probe`, 404, 150_000);
+    const [redisPid, sqsPid] = [pidOf(run.output(), 'redis'), pidOf(run.output(), 'sqs')];
+    process.kill(redisPid, 'SIGKILL');
+    expect(await exitWithin(run, 40_000)).toBe(1);
+    expect(run.output()).toMatch(/redis exited unexpectedly \(SIGKILL\); see .*\. Stopping the rest\.\n[\s\S]*stopping sqs\.\.\. done/);
+    expect(isAlive(sqsPid)).toBe(false);
+    expect(readdirSync(join(setup.dataDir, 'run')).filter((file) => file.endsWith('.pid'))).toEqual([]);
+  }, 200_000);
 
   it('with a Redis that cannot be reached: one line saying so, exit 1, nothing served or started', async () => {
     setup = await isolated();

@@ -23,8 +23,8 @@ export function runOffline(cwd: string, env: NodeJS.ProcessEnv): OfflineRun {
   });
   let text = '';
   let done = false;
-  child.stdout!.on('data', (chunk) => (text += chunk));
-  child.stderr!.on('data', (chunk) => (text += chunk));
+  child.stdout.on('data', (chunk) => (text += chunk));
+  child.stderr.on('data', (chunk) => (text += chunk));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       done = true;

@@ -10,8 +10,8 @@ describe('the recovery decision', () => {
   });
 
   it('re-sends the lost message within the deadline', () => {
-    expect(decideRecovery({ ...base }, 10_000)).toMatchObject({ kind: 'resend', step: 'reserve-stock' });
-    expect(decideRecovery({ ...base, reserve: 'done' }, 10_000)).toMatchObject({ kind: 'resend', step: 'charge-payment' });
+    expect(decideRecovery({ ...base }, 10_000)).toMatchObject({ kind: 'resend', service: 'stock' });
+    expect(decideRecovery({ ...base, reserve: 'done' }, 10_000)).toMatchObject({ kind: 'resend', service: 'payment' });
   });
 
   it('compensates after the deadline, but never refunds a charged saga', () => {

@@ -33,7 +33,7 @@ export function parseCliOptions(args: string[]): CliOptions {
   if (!implementation) throw new Error(`--implementation must be ${IMPLEMENTATIONS.join(' or ')} (got "${values.implementation}")`);
   const faults = parseSendFaults(values.faults);
   if (implementation !== 'builtin' && values.faults) throw new Error('--faults needs --implementation builtin');
-  return { port, host: values.host!, faults, implementation };
+  return { port, host: values.host, faults, implementation };
 }
 
 async function start(options: CliOptions): Promise<void> {

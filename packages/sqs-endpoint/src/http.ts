@@ -14,7 +14,8 @@ export interface RequestContext {
   undelivered?: () => void;
 }
 
-export type Action = (params: Params, context: RequestContext) => Promise<unknown> | unknown;
+/** An SQS action: answers its result, or a promise of it. */
+export type Action = (params: Params, context: RequestContext) => unknown;
 
 /** The request body passed the limit: `bytes` is how much was declared or had arrived. */
 export class BodyTooLarge extends Error {
@@ -83,7 +84,7 @@ function parseParams(raw: Buffer): Params {
     throw malformedRequest('The request body is not valid JSON.');
   }
   if (typeof params !== 'object' || params === null || Array.isArray(params)) throw malformedRequest('The request body must be a JSON object.');
-  return params as Params;
+  return params;
 }
 
 /**

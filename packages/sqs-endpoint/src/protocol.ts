@@ -43,7 +43,10 @@ export function integerParameter(value: unknown, name: string, min: number, max:
   if (value === undefined || value === null) return undefined;
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
-    throw invalidParameter(`Value ${String(value)} for parameter ${name} is invalid. Reason: must be an integer between ${min} and ${max}.`);
+    // SQS names the value as sent; an object prints as [object Object] there too.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    const sent = String(value);
+    throw invalidParameter(`Value ${sent} for parameter ${name} is invalid. Reason: must be an integer between ${min} and ${max}.`);
   }
   return number;
 }

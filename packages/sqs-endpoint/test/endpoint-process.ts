@@ -15,12 +15,12 @@ export interface EndpointProcess {
 export async function startEndpointProcess(args: string[]): Promise<EndpointProcess> {
   const child = spawn(process.execPath, [SQS_ENDPOINT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  child.stdout!.on('data', (chunk) => (text += chunk));
-  child.stderr!.on('data', (chunk) => (text += chunk));
+  child.stdout.on('data', (chunk) => (text += chunk));
+  child.stderr.on('data', (chunk) => (text += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the endpoint did not start within 15 s:\n${text}`)), 15_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       if (/listening on/.test(text)) {
         clearTimeout(timer);
         resolve();

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { signerFor } from '../../../scripts/operator/sigv4';
@@ -76,7 +76,7 @@ const readBody = (request: IncomingMessage) =>
 /** Serves `ANY /ops/{proxy+}` with IAM authorization in front of the host's `operator` function. */
 export async function startIamGateway(host: BundleHost, region: string, secrets: Record<string, string>) {
   const calls: GatewayCall[] = [];
-  const server = createServer(async (request, response) => {
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
     const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')]));
@@ -119,6 +119,14 @@ export async function startIamGateway(host: BundleHost, region: string, secrets:
     } catch (error) {
       reply(500, JSON.stringify({ message: 'Internal Server Error', detail: String(error) }));
     }
+  };
+  const server = createServer((request, response) => {
+    // A failure before the operator runs (reading the body, checking the signature) answers 500
+    // rather than rejecting where no one listens.
+    serve(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Internal Server Error', detail: String(error) }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

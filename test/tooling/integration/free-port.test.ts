@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, reservePort, RESERVATION_MS } from '../../scripts/stack/free-port';
+import { freePort, reservePort, RESERVATION_MS } from '../../../scripts/stack/free-port';
 
 // A stack's five ports come from five calls; a duplicate among them made a CI run's stack refuse to
 // start ("port 34047 is already in use by pid 12202", its own SQS endpoint, given the API's port too).
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 // The ports the tests offer by hand lie below the kernel's ephemeral range (32768 and up), so the
 // 500 real ports the first test takes can never include one of them: a real port handed out there
 // is never handed out again in this process, and once made a later test's offer run dry.

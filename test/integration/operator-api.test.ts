@@ -8,6 +8,7 @@ import { STEP_NAMES, type StepName } from '@lib/saga/steps';
 import { closeSqsClient } from '@lib/clients/sqs';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { readSagaHistory } from '@lib/store/saga-history';
+import { HISTORY_ORDER } from '@lib/saga/definition';
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';
 import { chargePayment } from '@lib/store/saga-payment';
 import { releaseStock, reserveStock } from '@lib/store/saga-stock';
@@ -116,7 +117,7 @@ describe("the operator page's server", () => {
       'complete-order refused',
     ]);
     expect(saga.standing).toMatch(/^now: refused — Not enough credit/);
-    expect(saga.text).toBe(formatHistory(await readSagaHistory('ops-refused')));
+    expect(saga.text).toBe(formatHistory(await readSagaHistory('ops-refused', HISTORY_ORDER)));
     expect((await get('/api/saga?id=ops-paid')).body.sagas[0].lines.map((line: any) => line.step)).toEqual([
       'begin-checkout',
       'reserve-stock',

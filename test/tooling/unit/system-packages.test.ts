@@ -1,4 +1,4 @@
-import { ensureCommand, realSystem, type SystemAccess } from '../../scripts/stack/system-packages';
+import { ensureCommand, realSystem, type SystemAccess } from '../../../scripts/stack/system-packages';
 
 /** A machine where `present` commands are on PATH; installing a package puts `installs` there. */
 function fakeSystem(options: { present?: string[]; root?: boolean; sudo?: boolean; installs?: Record<string, string>; fail?: string } = {}) {

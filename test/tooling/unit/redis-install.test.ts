@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureRedisServer } from '../../scripts/stack/redis';
-import { realSystem, type SystemAccess } from '../../scripts/stack/system-packages';
+import { ensureRedisServer } from '../../../scripts/stack/redis';
+import { realSystem, type SystemAccess } from '../../../scripts/stack/system-packages';
 
 // What `npm start`, `serverless offline start` and the tests do on a machine without redis-server:
 // the real decision code and the real process spawning, on a PATH that holds only stand-ins for

@@ -80,7 +80,7 @@ describe('the replay reads the log', () => {
           await completeOrder(saga);
         }
         return result;
-      }) as never);
+      }));
     });
     try {
       await scanOrderLog(5_000);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarise, timeline, timelineSvg, writeResults, type Sample } from '../../scripts/bench/results';
+import { summarise, timeline, timelineSvg, writeResults, type Sample } from '../../../scripts/bench/results';
 
 const samples: Sample[] = [
   { at: 0.1, ms: 5, status: 200 },

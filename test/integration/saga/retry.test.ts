@@ -1,16 +1,15 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { SAGA } from '@lib/saga/definition';
 import { logger } from '@lib/lambda/observability';
 import { closeRedisClients } from '@lib/clients/redis';
-import { retryDelaySeconds } from '@lib/saga/retry';
 import { handler as reserveStock } from '../../../functions/saga/reserve-stock';
 import { testSqs, useStepQueues } from '../../support/saga-queues';
 import { configureTest } from '../../support/config';
 
 // A record a step fails comes back after a short backoff, not after the queue's visibility
 // timeout (60 s on AWS, three times the checkout's 20 s wait): the step changes its visibility on
-// its own queue, against the project's real SQS endpoint here.
+// its own queue, against the project's real SQS endpoint here. (The backoff schedule itself:
+// test/unit/saga/retry-backoff.test.ts.)
 
 const sqs = testSqs();
 type Handler = (event: SQSEvent, context: unknown) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
@@ -32,20 +31,6 @@ const asRecord = (message: Message, queueArn: string): SQSRecord =>
   }) as unknown as SQSRecord;
 
 describe('the retry of a failed record', () => {
-  it('waits the declared backoff after each failed delivery, and nothing after the last', () => {
-    expect(SAGA.queues.retryBackoffSeconds).toEqual([1, 4, 15, 40]);
-    const delays = [1, 2, 3, 4, 5].map((receiveCount) => retryDelaySeconds(receiveCount));
-    expect(delays).toEqual([1, 4, 15, 40, 0]);
-    // The first two retries come within the checkout's 20 s wait...
-    expect(delays[0] + delays[1]).toBeLessThan(20);
-    // ...and the last delivery no sooner than a minute after the first failure: a Redis failover
-    // (30-60 s on ElastiCache) must not send every message it failed to the dead-letter queue.
-    expect(delays.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThanOrEqual(60);
-    expect(retryDelaySeconds(7, { backoff: [1, 3], maxReceiveCount: 10 })).toBe(3);
-    // A stage whose queues hide a message for 2 s (the chaos runs) retries within those 2 s.
-    expect([1, 2, 3, 4].map((receiveCount) => retryDelaySeconds(receiveCount, { longest: 2 }))).toEqual([1, 2, 2, 2]);
-  });
-
   it('comes back after its backoff, long before the queue\'s 60 s visibility timeout, with its receive count', async () => {
     await useStepQueues(sqs, `retry-${process.env.JEST_WORKER_ID}`);
     // The step's own queue as on AWS: a 60 s visibility timeout.

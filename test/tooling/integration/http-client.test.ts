@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { httpClient } from '../../scripts/bench/http-client';
+import { httpClient } from '../../../scripts/bench/http-client';
 
 // The load generator of the benchmark and the chaos runs: a server closing a kept-alive connection
 // just as the next request goes out (here: the second request on each connection is dropped

@@ -1,5 +1,6 @@
 import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { formatHistory } from '@lib/domain/saga-history';
+import { HISTORY_ORDER } from '@lib/saga/definition';
 import { replayLog } from '@lib/saga/recovery';
 import { addItemToOrder, createOrder } from '@lib/store/order-store';
 import { readSagaHistory, sagasNamedBy } from '@lib/store/saga-history';
@@ -36,7 +37,7 @@ describe('npm run saga: one saga\'s history from the three logs', () => {
 
     expect(await sagasNamedBy(orderId)).toEqual(['saga-h-refused', 'saga-h-open']);
     expect(await sagasNamedBy('saga-h-open')).toEqual(['saga-h-open']);
-    const text = formatHistory(await readSagaHistory('saga-h-refused'));
+    const text = formatHistory(await readSagaHistory('saga-h-refused', HISTORY_ORDER));
     const lines = text.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^saga saga-h-refused  order ${orderId}  user hu  total 10`));
     expect(lines.slice(1, 6).map((line) => line.trim().split(/\s+/).slice(1, 4).join(' '))).toEqual([
@@ -49,7 +50,7 @@ describe('npm run saga: one saga\'s history from the three logs', () => {
     expect(lines[2]).toMatch(/item h1 10→8\s+\(saga step\)/);
     expect(lines[4]).toMatch(/item h1 8→10/);
     expect(lines[6]).toMatch(/now: refused — Not enough credit .*stock: reserve done, release done; payment: charge refused/);
-    const replayed = formatHistory(await readSagaHistory('saga-h-open'));
+    const replayed = formatHistory(await readSagaHistory('saga-h-open', HISTORY_ORDER));
     expect(replayed).toMatch(/abort-charge\s+charge fenced off\s+\(replay #\d+\)/);
     expect(replayed).toMatch(/complete-order\s+refused\s+\(replay #\d+\)/);
   });

@@ -3,7 +3,7 @@
 // the fix (a release gave back into the new stock; check counted a paid order against balances a
 // later batch_init had set, and lost the paid orders batch_init of orders replaced).
 // Real Redis and real SQS; short windows so "past the deadline" takes seconds.
-import type { SagaMessage } from '@lib/domain/checkout';
+import type { SagaMessage, StepOutcome } from '@lib/domain/checkout';
 import { checkInvariants } from '@lib/domain/invariants';
 import * as redisLib from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
@@ -12,7 +12,7 @@ import { addItemToOrder, batchInitOrders, findOrder } from '@lib/store/order-sto
 import { beginCheckout, completeOrder } from '@lib/store/saga-order';
 import { chargePayment, PAYMENT_FENCE_KEY, refundCharge } from '@lib/store/saga-payment';
 import { releaseOrphanReservation, releaseStock, reserveStock, STOCK_FENCE_KEY } from '@lib/store/saga-stock';
-import { nextMessage, type StepName, type StepOutcome } from '@lib/saga/steps';
+import { nextMessage, type StepName } from '@lib/saga/steps';
 import { handler as batchInitItems } from '../../../functions/http/stock/batch-init-items';
 import { handler as batchInitUsers } from '../../../functions/http/payment/batch-init-users';
 import { configureTest } from '../../support/config';

@@ -4,15 +4,22 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { familyOf, groupOf, profileFileIds, summariseProfile, type CpuProfile } from '../../scripts/bench/cpuprofile-summary';
-import { analyseHops } from '../../scripts/bench/hops';
-import { cpuBetween, parseStat, roleOf, type ProcessSample } from '../../scripts/bench/proc-cpu';
-import { parseCommandStats, redisBetween, type RedisSample } from '../../scripts/bench/redis-stats';
+import {
+  familyOf,
+  groupOf,
+  profileFileIds,
+  summariseProfile,
+  type CpuProfile,
+} from '../../../scripts/bench/cpuprofile-summary';
+import { analyseHops } from '../../../scripts/bench/hops';
+import { cpuBetween, parseStat, roleOf, type ProcessSample } from '../../../scripts/bench/proc-cpu';
+import { parseCommandStats, redisBetween, type RedisSample } from '../../../scripts/bench/redis-stats';
 
 describe('/proc stat parsing', () => {
   it('counts fields after the last parenthesis, so a command name with spaces and parentheses cannot shift them', () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime(22)
-    const line = '4242 (node (a) b) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 11 0 98765 1000000 5000';
+    const line =
+      '4242 (node (a) b) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 11 0 98765 1000000 5000';
     expect(parseStat(line)).toEqual({ comm: 'node (a) b', ppid: 17, cpuTicks: 290, startTicks: 98765 });
   });
 
@@ -22,8 +29,18 @@ describe('/proc stat parsing', () => {
 
   it('names the parts of the stack by their command lines', () => {
     expect(roleOf('redis-server 127.0.0.1:6379', false)).toBe('redis-server');
-    expect(roleOf('/usr/bin/node --require /w/scripts/stack/lifeline.cjs /w/packages/sqs-endpoint/bin/sqs-endpoint.cjs --port 1', false)).toBe('SQS endpoint');
-    expect(roleOf('/usr/bin/node --require /w/lifeline.cjs /w/node_modules/serverless/bin/serverless.js offline start --stage local', false)).toBe('sls offline');
+    expect(
+      roleOf(
+        '/usr/bin/node --require /w/scripts/stack/lifeline.cjs /w/packages/sqs-endpoint/bin/sqs-endpoint.cjs --port 1',
+        false,
+      ),
+    ).toBe('SQS endpoint');
+    expect(
+      roleOf(
+        '/usr/bin/node --require /w/lifeline.cjs /w/node_modules/serverless/bin/serverless.js offline start --stage local',
+        false,
+      ),
+    ).toBe('sls offline');
     expect(roleOf('/usr/bin/node whatever', true)).toBe('bench (load generator)');
   });
 });
@@ -37,16 +54,28 @@ describe('CPU per checkout by process and thread', () => {
   });
 
   it('divides the ticks spent between two samples by the checkouts, per process and per kind of thread', () => {
-    const before = [sample(10, 'sls offline', [[10, 100, 0], [11, 50, 0], [20, 200, 5]]), sample(30, 'redis-server', [[30, 10, 0]])];
+    const before = [
+      sample(10, 'sls offline', [
+        [10, 100, 0],
+        [11, 50, 0],
+        [20, 200, 5],
+      ]),
+      sample(30, 'redis-server', [[30, 10, 0]]),
+    ];
     const after = [
-      sample(10, 'sls offline', [[10, 300, 0], [11, 60, 0], [20, 500, 5], [21, 10, 7]]),
+      sample(10, 'sls offline', [
+        [10, 300, 0],
+        [11, 60, 0],
+        [20, 500, 5],
+        [21, 10, 7],
+      ]),
       sample(30, 'redis-server', [[30, 110, 0]]),
       // A process that started between the samples counts from zero.
       sample(40, 'bench (load generator)', [[40, 20, 0]]),
     ];
     // 10 ms per tick (CLK_TCK 100), 100 checkouts.
     const cpu = cpuBetween(before, after, 100, 10);
-    expect(cpu.totalMsPerCheckout).toBe(((200 + 10 + 310) + 100 + 20) * 10 / 100);
+    expect(cpu.totalMsPerCheckout).toBe(((200 + 10 + 310 + 100 + 20) * 10) / 100);
     expect(cpu.processes.map((row) => [row.name, row.msPerCheckout])).toEqual([
       ['sls offline', 52],
       ['redis-server', 10],
@@ -69,11 +98,20 @@ describe('Redis counters', () => {
     `# Commandstats\r\ncmdstat_evalsha:calls=${evalsha},usec=${evalsha * 50},usec_per_call=50.00,rejected_calls=0,failed_calls=0\r\ncmdstat_hget:calls=${hget},usec=${hget * 2},usec_per_call=2.00,rejected_calls=0,failed_calls=0\r\n`;
 
   it('reads calls and time per command from INFO commandstats', () => {
-    expect(parseCommandStats(info(4, 8))).toEqual(new Map([['evalsha', { calls: 4, usec: 200 }], ['hget', { calls: 8, usec: 16 }]]));
+    expect(parseCommandStats(info(4, 8))).toEqual(
+      new Map([
+        ['evalsha', { calls: 4, usec: 200 }],
+        ['hget', { calls: 8, usec: 16 }],
+      ]),
+    );
   });
 
   it('gives calls and microseconds per checkout between two samples, most time first', () => {
-    const at = (evalsha: number, hget: number, total: number): RedisSample => ({ commands: parseCommandStats(info(evalsha, hget)), totalCommands: total, counters: new Map([['total_reads_processed', total]]) });
+    const at = (evalsha: number, hget: number, total: number): RedisSample => ({
+      commands: parseCommandStats(info(evalsha, hget)),
+      totalCommands: total,
+      counters: new Map([['total_reads_processed', total]]),
+    });
     const perCheckout = redisBetween(at(4, 8, 100), at(404, 1208, 5100), 100);
     expect(perCheckout.commands).toEqual([
       { command: 'evalsha', callsPerCheckout: 4, usecPerCheckout: 200, usecPerCall: 50 },
@@ -116,16 +154,25 @@ describe('the .cpuprofile summary', () => {
   it('counts only the samples inside the window', () => {
     // Samples at 1000 (idle), 2000, 3000 (signer), 4000 (answer), 5000 (GC), 6000 (signer).
     const summary = summariseProfile(profile, { from: 3_500, to: 5_500 });
-    expect(summary.functions.map((row) => row.name)).toEqual(['answer packages/sqs-endpoint/src/http.ts:10', '(garbage collector)']);
+    expect(summary.functions.map((row) => row.name)).toEqual([
+      'answer packages/sqs-endpoint/src/http.ts:10',
+      '(garbage collector)',
+    ]);
     expect(summary.busyMs).toBe(2);
   });
 
   it('groups scripts by package, ours by folder', () => {
     expect(groupOf(frame('f', 'file:///w/node_modules/@smithy/core/dist-cjs/x.js'))).toBe('@smithy/core');
-    expect(groupOf(frame('f', 'file:///w/node_modules/serverless-offline/src/x.js'))).toBe('serverless-offline');
-    expect(groupOf(frame('f', 'file:///w/node_modules/@sagashop/offline-sqs/src/x.ts'))).toBe('packages/offline-sqs');
+    expect(groupOf(frame('f', 'file:///w/node_modules/serverless-offline/src/x.js'))).toBe(
+      'serverless-offline',
+    );
+    expect(groupOf(frame('f', 'file:///w/node_modules/@sagashop/offline-sqs/src/x.ts'))).toBe(
+      'packages/offline-sqs',
+    );
     expect(groupOf(frame('f', 'node:internal/streams/readable'))).toBe('node internals');
-    expect(groupOf(frame('f', 'file:///w/.esbuild-test-1/.build/functions/saga/reserve-stock.js'))).toBe('our bundled handlers (functions/ + lib/)');
+    expect(groupOf(frame('f', 'file:///w/.esbuild-test-1/.build/functions/saga/reserve-stock.js'))).toBe(
+      'our bundled handlers (functions/ + lib/)',
+    );
     expect(groupOf(frame('writev', ''))).toBe('V8 builtins (native)');
     expect(familyOf('@hapi/hapi')).toBe('hapi (@hapi/*)');
     expect(familyOf('redis-parser')).toBe('ioredis');
@@ -158,7 +205,10 @@ describe('one checkout by hop', () => {
   ].join('\n');
 
   it('follows the path from the request to the answer, and the spans beside it', () => {
-    const report = analyseHops(trace, [{ order: '7', sent: 1000, answered: 1013 }, { order: '8', sent: 1, answered: 2 }]);
+    const report = analyseHops(trace, [
+      { order: '7', sent: 1000, answered: 1013 },
+      { order: '8', sent: 1, answered: 2 },
+    ]);
     expect(report.checkouts).toBe(1);
     expect(report.medianTotalMs).toBe(13);
     expect(report.hops.map((row) => [row.hop, row.medianMs])).toEqual([
@@ -177,9 +227,9 @@ describe('one checkout by hop', () => {
     ]);
     expect(report.hops.reduce((sum, row) => sum + row.medianMs, 0)).toBeCloseTo(13);
     expect(report.beside.map((row) => [row.hop, row.medianMs])).toEqual([
-      ['sending reserve-stock → sent reserve-stock (the sender\'s wait)', 2.5],
-      ['sending complete-order → sent complete-order (the sender\'s wait)', 2.9],
-      ['complete-order starts → complete-order done (its script\'s reply back)', 2.4],
+      ["sending reserve-stock → sent reserve-stock (the sender's wait)", 2.5],
+      ["sending complete-order → sent complete-order (the sender's wait)", 2.9],
+      ["complete-order starts → complete-order done (its script's reply back)", 2.4],
     ]);
   });
 });
@@ -191,7 +241,7 @@ describe('the hop trace points (lib/lambda/trace.ts)', () => {
     else process.env.SAGASHOP_TRACE_FILE = file;
     try {
       let traceHop: ((point: string, ...ids: string[]) => void) | undefined;
-      jest.isolateModules(() => ({ traceHop } = require('../../lib/lambda/trace')));
+      jest.isolateModules(() => ({ traceHop } = require('../../../lib/lambda/trace')));
       return traceHop;
     } finally {
       if (saved === undefined) delete process.env.SAGASHOP_TRACE_FILE;
@@ -209,8 +259,14 @@ describe('the hop trace points (lib/lambda/trace.ts)', () => {
     const before = Date.now();
     traceHop('begun', '7', 's1');
     traceHop('woken', 's1');
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' '));
-    expect(lines.map(([, ...rest]) => rest)).toEqual([['begun', '7', 's1'], ['woken', 's1']]);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    expect(lines.map(([, ...rest]) => rest)).toEqual([
+      ['begun', '7', 's1'],
+      ['woken', 's1'],
+    ]);
     expect(Number(lines[0][0])).toBeGreaterThanOrEqual(before - 1);
     expect(lines[0][0]).toMatch(/^\d+\.\d{3}$/);
   });
