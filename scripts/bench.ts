@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   }
 }
 
-type EndpointStats = Record<string, { requests: number; messages?: number }>;
+type EndpointStats = { connections: number; actions: Record<string, { requests: number; messages?: number }> };
 
 /** The SQS endpoint's request counts (packages/sqs-endpoint, GET /_endpoint/stats); null from another endpoint. */
 async function endpointStats(sqsUrl: string): Promise<EndpointStats | null> {
@@ -168,13 +168,12 @@ async function endpointStats(sqsUrl: string): Promise<EndpointStats | null> {
 
 /** Requests per checkout and messages per request of the actions a checkout's hops make. */
 function sqsRequestsLine(before: EndpointStats, after: EndpointStats, checkouts: number): string {
-  return ['SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch']
-    .map((action) => {
-      const requests = (after[action]?.requests ?? 0) - (before[action]?.requests ?? 0);
-      const messages = (after[action]?.messages ?? 0) - (before[action]?.messages ?? 0);
-      return `${action} ${(requests / Math.max(1, checkouts)).toFixed(2)}/checkout × ${(messages / Math.max(1, requests)).toFixed(2)} msg`;
-    })
-    .join(', ');
+  const actions = ['SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch'].map((action) => {
+    const requests = (after.actions[action]?.requests ?? 0) - (before.actions[action]?.requests ?? 0);
+    const messages = (after.actions[action]?.messages ?? 0) - (before.actions[action]?.messages ?? 0);
+    return `${action} ${(requests / Math.max(1, checkouts)).toFixed(2)}/checkout × ${(messages / Math.max(1, requests)).toFixed(2)} msg`;
+  });
+  return `${actions.join(', ')}; ${after.connections - before.connections} new connections`;
 }
 
 function report(title: string, phase: PhaseResult): void {

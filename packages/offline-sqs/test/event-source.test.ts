@@ -82,9 +82,9 @@ describe('the offline SQS event source', () => {
     let handled = 0;
     // A window far longer than the test: only a full batch of ten, or the stop, sends deletes.
     const eventSource = source(url, async (event) => void (handled += event.Records.length), { batchSize: 1, concurrency: 1, deleteWindowMs: 60_000 });
-    const deletesBefore = stats().DeleteMessageBatch ?? { requests: 0, messages: 0 };
+    const deletesBefore = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
     const deletes = () => {
-      const now = stats().DeleteMessageBatch ?? { requests: 0, messages: 0 };
+      const now = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
       return { requests: now.requests - deletesBefore.requests, messages: (now.messages ?? 0) - (deletesBefore.messages ?? 0) };
     };
     for (const first of [0, 10]) {

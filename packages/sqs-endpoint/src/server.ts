@@ -285,6 +285,7 @@ export async function startSqsEndpoint({ port = 0, hostname = '127.0.0.1', fault
       response.destroy();
     });
   });
+  server.on('connection', () => endpoint.stats.connection());
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,11 +3,17 @@ import type { Action, Params, RequestContext } from './http';
 /**
  * Requests answered per action, and the messages they carried (sent, received, deleted): how well
  * clients batch, which sets what a message costs here (each request is a socket write, an HTTP
- * parse and a JSON round trip; a batch shares them). Served at `GET /_endpoint/stats`.
+ * parse and a JSON round trip; a batch shares them). And the TCP connections accepted: a client
+ * whose keep-alive fails opens one per request. Served at `GET /_endpoint/stats`.
  */
 export class ActionStats {
   private readonly requests = new Map<string, number>();
   private readonly messages = new Map<string, number>();
+  private connections = 0;
+
+  connection(): void {
+    this.connections++;
+  }
 
   request(action: string): void {
     this.requests.set(action, (this.requests.get(action) ?? 0) + 1);
@@ -17,14 +23,14 @@ export class ActionStats {
     this.messages.set(action, (this.messages.get(action) ?? 0) + count);
   }
 
-  /** Per action: requests, messages, and messages per request where an action carries any. */
-  view(): Record<string, { requests: number; messages?: number; messagesPerRequest?: number }> {
-    const view: ReturnType<ActionStats['view']> = {};
+  /** Connections, and per action: requests, messages, and messages per request where an action carries any. */
+  view(): { connections: number; actions: Record<string, { requests: number; messages?: number; messagesPerRequest?: number }> } {
+    const actions: ReturnType<ActionStats['view']>['actions'] = {};
     for (const [action, requests] of this.requests) {
       const messages = this.messages.get(action);
-      view[action] = messages === undefined ? { requests } : { requests, messages, messagesPerRequest: Math.round((messages / requests) * 100) / 100 };
+      actions[action] = messages === undefined ? { requests } : { requests, messages, messagesPerRequest: Math.round((messages / requests) * 100) / 100 };
     }
-    return view;
+    return { connections: this.connections, actions };
   }
 }
 

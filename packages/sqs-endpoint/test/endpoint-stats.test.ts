@@ -24,11 +24,15 @@ describe('GET /_endpoint/stats', () => {
     await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.slice(0, 3).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
 
     expect(await stats()).toEqual({
-      CreateQueue: { requests: 1 },
-      SendMessageBatch: { requests: 1, messages: 3, messagesPerRequest: 3 },
-      SendMessage: { requests: 1 },
-      ReceiveMessage: { requests: 2, messages: 4, messagesPerRequest: 2 },
-      DeleteMessageBatch: { requests: 1, messages: 3, messagesPerRequest: 3 },
+      // One kept-alive connection of the SDK client's, and one of fetch's for the stats.
+      connections: 2,
+      actions: {
+        CreateQueue: { requests: 1 },
+        SendMessageBatch: { requests: 1, messages: 3, messagesPerRequest: 3 },
+        SendMessage: { requests: 1 },
+        ReceiveMessage: { requests: 2, messages: 4, messagesPerRequest: 2 },
+        DeleteMessageBatch: { requests: 1, messages: 3, messagesPerRequest: 3 },
+      },
     });
   });
 
