@@ -101,6 +101,7 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
   const redis = ports ? new Redis({ port: ports.redisPort, host: '127.0.0.1' }) : null;
   const memory = async () => (redis ? `Redis ${(Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1]) / 2 ** 20).toFixed(1)} MiB` : '');
   const client = httpClient(api, Math.max(...phases.map((p) => p.clients)) + 16);
+  const sqsStats = ports ? () => endpointStats(`http://127.0.0.1:${ports!.sqsPort}`) : null;
   try {
     console.log(`bench: seeding ${itemCount} items (stock ${startingStock}), ${userCount} users (credit ${startingCredit}), ${orderCount} orders`);
     for (const path of [
@@ -161,10 +162,12 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
     for (const { clients, seconds } of phases) {
       await hooks?.phaseStarts({ clients, redis });
       const from = since();
+      const statsBefore = await sqsStats?.();
       const phase = await runPhase(clients, seconds, `${clients} client(s)`);
       const result = summarise(`${clients} client(s)`, clients, phase, from, since());
       await hooks?.phaseEnded({ clients, redis, outcomes: phase, seconds: since() - from });
       report(`${clients} client(s), ${seconds} s`, result);
+      if (statsBefore) console.log(`  SQS         ${sqsRequestsLine(statsBefore, (await sqsStats!())!, phase.length)}`);
       phaseResults.push(result);
       if (redis) console.log(`  memory      ${await memory()}`);
       outcomes.push(...phase);
@@ -191,6 +194,24 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
     if (stack) await stack.stop();
     if (ports) removeStackFolders(ports);
   }
+}
+
+type EndpointStats = { connections: number; actions: Record<string, { requests: number; messages?: number }> };
+
+/** The SQS endpoint's request counts (packages/sqs-endpoint, GET /_endpoint/stats); null from another endpoint. */
+async function endpointStats(sqsUrl: string): Promise<EndpointStats | null> {
+  const response = await fetch(`${sqsUrl}/_endpoint/stats`).catch(() => null);
+  return response?.ok ? ((await response.json()) as EndpointStats) : null;
+}
+
+/** Requests per checkout and messages per request of the actions a checkout's hops make. */
+function sqsRequestsLine(before: EndpointStats, after: EndpointStats, checkouts: number): string {
+  const actions = ['SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch'].map((action) => {
+    const requests = (after.actions[action]?.requests ?? 0) - (before.actions[action]?.requests ?? 0);
+    const messages = (after.actions[action]?.messages ?? 0) - (before.actions[action]?.messages ?? 0);
+    return `${action} ${(requests / Math.max(1, checkouts)).toFixed(2)}/checkout × ${(messages / Math.max(1, requests)).toFixed(2)} msg`;
+  });
+  return `${actions.join(', ')}; ${after.connections - before.connections} new connections`;
 }
 
 function report(title: string, phase: PhaseResult): void {

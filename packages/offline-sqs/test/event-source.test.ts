@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../src';
 import { useLocalEndpoint } from './local-endpoint';
 
-const { sqs } = useLocalEndpoint();
+const { sqs, stats } = useLocalEndpoint();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
@@ -74,6 +74,28 @@ describe('the offline SQS event source', () => {
     await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
     await until(() => handled === 10);
     await sleep(100);
+    expect(await counts(url)).toBe(0);
+  });
+
+  it('deletes the handled messages of consecutive batches together, ten to a request', async () => {
+    const { url } = await queue();
+    let handled = 0;
+    // A window far longer than the test: only a full batch of ten, or the stop, sends deletes.
+    const eventSource = source(url, async (event) => void (handled += event.Records.length), { batchSize: 1, concurrency: 1, deleteWindowMs: 60_000 });
+    const deletesBefore = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
+    const deletes = () => {
+      const now = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
+      return { requests: now.requests - deletesBefore.requests, messages: (now.messages ?? 0) - (deletesBefore.messages ?? 0) };
+    };
+    for (const first of [0, 10]) {
+      await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: first === 0 ? 10 : 2 }, (_, i) => ({ Id: `${i}`, MessageBody: `${first + i}` })) }));
+    }
+    await until(() => handled === 12);
+    await until(() => deletes().requests === 1);
+    expect(deletes()).toEqual({ requests: 1, messages: 10 });
+    expect(await counts(url)).toBe(2);
+    await eventSource.stop();
+    expect(deletes()).toEqual({ requests: 2, messages: 12 });
     expect(await counts(url)).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { startSqsEndpoint, type RunningSqsEndpoint } from '@sagashop/sqs-endpoin
  * A real SQS endpoint for one test file (@sagashop/sqs-endpoint, in this process) and a client of
  * it: call in the file's top level; it starts before the first test and stops after the last.
  */
-export function useLocalEndpoint(): { sqs: () => SQSClient } {
+export function useLocalEndpoint(): { sqs: () => SQSClient; stats: () => ReturnType<RunningSqsEndpoint['endpoint']['stats']['view']> } {
   let endpoint: RunningSqsEndpoint;
   let sqs: SQSClient;
   beforeAll(async () => {
@@ -16,5 +16,5 @@ export function useLocalEndpoint(): { sqs: () => SQSClient } {
     sqs?.destroy();
     await endpoint?.close();
   });
-  return { sqs: () => sqs };
+  return { sqs: () => sqs, stats: () => endpoint.endpoint.stats.view() };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { attributesView, parseAttributes, requestedAttributes } from './attributes';
 import { copiesToEnqueue, parseSendFaults, type SendFaults } from './faults';
-import { answer, type Action, type Params, type RequestContext } from './http';
+import { answer, reply, type Action, type Params, type RequestContext } from './http';
 import { batchEntries, batchRequestTooLong, MAX_BATCH_ENTRIES, MAX_BATCH_PAYLOAD_BYTES, messageSize } from './limits';
 import {
   integerParameter,
@@ -17,6 +17,7 @@ import {
   stringParameter,
 } from './protocol';
 import { md5, MemoryQueue, type StoredMessage } from './queue';
+import { ActionStats, counted, STATS_PATH } from './stats';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -54,7 +55,8 @@ export class SqsEndpoint {
   constructor(private readonly faults: SendFaults = parseSendFaults(undefined)) {}
 
   private readonly queues = new Map<string, MemoryQueue>();
-  private readonly actions: Record<string, Action> = {
+  readonly stats = new ActionStats();
+  private readonly actions: Record<string, Action> = counted(this.stats, {
     CreateQueue: (p, { host }) => this.createQueue(p, host),
     GetQueueUrl: (p, { host }) => {
       const name = stringParameter(p.QueueName, 'QueueName');
@@ -93,7 +95,9 @@ export class SqsEndpoint {
     },
     DeleteMessageBatch: (p) => {
       const queue = this.queue(p);
-      return eachEntry(batchEntries(p.Entries), (entry) => {
+      const entries = batchEntries(p.Entries);
+      this.stats.carried('DeleteMessageBatch', entries.length);
+      return eachEntry(entries, (entry) => {
         queue.delete(receiptHandle(entry.ReceiptHandle));
       });
     },
@@ -109,7 +113,7 @@ export class SqsEndpoint {
         if (!queue.changeVisibility(receiptHandle(entry.ReceiptHandle), this.visibilityTimeout(entry.VisibilityTimeout))) throw messageNotInflight();
       });
     },
-  };
+  });
 
   private url(host: string, name: string): string {
     return `http://${host}/${ACCOUNT}/${name}`;
@@ -188,6 +192,7 @@ export class SqsEndpoint {
       }
     }
     if (total > MAX_BATCH_PAYLOAD_BYTES) throw batchRequestTooLong(total);
+    this.stats.carried('SendMessageBatch', entries.length);
     return eachEntry(entries, (entry) => this.sendMessage(queue, entry, 'cannot be validated'));
   }
 
@@ -198,7 +203,9 @@ export class SqsEndpoint {
     const visibility = integerParameter(params.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200);
     const systemNames = stringListParameter(params.MessageSystemAttributeNames ?? params.AttributeNames, 'AttributeNames');
     const attributeNames = stringListParameter(params.MessageAttributeNames, 'MessageAttributeNames');
-    const messages = await queue.receive(max, wait, visibility, context.signal);
+    // Only a wait can be cut short by the client leaving; an answer at once needs no signal.
+    const messages = await queue.receive(max, wait, visibility, wait > 0 ? context.signal : undefined);
+    this.stats.carried('ReceiveMessage', messages.length);
     const handles = messages.map((message) => message.receiptHandle!);
     if (handles.length > 0) context.undelivered = () => queue.release(handles);
     return { Messages: messages.map((message) => this.view(message, systemNames, attributeNames)) };
@@ -234,6 +241,11 @@ export class SqsEndpoint {
 
   /** Answers one request. Never rejects: whatever goes wrong becomes an SQS error answer, or silence for a client that left. */
   handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method === 'GET' && request.url === STATS_PATH) {
+      request.resume();
+      reply(response, 200, this.stats.view());
+      return Promise.resolve();
+    }
     return answer(this.actions, request, response);
   }
 
@@ -273,6 +285,7 @@ export async function startSqsEndpoint({ port = 0, hostname = '127.0.0.1', fault
       response.destroy();
     });
   });
+  server.on('connection', () => endpoint.stats.connection());
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
