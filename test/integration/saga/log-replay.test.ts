@@ -4,25 +4,15 @@ import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import type { SagaMessage } from '@lib/domain/checkout';
 import { scanOrderLog } from '@lib/saga/log-scan';
 import { replayLog } from '@lib/saga/recovery';
-import { addItemToOrder, createOrder } from '@lib/store/order-store';
-import { beginCheckout, completeOrder, OPEN_SAGAS_KEY, readVerdict, sagaKey } from '@lib/store/saga-order';
+import { completeOrder, OPEN_SAGAS_KEY, readVerdict, sagaKey } from '@lib/store/saga-order';
 import { reserveStock } from '@lib/store/saga-stock';
 import { flushDatabase } from '../../support/redis-state';
+import { sagaBeginner } from '../../support/small-shop';
 
 beforeAll(flushDatabase);
 afterAll(closeRedisClients);
 
-let sequence = 0;
-async function begun(deadlineMs: number): Promise<SagaMessage> {
-  const id = `l${++sequence}`;
-  await redisFor('stock').hset(`{stock}:item:${id}`, 'stock', 10, 'direct', 10, 'price', 3);
-  await redisFor('payment').hset(`{payment}:user:${id}`, 'credit', 100, 'direct', 100);
-  const orderId = await createOrder(id);
-  await addItemToOrder(orderId, id, 2, 3);
-  const started = await beginCheckout(orderId, `saga-${id}`, deadlineMs);
-  if (started.kind !== 'started') throw new Error('not started');
-  return started.facts;
-}
+const begun = sagaBeginner('l');
 const sent: string[] = [];
 const send = async (step: string, message: SagaMessage) => void sent.push(`${step} ${message.sagaId}`);
 

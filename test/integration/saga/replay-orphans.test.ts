@@ -7,12 +7,12 @@ import { checkInvariants } from '@lib/domain/invariants';
 import { closeRedisClients, redisFor } from '@lib/clients/redis';
 import { replayLog } from '@lib/saga/recovery';
 import { auditLogs, readSystemState } from '@lib/store/inspection';
-import { addItemToOrder, createOrder } from '@lib/store/order-store';
-import { beginCheckout, completeOrder, sagaKey, OPEN_SAGAS_KEY, ORDER_LOG_KEY, readVerdict } from '@lib/store/saga-order';
+import { completeOrder, sagaKey, OPEN_SAGAS_KEY, ORDER_LOG_KEY, readVerdict } from '@lib/store/saga-order';
 import { chargePayment, PAYMENT_FENCE_KEY, refundCharge } from '@lib/store/saga-payment';
 import { reserveStock } from '@lib/store/saga-stock';
 import { configureTest } from '../../support/config';
 import { flushDatabase } from '../../support/redis-state';
+import { sagaBeginner } from '../../support/small-shop';
 
 // Short windows: a message of a saga may act until 0.6 s after it began (+ the clocks' margin).
 const DEADLINE_MS = 300;
@@ -27,17 +27,8 @@ beforeAll(async () => {
 });
 afterAll(closeRedisClients);
 
-let sequence = 0;
-async function begun(): Promise<SagaMessage> {
-  const id = `o${++sequence}`;
-  await redisFor('stock').hset(`{stock}:item:${id}`, 'stock', 10, 'direct', 10, 'price', 3);
-  await redisFor('payment').hset(`{payment}:user:${id}`, 'credit', 100, 'direct', 100);
-  const orderId = await createOrder(id);
-  await addItemToOrder(orderId, id, 2, 3);
-  const started = await beginCheckout(orderId, `saga-${id}`, DEADLINE_MS);
-  if (started.kind !== 'started') throw new Error('not started');
-  return started.facts;
-}
+const beginSaga = sagaBeginner('o');
+const begun = () => beginSaga(DEADLINE_MS);
 
 /** What a lost begin-checkout leaves: none of its writes (order claim, record, index, log entry). */
 async function loseBeginCheckout(saga: SagaMessage): Promise<void> {
