@@ -60,29 +60,11 @@ export function profileMarkdown(report: ProfileReport): string {
     );
   }
   out.push('');
-  out.push(
-    ...byPhase(
-      'process',
-      report.phases.map((p) => ({
-        clients: p.clients,
-        rows: p.cpu.processes,
-        total: p.cpu.totalMsPerCheckout,
-      })),
-    ),
-    '',
-  );
+  const cpuTable = (label: string, rows: (phase: (typeof report.phases)[number]) => Parameters<typeof byPhase>[1][number]['rows']) =>
+    byPhase(label, report.phases.map((p) => ({ clients: p.clients, rows: rows(p), total: p.cpu.totalMsPerCheckout })));
+  out.push(...cpuTable('process', (p) => p.cpu.processes), '');
   out.push('## CPU per checkout by thread', '');
-  out.push(
-    ...byPhase(
-      'process / thread',
-      report.phases.map((p) => ({
-        clients: p.clients,
-        rows: p.cpu.threads,
-        total: p.cpu.totalMsPerCheckout,
-      })),
-    ),
-    '',
-  );
+  out.push(...cpuTable('process / thread', (p) => p.cpu.threads), '');
   out.push("## Redis per checkout (INFO commandstats; a script's time includes the commands it runs)", '');
   for (const phase of report.phases) {
     if (!phase.redis) continue;
