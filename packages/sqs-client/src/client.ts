@@ -17,7 +17,11 @@ import type {
 export interface SqsClientOptions {
   /** The region signed for, and whose endpoint is used; else AWS_REGION, else AWS_DEFAULT_REGION. */
   region?: string;
-  /** e.g. `http://127.0.0.1:9324`; else `https://sqs.<region>.amazonaws.com`. */
+  /**
+   * e.g. `http://127.0.0.1:9324`. Without it a request goes where its QueueUrl points (as the AWS
+   * SDK does: on AWS that is `https://sqs.<region>.amazonaws.com`; a stand-in's URLs name the
+   * stand-in), and to `https://sqs.<region>.amazonaws.com` if the URL names no origin.
+   */
   endpoint?: string;
   /** Else AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, read at the first request. */
   credentials?: Credentials;
@@ -39,9 +43,13 @@ const USER_AGENT = 'sagashop-sqs-client/0.1';
  */
 export class SqsClient {
   readonly region: string;
+  /** Where requests go unless their QueueUrl names another origin (and no `endpoint` was given). */
   readonly endpoint: string;
   private readonly target: Endpoint;
-  private readonly agent: Agent;
+  private readonly fixedEndpoint: boolean;
+  private readonly queueOrigins = new Map<string, Endpoint>();
+  private readonly agents = new Map<Endpoint['protocol'], Agent>();
+  private readonly maxSockets: number;
   private readonly signer: SigV4Signer;
   private credentials: Credentials | undefined;
   private readonly maxAttempts: number;
@@ -53,8 +61,9 @@ export class SqsClient {
     if (!region) throw new Error('No AWS region: pass `region`, or set AWS_REGION');
     this.region = region;
     this.endpoint = options.endpoint ?? `https://sqs.${region}.amazonaws.com`;
+    this.fixedEndpoint = options.endpoint !== undefined;
     this.target = parseEndpoint(this.endpoint);
-    this.agent = keepAliveAgent(this.target.protocol, options.maxSockets ?? 64);
+    this.maxSockets = options.maxSockets ?? 64;
     this.signer = new SigV4Signer(region, 'sqs');
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
@@ -83,14 +92,36 @@ export class SqsClient {
 
   /** Closes the open connections; a later call opens new ones. */
   destroy(): void {
-    this.agent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 
-  private async call<T>(action: string, input: object, waitMs: number, options: CallOptions = {}): Promise<T> {
+  private agentFor(protocol: Endpoint['protocol']): Agent {
+    let agent = this.agents.get(protocol);
+    if (!agent) this.agents.set(protocol, (agent = keepAliveAgent(protocol, this.maxSockets)));
+    return agent;
+  }
+
+  /** The endpoint option, else the origin of the QueueUrl, else the region's endpoint. */
+  private targetFor(queueUrl: unknown): Endpoint {
+    if (this.fixedEndpoint || typeof queueUrl !== 'string') return this.target;
+    const origin = /^https?:\/\/[^/?#]+/i.exec(queueUrl)?.[0];
+    if (!origin) return this.target;
+    let target = this.queueOrigins.get(origin);
+    if (!target) {
+      target = parseEndpoint(origin);
+      if (this.queueOrigins.size >= 16) this.queueOrigins.clear();
+      this.queueOrigins.set(origin, target);
+    }
+    return target;
+  }
+
+  private async call<T>(action: string, input: { QueueUrl?: unknown }, waitMs: number, options: CallOptions = {}): Promise<T> {
     const body = JSON.stringify(input);
+    const target = this.targetFor(input.QueueUrl);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt<T>(action, body, waitMs, options.signal);
+        return await this.attempt<T>(target, action, body, waitMs, options.signal);
       } catch (error) {
         const kind = retryKind(error);
         if (kind === undefined || attempt >= this.maxAttempts || options.signal?.aborted) {
@@ -102,23 +133,24 @@ export class SqsClient {
     }
   }
 
-  private async attempt<T>(action: string, body: string, waitMs: number, signal: AbortSignal | undefined): Promise<T> {
+  private async attempt<T>(endpoint: Endpoint, action: string, body: string, waitMs: number, signal: AbortSignal | undefined): Promise<T> {
     this.credentials ??= resolveCredentials(this.options.credentials);
     const target = `AmazonSQS.${action}`;
     // Signed anew per attempt: a retry after a backoff may fall on another second, or another day.
     const authentication = this.signer.sign(
-      { host: this.target.host, path: this.target.path, headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': target }, body, date: new Date() },
+      { host: endpoint.host, path: endpoint.path, headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': target }, body, date: new Date() },
       this.credentials,
     );
     const headers = {
-      host: this.target.host,
+      host: endpoint.host,
       'content-type': CONTENT_TYPE,
       'content-length': Buffer.byteLength(body),
       'x-amz-target': target,
       'user-agent': USER_AGENT,
       ...authentication,
     };
-    const answer = await post(this.target, this.agent, headers, body, { connectMs: this.connectTimeoutMs, responseMs: this.responseTimeoutMs + waitMs }, signal);
+    const timeouts = { connectMs: this.connectTimeoutMs, responseMs: this.responseTimeoutMs + waitMs };
+    const answer = await post(endpoint, this.agentFor(endpoint.protocol), headers, body, timeouts, signal);
     if (answer.statusCode !== 200) throw errorFromAnswer(answer.statusCode, answer.headers, answer.body);
     return (answer.body.length === 0 ? {} : JSON.parse(answer.body.toString('utf8'))) as T;
   }

@@ -84,6 +84,17 @@ describe('requests', () => {
     expect(JSON.parse(body)).toEqual({ QueueUrl: `${url}/000000000000/q`, MaxNumberOfMessages: 10 });
   });
 
+  it('go where the QueueUrl points when no endpoint is given, as the AWS SDK does', async () => {
+    const byQueueUrl = new SqsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    try {
+      expect(byQueueUrl.endpoint).toBe('https://sqs.eu-west-1.amazonaws.com');
+      expect((await byQueueUrl.receiveMessage({ QueueUrl: `${url}/000000000000/q` })).Messages).toHaveLength(1);
+      expect(seen.map((request) => [request.headers.host, request.url])).toEqual([[url.slice('http://'.length), '/']]);
+    } finally {
+      byQueueUrl.destroy();
+    }
+  });
+
   it('reuse one kept-alive connection', async () => {
     for (let i = 0; i < 5; i++) await receive();
     expect(seen).toHaveLength(5);
