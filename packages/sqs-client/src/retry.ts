@@ -19,9 +19,24 @@ const THROTTLING_CODES = new Set([
   'PriorRequestNotComplete',
   'EC2ThrottledException',
 ]);
-const TRANSIENT_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalFailure', 'ServiceUnavailable']);
+const TRANSIENT_CODES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalFailure',
+  'ServiceUnavailable',
+]);
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
 
 export type RetryKind = 'throttling' | 'transient' | undefined;
 
@@ -42,7 +57,11 @@ const BASE_DELAY_MS = { throttling: 500, transient: 100 } as const;
 const MAX_DELAY_MS = 20_000;
 
 /** "Full jitter": a random wait below base × 2^retries (at most 20 s); `retries` is 0 before the first retry. */
-export function backoffMs(kind: Exclude<RetryKind, undefined>, retries: number, random: () => number = Math.random): number {
+export function backoffMs(
+  kind: Exclude<RetryKind, undefined>,
+  retries: number,
+  random: () => number = Math.random,
+): number {
   return Math.floor(Math.min(MAX_DELAY_MS, random() * 2 ** retries * BASE_DELAY_MS[kind]));
 }
 

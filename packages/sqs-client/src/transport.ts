@@ -26,7 +26,8 @@ export interface Endpoint {
 
 export function parseEndpoint(raw: string): Endpoint {
   const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`An SQS endpoint is http:// or https:// (got ${raw})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`An SQS endpoint is http:// or https:// (got ${raw})`);
   if (url.search || url.hash) throw new Error(`An SQS endpoint has no query or fragment (got ${raw})`);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   // IPv6 literals keep their brackets in the Host header and lose them for connecting.
@@ -56,7 +57,14 @@ export function post(
   const send = endpoint.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const request = send({ agent, method: 'POST', hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, headers });
+    const request = send({
+      agent,
+      method: 'POST',
+      hostname: endpoint.hostname,
+      port: endpoint.port,
+      path: endpoint.path,
+      headers,
+    });
     const finish = (error: Error | undefined, answer?: Answer) => {
       if (settled) return;
       settled = true;
@@ -69,10 +77,16 @@ export function post(
     };
     const onAbort = () => finish(new AbortError());
     signal?.addEventListener('abort', onAbort, { once: true });
-    const responseTimer = setTimeout(() => finish(new TimeoutError(`SQS did not answer within ${timeouts.responseMs} ms`)), timeouts.responseMs);
+    const responseTimer = setTimeout(
+      () => finish(new TimeoutError(`SQS did not answer within ${timeouts.responseMs} ms`)),
+      timeouts.responseMs,
+    );
     request.on('socket', (socket) => {
       if (!socket.connecting) return;
-      const connectTimer = setTimeout(() => finish(new TimeoutError(`could not connect to SQS within ${timeouts.connectMs} ms`)), timeouts.connectMs);
+      const connectTimer = setTimeout(
+        () => finish(new TimeoutError(`could not connect to SQS within ${timeouts.connectMs} ms`)),
+        timeouts.connectMs,
+      );
       socket.once('connect', () => clearTimeout(connectTimer));
       socket.once('close', () => clearTimeout(connectTimer));
     });
@@ -81,9 +95,17 @@ export function post(
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', (error) => finish(error));
-      response.on('end', () => finish(undefined, { statusCode: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        finish(undefined, {
+          statusCode: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks),
+        }),
+      );
       // A connection closed before the answer's end is a network error, not an answer.
-      response.on('aborted', () => finish(Object.assign(new Error('SQS closed the connection mid-answer'), { code: 'ECONNRESET' })));
+      response.on('aborted', () =>
+        finish(Object.assign(new Error('SQS closed the connection mid-answer'), { code: 'ECONNRESET' })),
+      );
     });
     request.end(body);
   });

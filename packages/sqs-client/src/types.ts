@@ -25,7 +25,13 @@ export interface BatchFailure {
 }
 
 export interface SendMessageBatchResult {
-  Successful: { Id: string; MessageId: string; MD5OfMessageBody?: string; MD5OfMessageAttributes?: string; SequenceNumber?: string }[];
+  Successful: {
+    Id: string;
+    MessageId: string;
+    MD5OfMessageBody?: string;
+    MD5OfMessageAttributes?: string;
+    SequenceNumber?: string;
+  }[];
   Failed: BatchFailure[];
 }
 

@@ -25,13 +25,23 @@ afterAll(async () => {
 
 let counter = 0;
 async function queue(attributes: Record<string, string> = {}): Promise<string> {
-  const { QueueUrl } = await sdk.send(new CreateQueueCommand({ QueueName: `client-${process.pid}-${++counter}`, Attributes: attributes }));
+  const { QueueUrl } = await sdk.send(
+    new CreateQueueCommand({ QueueName: `client-${process.pid}-${++counter}`, Attributes: attributes }),
+  );
   return QueueUrl!;
 }
 
 const waitingCount = async (url: string) => {
-  const { Attributes } = await sdk.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return { visible: Number(Attributes!.ApproximateNumberOfMessages), inFlight: Number(Attributes!.ApproximateNumberOfMessagesNotVisible) };
+  const { Attributes } = await sdk.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    visible: Number(Attributes!.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes!.ApproximateNumberOfMessagesNotVisible),
+  };
 };
 
 describe('the SQS client against the local endpoint', () => {
@@ -40,7 +50,14 @@ describe('the SQS client against the local endpoint', () => {
     const sent = await sqs.sendMessageBatch({
       QueueUrl: url,
       Entries: [
-        { Id: 'a', MessageBody: 'first ✓', MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]).toString('base64') } } },
+        {
+          Id: 'a',
+          MessageBody: 'first ✓',
+          MessageAttributes: {
+            kind: { DataType: 'String', StringValue: 'x' },
+            blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]).toString('base64') },
+          },
+        },
         { Id: 'b', MessageBody: JSON.stringify({ sagaId: 's-1' }) },
       ],
     });
@@ -48,11 +65,23 @@ describe('the SQS client against the local endpoint', () => {
     expect(sent.Successful.map((entry) => entry.Id).sort()).toEqual(['a', 'b']);
     expect(sent.Successful.every((entry) => typeof entry.MessageId === 'string')).toBe(true);
 
-    const { Messages } = await sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] });
+    const { Messages } = await sqs.receiveMessage({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      AttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    });
     expect(Messages.map((message) => message.Body).sort()).toEqual(['first ✓', '{"sagaId":"s-1"}']);
     const first = Messages.find((message) => message.Body === 'first ✓')!;
-    expect(first.Attributes).toMatchObject({ ApproximateReceiveCount: '1', SentTimestamp: expect.any(String) });
-    expect(first.MessageAttributes).toEqual({ kind: { DataType: 'String', StringValue: 'x' }, blob: { DataType: 'Binary', BinaryValue: 'AQID' } });
+    expect(first.Attributes).toMatchObject({
+      ApproximateReceiveCount: '1',
+      SentTimestamp: expect.any(String),
+    });
+    expect(first.MessageAttributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'x' },
+      blob: { DataType: 'Binary', BinaryValue: 'AQID' },
+    });
     expect(first.MessageId).toBe(sent.Successful.find((entry) => entry.Id === 'a')!.MessageId);
   });
 
@@ -77,38 +106,70 @@ describe('the SQS client against the local endpoint', () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     await sqs.sendMessageBatch({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'for the next one' }] });
-    expect((await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5 })).Messages.map((message) => message.Body)).toEqual(['for the next one']);
+    expect(
+      (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5 })).Messages.map(
+        (message) => message.Body,
+      ),
+    ).toEqual(['for the next one']);
   });
 
   it('refuses a signal that is already aborted without a request', async () => {
     const url = await queue();
-    await expect(sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 20 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 20 }, { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('names a missing queue QueueDoesNotExist, with its query code and status, and does not retry it', async () => {
-    const error = await sqs.receiveMessage({ QueueUrl: `${endpoint.url}/000000000000/no-such-queue` }).catch((caught: unknown) => caught);
+    const error = await sqs
+      .receiveMessage({ QueueUrl: `${endpoint.url}/000000000000/no-such-queue` })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SqsError);
-    expect(error).toMatchObject({ name: 'QueueDoesNotExist', code: 'QueueDoesNotExist', queryCode: 'AWS.SimpleQueueService.NonExistentQueue', fault: 'Sender', statusCode: 400, attempts: 1 });
+    expect(error).toMatchObject({
+      name: 'QueueDoesNotExist',
+      code: 'QueueDoesNotExist',
+      queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
+      fault: 'Sender',
+      statusCode: 400,
+      attempts: 1,
+    });
     expect((error as Error).message).toMatch(/does not exist/);
   });
 
   it('deletes a batch, reporting the entries it could not delete apart', async () => {
     const url = await queue();
-    await sqs.sendMessageBatch({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'one' }, { Id: '1', MessageBody: 'two' }] });
+    await sqs.sendMessageBatch({
+      QueueUrl: url,
+      Entries: [
+        { Id: '0', MessageBody: 'one' },
+        { Id: '1', MessageBody: 'two' },
+      ],
+    });
     const { Messages } = await sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 10 });
     expect(Messages).toHaveLength(2);
     const deleted = await sqs.deleteMessageBatch({
       QueueUrl: url,
-      Entries: [...Messages.map((message, index) => ({ Id: `ok${index}`, ReceiptHandle: message.ReceiptHandle })), { Id: 'bad', ReceiptHandle: 'not-a-receipt-handle' }],
+      Entries: [
+        ...Messages.map((message, index) => ({ Id: `ok${index}`, ReceiptHandle: message.ReceiptHandle })),
+        { Id: 'bad', ReceiptHandle: 'not-a-receipt-handle' },
+      ],
     });
     expect(deleted.Successful.map((entry) => entry.Id).sort()).toEqual(['ok0', 'ok1']);
-    expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    expect(deleted.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
+    ]);
     expect(await waitingCount(url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('sends a batch in part: the refused entry is reported, the others are sent', async () => {
     const url = await queue();
-    const sent = await sqs.sendMessageBatch({ QueueUrl: url, Entries: [{ Id: 'fine', MessageBody: 'ok' }, { Id: 'late', MessageBody: 'x', DelaySeconds: 901 }] });
+    const sent = await sqs.sendMessageBatch({
+      QueueUrl: url,
+      Entries: [
+        { Id: 'fine', MessageBody: 'ok' },
+        { Id: 'late', MessageBody: 'x', DelaySeconds: 901 },
+      ],
+    });
     expect(sent.Successful.map((entry) => entry.Id)).toEqual(['fine']);
     expect(sent.Failed).toEqual([expect.objectContaining({ Id: 'late', Code: 'InvalidParameterValue' })]);
     expect(await waitingCount(url)).toEqual({ visible: 1, inFlight: 0 });
@@ -127,23 +188,31 @@ describe('the SQS client against the local endpoint', () => {
     });
     expect(changed.Successful).toEqual([{ Id: 'now' }]);
     expect(changed.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid' })]);
-    const [again] = (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5, AttributeNames: ['All'] })).Messages;
+    const [again] = (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5, AttributeNames: ['All'] }))
+      .Messages;
     expect(again).toMatchObject({ Body: 'retry me', Attributes: { ApproximateReceiveCount: '2' } });
   });
 
   it('maps a refused request to the code SQS names', async () => {
     const url = await queue();
-    await expect(sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 11 })).rejects.toMatchObject({ name: 'InvalidParameterValue', statusCode: 400, attempts: 1 });
+    await expect(sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 11 })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      statusCode: 400,
+      attempts: 1,
+    });
   });
 });
 
 describe('the SQS client without options', () => {
-  it('signs for the region of AWS_REGION and uses that region\'s endpoint', () => {
+  it("signs for the region of AWS_REGION and uses that region's endpoint", () => {
     const saved = process.env.AWS_REGION;
     process.env.AWS_REGION = 'eu-west-3';
     try {
       const client = new SqsClient();
-      expect({ region: client.region, endpoint: client.endpoint }).toEqual({ region: 'eu-west-3', endpoint: 'https://sqs.eu-west-3.amazonaws.com' });
+      expect({ region: client.region, endpoint: client.endpoint }).toEqual({
+        region: 'eu-west-3',
+        endpoint: 'https://sqs.eu-west-3.amazonaws.com',
+      });
       client.destroy();
     } finally {
       process.env.AWS_REGION = saved;

@@ -37,21 +37,27 @@ async function freePort(): Promise<number> {
 }
 
 /** One plain HTTP POST on a connection of its own (fetch would keep sockets open past the tests). */
-function postForm(path: string, form: URLSearchParams | undefined): Promise<{ status: number; text: string }> {
+function postForm(
+  path: string,
+  form: URLSearchParams | undefined,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(`${url}${path}`, {
       method: 'POST',
       agent: false,
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
       },
     });
     request.on('error', reject);
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     request.end(form?.toString() ?? '');
   });
@@ -68,7 +74,10 @@ beforeAll(async () => {
   if (found.error || found.status !== 0) throw new Error(`moto_server is not installed: ${INSTALL_MOTO}`);
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '3' } });
+  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '3' },
+  });
   for (let tries = 0; ; tries++) {
     if (await isListening(port)) break;
     if (tries > 300) throw new Error('moto_server did not start within 30 s');
@@ -76,9 +85,17 @@ beforeAll(async () => {
   }
   await iam({ Action: 'CreateUser', UserName: 'sqs-client' });
   const key = await iam({ Action: 'CreateAccessKey', UserName: 'sqs-client' });
-  credentials = { accessKeyId: /<AccessKeyId>([^<]+)</.exec(key)![1], secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(key)![1] };
+  credentials = {
+    accessKeyId: /<AccessKeyId>([^<]+)</.exec(key)![1],
+    secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(key)![1],
+  };
   const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] };
-  await iam({ Action: 'PutUserPolicy', UserName: 'sqs-client', PolicyName: 'sqs', PolicyDocument: JSON.stringify(policy) });
+  await iam({
+    Action: 'PutUserPolicy',
+    UserName: 'sqs-client',
+    PolicyName: 'sqs',
+    PolicyDocument: JSON.stringify(policy),
+  });
   sdk = new SQSClient({ endpoint: url, region: 'us-east-1', credentials });
   sqs = new SqsClient({ endpoint: url, region: 'us-east-1', credentials });
 }, 60_000);
@@ -93,13 +110,26 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const queue = async () => (await sdk.send(new CreateQueueCommand({ QueueName: `client-${++counter}`, Attributes: { VisibilityTimeout: '300' } }))).QueueUrl!;
+const queue = async () =>
+  (
+    await sdk.send(
+      new CreateQueueCommand({ QueueName: `client-${++counter}`, Attributes: { VisibilityTimeout: '300' } }),
+    )
+  ).QueueUrl!;
 
 describe('the SQS client against moto (signatures checked)', () => {
   it('is refused with a wrong secret: moto really checks the signature', async () => {
-    const forger = new SqsClient({ endpoint: url, region: 'us-east-1', credentials: { ...credentials, secretAccessKey: 'not-the-secret' } });
+    const forger = new SqsClient({
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: { ...credentials, secretAccessKey: 'not-the-secret' },
+    });
     try {
-      await expect(forger.receiveMessage({ QueueUrl: await queue() })).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', statusCode: 403, attempts: 1 });
+      await expect(forger.receiveMessage({ QueueUrl: await queue() })).rejects.toMatchObject({
+        name: 'SignatureDoesNotMatch',
+        statusCode: 403,
+        attempts: 1,
+      });
     } finally {
       forger.destroy();
     }
@@ -107,19 +137,58 @@ describe('the SQS client against moto (signatures checked)', () => {
 
   it('sends, receives with attributes, changes visibility and deletes, in batches', async () => {
     const url = await queue();
-    const sent = await sqs.sendMessageBatch({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'one', MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' } } }, { Id: 'b', MessageBody: 'two' }] });
-    expect({ ok: sent.Successful.map((entry) => entry.Id).sort(), failed: sent.Failed }).toEqual({ ok: ['a', 'b'], failed: [] });
+    const sent = await sqs.sendMessageBatch({
+      QueueUrl: url,
+      Entries: [
+        {
+          Id: 'a',
+          MessageBody: 'one',
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' } },
+        },
+        { Id: 'b', MessageBody: 'two' },
+      ],
+    });
+    expect({ ok: sent.Successful.map((entry) => entry.Id).sort(), failed: sent.Failed }).toEqual({
+      ok: ['a', 'b'],
+      failed: [],
+    });
 
-    const first = await sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
+    const first = await sqs.receiveMessage({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      AttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    });
     expect(first.Messages.map((message) => message.Body).sort()).toEqual(['one', 'two']);
-    expect(first.Messages.find((message) => message.Body === 'one')).toMatchObject({ Attributes: { ApproximateReceiveCount: '1' }, MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' } } });
+    expect(first.Messages.find((message) => message.Body === 'one')).toMatchObject({
+      Attributes: { ApproximateReceiveCount: '1' },
+      MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' } },
+    });
 
-    const changed = await sqs.changeMessageVisibilityBatch({ QueueUrl: url, Entries: first.Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })) });
+    const changed = await sqs.changeMessageVisibilityBatch({
+      QueueUrl: url,
+      Entries: first.Messages.map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      })),
+    });
     expect(changed.Successful).toHaveLength(2);
-    const again = await sqs.receiveMessage({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, AttributeNames: ['All'] });
+    const again = await sqs.receiveMessage({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 5,
+      AttributeNames: ['All'],
+    });
     expect(again.Messages.map((message) => message.Attributes?.ApproximateReceiveCount)).toEqual(['2', '2']);
 
-    const deleted = await sqs.deleteMessageBatch({ QueueUrl: url, Entries: again.Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) });
+    const deleted = await sqs.deleteMessageBatch({
+      QueueUrl: url,
+      Entries: again.Messages.map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle,
+      })),
+    });
     expect({ ok: deleted.Successful.length, failed: deleted.Failed }).toEqual({ ok: 2, failed: [] });
   });
 
@@ -132,10 +201,12 @@ describe('the SQS client against moto (signatures checked)', () => {
   });
 
   it('names a missing queue QueueDoesNotExist', async () => {
-    await expect(sqs.receiveMessage({ QueueUrl: `${url}/123456789012/no-such-queue` })).rejects.toMatchObject({
-      name: 'QueueDoesNotExist',
-      queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
-      statusCode: 400,
-    });
+    await expect(sqs.receiveMessage({ QueueUrl: `${url}/123456789012/no-such-queue` })).rejects.toMatchObject(
+      {
+        name: 'QueueDoesNotExist',
+        queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
+        statusCode: 400,
+      },
+    );
   });
 });

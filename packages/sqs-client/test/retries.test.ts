@@ -22,8 +22,15 @@ let script: Behaviour[] = [];
 let seen: Seen[] = [];
 const sockets = new Set<Socket>();
 
-function answer(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers }).end(JSON.stringify(body));
+function answer(
+  response: ServerResponse,
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+) {
+  response
+    .writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers })
+    .end(JSON.stringify(body));
 }
 
 beforeAll(async () => {
@@ -31,12 +38,27 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      seen.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), socket: request.socket });
+      seen.push({
+        method: request.method!,
+        url: request.url!,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        socket: request.socket,
+      });
       const behaviour = script.shift() ?? 'ok';
-      if (behaviour === 'ok') return answer(response, 200, { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: 'hello' }] });
-      if (behaviour === 'internal-error') return answer(response, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'try again' });
-      if (behaviour === 'throttled') return answer(response, 400, { __type: 'com.amazonaws.sqs#RequestThrottled', message: 'slow down' }, { 'x-amzn-query-error': 'RequestThrottled;Sender' });
-      if (behaviour === 'refused') return answer(response, 400, { __type: 'com.amazonaws.sqs#InvalidAddress', message: 'no' });
+      if (behaviour === 'ok')
+        return answer(response, 200, { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: 'hello' }] });
+      if (behaviour === 'internal-error')
+        return answer(response, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'try again' });
+      if (behaviour === 'throttled')
+        return answer(
+          response,
+          400,
+          { __type: 'com.amazonaws.sqs#RequestThrottled', message: 'slow down' },
+          { 'x-amzn-query-error': 'RequestThrottled;Sender' },
+        );
+      if (behaviour === 'refused')
+        return answer(response, 400, { __type: 'com.amazonaws.sqs#InvalidAddress', message: 'no' });
       if (behaviour === 'drop') return request.socket.destroy();
       // 'hang': never answer.
     });
@@ -57,14 +79,20 @@ let client: SqsClient;
 beforeEach(() => {
   script = [];
   seen = [];
-  client = new SqsClient({ endpoint: url, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'session-token' }, responseTimeoutMs: 1_000 });
+  client = new SqsClient({
+    endpoint: url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'session-token' },
+    responseTimeoutMs: 1_000,
+  });
 });
 afterEach(() => {
   client.destroy();
   for (const socket of sockets) socket.destroy();
 });
 
-const receive = (signal?: AbortSignal) => client.receiveMessage({ QueueUrl: `${url}/000000000000/q`, MaxNumberOfMessages: 10 }, { signal });
+const receive = (signal?: AbortSignal) =>
+  client.receiveMessage({ QueueUrl: `${url}/000000000000/q`, MaxNumberOfMessages: 10 }, { signal });
 
 describe('requests', () => {
   it('speak the SQS JSON protocol: a signed POST to / naming the action, with the input as JSON', async () => {
@@ -85,11 +113,18 @@ describe('requests', () => {
   });
 
   it('go where the QueueUrl points when no endpoint is given, as the AWS SDK does', async () => {
-    const byQueueUrl = new SqsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    const byQueueUrl = new SqsClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
     try {
       expect(byQueueUrl.endpoint).toBe('https://sqs.eu-west-1.amazonaws.com');
-      expect((await byQueueUrl.receiveMessage({ QueueUrl: `${url}/000000000000/q` })).Messages).toHaveLength(1);
-      expect(seen.map((request) => [request.headers.host, request.url])).toEqual([[url.slice('http://'.length), '/']]);
+      expect((await byQueueUrl.receiveMessage({ QueueUrl: `${url}/000000000000/q` })).Messages).toHaveLength(
+        1,
+      );
+      expect(seen.map((request) => [request.headers.host, request.url])).toEqual([
+        [url.slice('http://'.length), '/'],
+      ]);
     } finally {
       byQueueUrl.destroy();
     }
@@ -157,8 +192,15 @@ describe('connecting', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve));
-    const nowhere = new SqsClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-    await expect(nowhere.receiveMessage({ QueueUrl: 'q' })).rejects.toMatchObject({ code: 'ECONNREFUSED', attempts: 3 });
+    const nowhere = new SqsClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    await expect(nowhere.receiveMessage({ QueueUrl: 'q' })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+      attempts: 3,
+    });
     nowhere.destroy();
   });
 });
