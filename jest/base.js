@@ -33,6 +33,11 @@ const withServers = {
 };
 
 /** The local emulators' tests that start no endpoint (each package also runs its own: npm test -w <name>). */
-const PURE_PACKAGE_TESTS = ['packages/offline-sqs/test/options.test.ts', 'packages/sqs-endpoint/test/faults.test.ts'];
+const PURE_PACKAGE_TESTS = [
+  'packages/offline-sqs/test/options.test.ts',
+  'packages/sqs-endpoint/test/faults.test.ts',
+  'packages/sqs-client/test/signer.test.ts',
+  'packages/sqs-client/test/errors.test.ts',
+];
 
 module.exports = { base, withServers, PURE_PACKAGE_TESTS };

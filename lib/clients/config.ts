@@ -180,6 +180,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env) {
     durability: readDurability(env),
     /** The local SQS endpoint; unset on AWS, where the SDK uses the region's own. */
     sqsEndpoint: nonEmpty(env.SQS_ENDPOINT),
+    /** The function's region (Lambda sets AWS_REGION): what SQS requests are signed for. */
+    awsRegion: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     /** The SSM parameter holding the Redis AUTH token (AWS stages); local URLs carry their own. */
     redisAuthParameter: nonEmpty(env.REDIS_AUTH_PARAMETER),
     /**

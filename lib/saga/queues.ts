@@ -1,7 +1,6 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SQS_MESSAGE_BYTES, type SagaMessage } from '../domain/checkout';
 import { config } from '../clients/config';
-import { sqsClient } from '../clients/sqs';
+import { sagaSqsClient } from '../clients/sqs';
 import type { StepName } from './steps';
 
 /** SQS's limits: a message (body + attributes) of at most 1 MiB, and ten of them per request. */
@@ -47,9 +46,10 @@ async function flush(queueUrl: string): Promise<void> {
   pendingByQueue.delete(queueUrl);
   for (const chunk of packBatches(pending)) {
     try {
-      const { Failed = [] } = await sqsClient().send(
-        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((entry, index) => ({ Id: String(index), MessageBody: entry.body })) }),
-      );
+      const { Failed } = await sagaSqsClient().sendMessageBatch({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((entry, index) => ({ Id: String(index), MessageBody: entry.body })),
+      });
       const failed = new Map(Failed.map((failure) => [Number(failure.Id), failure]));
       chunk.forEach((entry, index) => {
         const failure = failed.get(index);

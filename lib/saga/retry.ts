@@ -1,8 +1,7 @@
-import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { config } from '../clients/config';
 import type { Log } from '../lambda/observability';
-import { sqsClient } from '../clients/sqs';
+import { sagaSqsClient } from '../clients/sqs';
 import { SAGA } from './definition';
 import type { StepName } from './steps';
 
@@ -47,16 +46,14 @@ export async function retryAfterBackoff(step: StepName, failed: SQSRecord[], log
   for (let start = 0; start < failed.length; start += MAX_ENTRIES) {
     const chunk = failed.slice(start, start + MAX_ENTRIES);
     try {
-      const { Failed = [] } = await sqsClient().send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: chunk.map((record, index) => ({
-            Id: String(index),
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: retryDelaySeconds(receiveCountOf(record), { longest: config.queueVisibilityTimeoutSeconds }),
-          })),
-        }),
-      );
+      const { Failed } = await sagaSqsClient().changeMessageVisibilityBatch({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((record, index) => ({
+          Id: String(index),
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: retryDelaySeconds(receiveCountOf(record), { longest: config.queueVisibilityTimeoutSeconds }),
+        })),
+      });
       for (const failure of Failed) {
         log.warn(`${step}: the retry of a failed message keeps the queue's visibility timeout`, { messageId: chunk[Number(failure.Id)]?.messageId, code: failure.Code });
       }

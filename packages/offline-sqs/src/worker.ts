@@ -1,6 +1,7 @@
 // The offline SQS event sources and the functions they invoke, in a worker thread of their own:
 // the HTTP functions keep the main thread, the saga steps get the machine's other core.
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsClient } from '@sagashop/sqs-client';
 import { parentPort, workerData } from 'node:worker_threads';
 import { directInvoker } from './direct-invoker';
 import { SqsEventSource } from './event-source';
@@ -11,6 +12,9 @@ const setup = workerData as WorkerSetup;
 const post = (message: FromWorker) => parentPort!.postMessage(message);
 const log = (message: string) => post({ kind: 'log', message });
 
+// Receives and deletes go through our own client (they are most of this thread's SQS work); the
+// rare re-creation of lost queues keeps the AWS SDK.
+const messages = new SqsClient({ endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials });
 const sqs = new SQSClient({ endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials });
 const queues = new Map(Object.entries(setup.queues));
 let recreating: Promise<void> | null = null;
@@ -29,7 +33,7 @@ const sources = setup.functions.flatMap(({ spec, sources: configs }, index) =>
   configs.map(
     (config) =>
       new SqsEventSource({
-        sqs,
+        sqs: messages,
         queueUrl: () => queues.get(config.logicalId)!.url,
         queueArn: queues.get(config.logicalId)!.arn,
         region: setup.region,
@@ -47,6 +51,7 @@ parentPort!.on('message', (message: ToWorker) => {
   if (message.kind === 'reset') invokers.forEach((invoker) => invoker.reset());
   if (message.kind === 'stop') {
     void Promise.all(sources.map((source) => source.stop())).then(() => {
+      messages.destroy();
       sqs.destroy();
       post({ kind: 'stopped' });
     });

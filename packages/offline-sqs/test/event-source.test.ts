@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../src';
 import { useLocalEndpoint } from './local-endpoint';
 
-const { sqs, stats } = useLocalEndpoint();
+const { sqs, messages, stats } = useLocalEndpoint();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 function source(url: string, invoke: EventSourceOptions['invoke'], options: Partial<EventSourceOptions> = {}) {
   const eventSource = new SqsEventSource({
-    sqs: sqs(),
+    sqs: messages(),
     queueUrl: () => url,
     queueArn: 'arn:test',
     region: 'us-east-1',
@@ -63,6 +63,25 @@ describe('the offline SQS event source', () => {
     expect(seen[0].at - sentAt).toBeLessThan(1_000);
     const [record] = seen[0].event.Records;
     expect(record).toMatchObject({ body: 'hello', eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '1' } });
+  });
+
+  it('hands message attributes to the function as Lambda does: a binary value as base64', async () => {
+    const { url } = await queue();
+    const seen: SQSRecord[] = [];
+    source(url, async (event) => void seen.push(...event.Records));
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: 'with attributes',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' }, blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 250]) } },
+      }),
+    );
+    await until(() => seen.length === 1);
+    expect(seen[0].messageAttributes).toEqual({
+      kind: { dataType: 'String', stringValue: 'x', binaryValue: undefined },
+      blob: { dataType: 'Binary', stringValue: undefined, binaryValue: Buffer.from([1, 2, 250]).toString('base64') },
+    });
+    expect(seen[0].md5OfBody).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('deletes the messages a successful invocation handled', async () => {
