@@ -1,6 +1,6 @@
 // What one SQS call costs this process's CPU, with our client and with the AWS SDK v3, against
 // @sagashop/sqs-endpoint in a process of its own (its CPU is not counted here):
-//   npx tsx packages/sqs-client/bench/cost.ts [rounds=3000] [concurrency=8]
+//   npx tsx packages/sqs-client/bench/cost.ts [rounds=3000] [loops=1]
 // Each round is what a saga hop does: SendMessageBatch (one message), ReceiveMessage, DeleteMessageBatch.
 // The two clients take turns, three times each, so a machine's load falls on both alike.
 import {
@@ -17,7 +17,7 @@ import { SqsClient } from '../src';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const rounds = Number(process.argv[2] ?? 3000);
-const concurrency = Number(process.argv[3] ?? 8);
+const concurrency = Number(process.argv[3] ?? 1);
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' };
 const body = JSON.stringify({
   sagaId: '0123456789abcdef',
