@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUseMessage } from './leftovers';
-import { LIFELINE, extraNodeArgs, isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
+import { LIFELINE, stackNodeArgs, isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOptions } from './processes';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -22,7 +22,7 @@ export async function startOffline(options: OfflineOptions): Promise<ManagedProc
     if (!(await isPortFree(port))) throw new Error(portInUseMessage(port, `set ${name} to a free port`));
   }
   const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
-  const offline = startProcess('api', process.execPath, [...extraNodeArgs(), '--require', LIFELINE, SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
+  const offline = startProcess('api', process.execPath, [...stackNodeArgs(), '--require', LIFELINE, SERVERLESS_BIN, 'offline', 'start', '--stage', 'local'], {
     cwd: PROJECT_ROOT,
     logFile: options.logFile,
     lifeline: true,

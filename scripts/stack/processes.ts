@@ -9,10 +9,13 @@ import { dirname, join } from 'node:path';
 export const LIFELINE = join(__dirname, 'lifeline.cjs');
 
 /**
- * Node options for the stack's own Node parts (serverless offline, the SQS endpoint), from
- * SAGASHOP_NODE_ARGS: `npm run bench -- --profile` passes --cpu-prof there, which NODE_OPTIONS refuses.
+ * Node options for the stack's own Node parts (serverless offline, the SQS endpoint). A young
+ * generation of 32 MiB semi-spaces instead of V8's default: every request allocates, and with the
+ * small default the scavenges ran often enough to cost about a tenth of the throughput at 64
+ * clients (docs/performance.md, "What was cut"). Then SAGASHOP_NODE_ARGS, which may override it:
+ * `npm run bench -- --profile` passes --cpu-prof there, which NODE_OPTIONS refuses.
  */
-export const extraNodeArgs = (): string[] => process.env.SAGASHOP_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [];
+export const stackNodeArgs = (): string[] => ['--max-semi-space-size=32', ...(process.env.SAGASHOP_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [])];
 
 export interface ManagedProcess {
   name: string;
