@@ -37,6 +37,7 @@ export class MemoryQueue {
   private readonly inFlight = new Map<string, StoredMessage>();
   private readonly waiters: Waiter[] = [];
   private delayedCount = 0;
+  private servingScheduled = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeTimerAt = Infinity;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -217,9 +218,19 @@ export class MemoryQueue {
     message.receiptHandle = undefined;
   }
 
+  /**
+   * Waiting receives are served once the current request's work is done (a microtask later), not
+   * per message: the messages of one SendMessageBatch reach one long poll together, as they do on
+   * SQS, instead of one message to each of several waiting polls (more requests, smaller batches).
+   */
   private makeVisible(message: StoredMessage): void {
     this.visible.push(message);
-    this.serveWaiters();
+    if (this.servingScheduled) return;
+    this.servingScheduled = true;
+    queueMicrotask(() => {
+      this.servingScheduled = false;
+      this.serveWaiters();
+    });
   }
 
   private schedule(message: StoredMessage, at: number): void {

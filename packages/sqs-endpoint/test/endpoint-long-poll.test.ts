@@ -68,3 +68,17 @@ describe('the queue side of an abandoned receive', () => {
     queue.close();
   });
 });
+
+describe('waiting long polls and a batch of messages', () => {
+  it('hands the messages of one batch to one waiting poll together, as SQS does, not one to each', async () => {
+    const queue = new MemoryQueue('batch', 'arn:aws:sqs:us-east-1:000000000000:batch', { ...DEFAULT_ATTRIBUTES, VisibilityTimeout: 30 }, () => undefined);
+    const first = queue.receive(10, 20);
+    const second = queue.receive(10, 20);
+    // What SendMessageBatch does: every entry sent in one synchronous stretch.
+    for (const body of ['a', 'b', 'c', 'd']) queue.send(body);
+    expect((await first).map((message) => message.body)).toEqual(['a', 'b', 'c', 'd']);
+    expect(queue.inspect().waiters).toBe(1);
+    queue.close();
+    await expect(second).resolves.toEqual([]);
+  });
+});
