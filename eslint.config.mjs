@@ -15,16 +15,7 @@ const STORE_BOUNDARY_ENFORCED = true;
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/node_modules/',
-      '.esbuild*/',
-      '.serverless/',
-      '**/.serverless/',
-      '.data/',
-      'coverage/',
-      'bench-results/',
-      'test-output/',
-    ],
+    ignores: ['**/node_modules/', '.esbuild*/', '.serverless/', '**/.serverless/', '.data/', 'coverage/', 'bench-results/', 'test-output/'],
   },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -86,8 +77,14 @@ export default tseslint.config(
     },
   },
   // The operator's page script runs in the browser.
-  { files: ['scripts/operator/page.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
+  {
+    files: ['scripts/operator/page.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
+  },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
   { files: ['lib/domain/**'], rules: { 'no-restricted-imports': ['error', domainImports] } },
-  { files: ['lib/store/**'], rules: { 'no-restricted-imports': [STORE_BOUNDARY_ENFORCED ? 'error' : 'off', storeImports] } },
+  {
+    files: ['lib/store/**'],
+    rules: { 'no-restricted-imports': [STORE_BOUNDARY_ENFORCED ? 'error' : 'off', storeImports] },
+  },
 );

@@ -73,9 +73,18 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
   // but the cause wants looking at. Lambda cannot see the redrive, SQS's own metric can.
   for (const dlq of deadLetterQueuesOf(input.saga ?? SAGA)) {
     resources[`${dlq}Alarm`] = aboveZero(
-      `${dlq.replace(/Dlq$/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}-dead-letters`,
+      `${dlq
+        .replace(/Dlq$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1-$2')
+        .toLowerCase()}-dead-letters`,
       `Messages are waiting in ${dlq}: a saga step failed them five times. See README "Logs and metrics".`,
-      single('AWS/SQS', 'ApproximateNumberOfMessagesVisible', [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }], 'Maximum', 60),
+      single(
+        'AWS/SQS',
+        'ApproximateNumberOfMessagesVisible',
+        [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        'Maximum',
+        60,
+      ),
     );
   }
   // The replay compensates every open saga past its deadline; one still open after it ran means
@@ -87,17 +96,42 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
   );
   // The replay failing: a run that threw (ReplayFailed, and the function's own Errors, which also
   // catch a timeout or a crash before any metric was written) or a saga it could not handle.
-  resources.ReplayFailingAlarm = aboveZero('replay-failing', 'The replay failed or could not handle a saga (ReplayFailed or its Errors > 0). See README "Logs and metrics".', {
-    Metrics: [
-      { Id: 'failed', ReturnData: false, MetricStat: { Metric: { Namespace: NAMESPACE, MetricName: 'ReplayFailed', Dimensions: replayDimension }, Period: 300, Stat: 'Sum' } },
-      {
-        Id: 'errors',
-        ReturnData: false,
-        MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(REPLAY_FUNCTION) } }] }, Period: 300, Stat: 'Sum' },
-      },
-      { Id: 'failing', ReturnData: true, Label: 'replay failures', Expression: 'FILL(failed, 0) + FILL(errors, 0)' },
-    ],
-  });
+  resources.ReplayFailingAlarm = aboveZero(
+    'replay-failing',
+    'The replay failed or could not handle a saga (ReplayFailed or its Errors > 0). See README "Logs and metrics".',
+    {
+      Metrics: [
+        {
+          Id: 'failed',
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: NAMESPACE, MetricName: 'ReplayFailed', Dimensions: replayDimension },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        },
+        {
+          Id: 'errors',
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(REPLAY_FUNCTION) } }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        },
+        {
+          Id: 'failing',
+          ReturnData: true,
+          Label: 'replay failures',
+          Expression: 'FILL(failed, 0) + FILL(errors, 0)',
+        },
+      ],
+    },
+  );
   // A message waiting longer than a checkout waits: a step is throttled, failing or slow, and
   // checkouts answer 504. (The API's 5xx would count those 504s and the designed 503s too: the
   // alarms on real failures are each function's Errors and the answered 500s, functionAlarms.)
@@ -108,7 +142,13 @@ export function alarmResources(input: AlarmInput): Record<string, unknown> {
     resources[`${queue}AgeAlarm`] = aboveZero(
       `${step}-oldest-message`,
       `A message in ${queue} has waited more than ${oldestMessageSeconds} s (ApproximateAgeOfOldestMessage): checkouts wait past their deadline. See README "Logs and metrics".`,
-      single('AWS/SQS', 'ApproximateAgeOfOldestMessage', [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }], 'Maximum', 60),
+      single(
+        'AWS/SQS',
+        'ApproximateAgeOfOldestMessage',
+        [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        'Maximum',
+        60,
+      ),
       oldestMessageSeconds,
     );
   }

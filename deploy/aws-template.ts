@@ -20,7 +20,8 @@ export interface AwsTemplateInput {
 const sub = (text: string) => ({ 'Fn::Sub': text });
 
 /** The ARN of an SSM parameter: a hierarchical name's leading "/" is not repeated after "parameter". */
-export const ssmParameterArn = (name: string) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}`);
+export const ssmParameterArn = (name: string) =>
+  sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}`);
 
 function tokenAccess(input: AwsTemplateInput): unknown[] {
   if (!input.authParameter) return [];
@@ -44,13 +45,21 @@ function tokenAccess(input: AwsTemplateInput): unknown[] {
  */
 export const NETWORK_INTERFACE_RIGHTS = {
   Effect: 'Allow',
-  Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+  Action: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
   Resource: '*',
 };
 
 /** An interface endpoint takes at most one subnet per Availability Zone, which subnet ids alone do
  * not tell: without endpointSubnetIds it gets the first function subnet (always valid, one zone). */
-export const endpointSubnetsOf = (input: AwsTemplateInput) => (input.endpointSubnetIds?.length ? input.endpointSubnetIds : input.subnetIds.slice(0, 1));
+export const endpointSubnetsOf = (input: AwsTemplateInput) =>
+  input.endpointSubnetIds?.length ? input.endpointSubnetIds : input.subnetIds.slice(0, 1);
 
 // Inside a VPC the functions reach SQS (and SSM, for the token) only through interface endpoints
 // or a NAT. The endpoints here get their own security group that lets in HTTPS from the functions'
@@ -72,14 +81,24 @@ function vpcEndpoints(input: AwsTemplateInput): Record<string, unknown> {
   return {
     FunctionSecurityGroup: {
       Type: 'AWS::EC2::SecurityGroup',
-      Properties: { GroupDescription: 'sagashop functions (may reach the VPC endpoints)', VpcId: input.vpcId },
+      Properties: {
+        GroupDescription: 'sagashop functions (may reach the VPC endpoints)',
+        VpcId: input.vpcId,
+      },
     },
     VpcEndpointSecurityGroup: {
       Type: 'AWS::EC2::SecurityGroup',
       Properties: {
         GroupDescription: 'sagashop VPC endpoints: HTTPS from the functions only',
         VpcId: input.vpcId,
-        SecurityGroupIngress: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { Ref: 'FunctionSecurityGroup' } }],
+        SecurityGroupIngress: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            SourceSecurityGroupId: { Ref: 'FunctionSecurityGroup' },
+          },
+        ],
       },
     },
     SqsVpcEndpoint: endpoint('sqs'),
@@ -99,7 +118,11 @@ export function awsTemplateParts(input: AwsTemplateInput) {
         // on, get far tighter ones (deploy/stage-plugin.ts adds them per route).
         HttpApiStage: {
           Properties: {
-            DefaultRouteSettings: { DetailedMetricsEnabled: false, ThrottlingRateLimit: input.rateLimit, ThrottlingBurstLimit: input.burstLimit },
+            DefaultRouteSettings: {
+              DetailedMetricsEnabled: false,
+              ThrottlingRateLimit: input.rateLimit,
+              ThrottlingBurstLimit: input.burstLimit,
+            },
           },
         },
       },

@@ -3,7 +3,8 @@
 import { SAGA, type SagaDeclaration } from '../lib/saga/definition';
 import type { ConcurrencyBounds } from './saga-template';
 
-const MAPPING_RANGE = (value: string) => (/^\d+$/.test(value) && Number(value) >= 2 && Number(value) <= 1000 ? undefined : 'must be a whole number from 2 to 1000');
+const MAPPING_RANGE = (value: string) =>
+  /^\d+$/.test(value) && Number(value) >= 2 && Number(value) <= 1000 ? undefined : 'must be a whole number from 2 to 1000';
 const POSITIVE = (value: string) => (/^[1-9]\d*$/.test(value) ? undefined : 'must be a positive whole number');
 
 /** deploy/stage-settings.ts's specs of the two parameters (no fallback: the declaration decides). */
@@ -24,5 +25,8 @@ export const CONCURRENCY_PARAMS = {
 export function concurrencyBounds(saga: SagaDeclaration, params: Record<string, string | undefined>): ConcurrencyBounds {
   const senders = { ...saga.concurrency.senders };
   if (params.checkoutConcurrency && 'checkout' in saga.senders) senders.checkout = Number(params.checkoutConcurrency);
-  return { perStep: params.stepConcurrency ? Number(params.stepConcurrency) : saga.concurrency.perStep, senders };
+  return {
+    perStep: params.stepConcurrency ? Number(params.stepConcurrency) : saga.concurrency.perStep,
+    senders,
+  };
 }

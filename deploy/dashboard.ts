@@ -34,8 +34,16 @@ export interface Widget {
 const search = (id: string, expression: string, label?: string): Metric => [{ id, expression, ...(label ? { label } : {}) }];
 const region = '${AWS::Region}';
 
-function metricWidget(title: string, metrics: Metric[], extra: Record<string, unknown> = {}): Omit<Widget, 'x' | 'y' | 'width'> & { width?: number } {
-  return { type: 'metric', height: 6, properties: { title, region, view: 'timeSeries', stacked: false, period: 60, metrics, ...extra } };
+function metricWidget(
+  title: string,
+  metrics: Metric[],
+  extra: Record<string, unknown> = {},
+): Omit<Widget, 'x' | 'y' | 'width'> & { width?: number } {
+  return {
+    type: 'metric',
+    height: 6,
+    properties: { title, region, view: 'timeSeries', stacked: false, period: 60, metrics, ...extra },
+  };
 }
 
 /** Each step: what its records came to, how long they took, and its function being throttled. */
@@ -43,7 +51,9 @@ function stepWidgets(input: DashboardInput, step: string) {
   const functionName = `${input.service ?? 'sagashop'}-${input.stage}-${functionKeyOf(step)}`;
   const dims = `{${NAMESPACE},Outcome,Step,service} Step="${step}"`;
   return [
-    metricWidget(`Step ${step}: outcomes per minute`, [search('o', `SEARCH('${dims} MetricName="StepOutcome"', 'Sum', 60)`)], { stacked: true }),
+    metricWidget(`Step ${step}: outcomes per minute`, [search('o', `SEARCH('${dims} MetricName="StepOutcome"', 'Sum', 60)`)], {
+      stacked: true,
+    }),
     metricWidget(`Step ${step}: latency p50 / p99 (ms)`, [
       search('p50', `SEARCH('${dims} MetricName="StepLatency"', 'p50', 60)`),
       search('p99', `SEARCH('${dims} MetricName="StepLatency"', 'p99', 60)`),
@@ -65,7 +75,9 @@ function queueWidgets(input: DashboardInput, step: string) {
       ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queue, { stat: 'Maximum', label: 'waiting' }],
       ['AWS/SQS', 'ApproximateNumberOfMessagesNotVisible', 'QueueName', queue, { stat: 'Maximum', label: 'in flight' }],
     ]),
-    metricWidget(`Queue ${queue}: oldest message age (s)`, [['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue, { stat: 'Maximum' }]]),
+    metricWidget(`Queue ${queue}: oldest message age (s)`, [
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue, { stat: 'Maximum' }],
+    ]),
     metricWidget(`Queue ${dlq}: dead letters`, [
       ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', dlq, { stat: 'Maximum', label: 'dead letters' }],
       ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', dlq, { stat: 'Maximum', label: 'oldest (s)', yAxis: 'right' }],
@@ -78,7 +90,9 @@ function overviewWidgets(input: DashboardInput) {
   const checkout = `{${NAMESPACE},Verdict,service} service="${CHECKOUT_FUNCTION}"`;
   const replay = `{${NAMESPACE},Action,service} service="${REPLAY_FUNCTION}"`;
   return [
-    metricWidget('Checkouts by verdict per minute', [search('v', `SEARCH('${checkout} MetricName="Checkouts"', 'Sum', 60)`)], { stacked: true }),
+    metricWidget('Checkouts by verdict per minute', [search('v', `SEARCH('${checkout} MetricName="Checkouts"', 'Sum', 60)`)], {
+      stacked: true,
+    }),
     metricWidget('Checkout latency p50 / p99 (ms), by verdict', [
       search('p50', `SEARCH('${checkout} MetricName="CheckoutLatency"', 'p50', 60)`),
       search('p99', `SEARCH('${checkout} MetricName="CheckoutLatency"', 'p99', 60)`),
@@ -88,16 +102,27 @@ function overviewWidgets(input: DashboardInput) {
       ['AWS/ApiGateway', '4xx', 'ApiId', '${HttpApi}', { stat: 'Sum' }],
       ['AWS/ApiGateway', '5xx', 'ApiId', '${HttpApi}', { stat: 'Sum' }],
     ]),
-    metricWidget('Throttles, every function of the stage', [search('t', `SEARCH('{AWS/Lambda,FunctionName} MetricName="Throttles" FunctionName="${prefix}"', 'Sum', 60)`)], {
+    metricWidget(
+      'Throttles, every function of the stage',
+      [search('t', `SEARCH('{AWS/Lambda,FunctionName} MetricName="Throttles" FunctionName="${prefix}"', 'Sum', 60)`)],
+      {
+        stacked: true,
+      },
+    ),
+    metricWidget('Replay actions', [search('a', `SEARCH('${replay} MetricName="ReplayActions"', 'Sum', 300)`)], {
       stacked: true,
+      period: 300,
     }),
-    metricWidget('Replay actions', [search('a', `SEARCH('${replay} MetricName="ReplayActions"', 'Sum', 300)`)], { stacked: true, period: 300 }),
     metricWidget('Replay: failures, open sagas past their deadline, backlog', [
       [NAMESPACE, 'ReplayFailed', 'service', REPLAY_FUNCTION, { stat: 'Sum', period: 300 }],
       [NAMESPACE, 'OpenSagasPastDeadline', 'service', REPLAY_FUNCTION, { stat: 'Maximum', period: 300 }],
       [NAMESPACE, 'ReplayBacklogLeft', 'service', REPLAY_FUNCTION, { stat: 'Maximum', period: 300 }],
     ]),
-    metricWidget('Records failing their last delivery, by step', [search('d', `SEARCH('{${NAMESPACE},Step,service} MetricName="DeadLetterRisk"', 'Sum', 60)`)], { stacked: true }),
+    metricWidget(
+      'Records failing their last delivery, by step',
+      [search('d', `SEARCH('{${NAMESPACE},Step,service} MetricName="DeadLetterRisk"', 'Sum', 60)`)],
+      { stacked: true },
+    ),
   ];
 }
 
@@ -105,7 +130,10 @@ function overviewWidgets(input: DashboardInput) {
 export function dashboardWidgets(input: DashboardInput): Widget[] {
   const sections: [string, ReturnType<typeof metricWidget>[]][] = [
     [`sagashop ${input.stage}: checkouts, API, throttles, replay`, overviewWidgets(input)],
-    ...stepNamesOf(input.saga).map((step): [string, ReturnType<typeof metricWidget>[]] => [`Step ${step} and its queue`, [...stepWidgets(input, step), ...queueWidgets(input, step)]]),
+    ...stepNamesOf(input.saga).map((step): [string, ReturnType<typeof metricWidget>[]] => [
+      `Step ${step} and its queue`,
+      [...stepWidgets(input, step), ...queueWidgets(input, step)],
+    ]),
   ];
   const widgets: Widget[] = [];
   let y = 0;

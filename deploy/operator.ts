@@ -22,7 +22,11 @@ export function operatorRights(saga: SagaDeclaration): unknown[] {
   const deadLetters = steps.map((step) => arnOf(deadLetterLogicalId(step)));
   return [
     { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: queues },
-    { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'], Resource: deadLetters },
+    {
+      Effect: 'Allow',
+      Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+      Resource: deadLetters,
+    },
   ];
 }
 

@@ -3,7 +3,17 @@
 // right to send exactly where the declaration says it sends, and the queue URLs every function
 // reads. Pure: a function of the declaration and the stage, so a test can build it for any saga.
 import { resolve } from 'node:path';
-import { SAGA, checkSaga, deadLetterQueueNameOf, functionKeyOf, nextStepsOf, queueNameOf, queueUrlVariable, stepNamesOf, type SagaDeclaration } from '../lib/saga/definition';
+import {
+  SAGA,
+  checkSaga,
+  deadLetterQueueNameOf,
+  functionKeyOf,
+  nextStepsOf,
+  queueNameOf,
+  queueUrlVariable,
+  stepNamesOf,
+  type SagaDeclaration,
+} from '../lib/saga/definition';
 
 export interface SagaTemplateInput {
   stage: string;
@@ -30,17 +40,27 @@ export const deadLetterLogicalId = (step: string) => `${pascal(step)}Dlq`;
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 /** serverless-iam-roles-per-function statements: SendMessage on each of these steps' queues. */
-export const sendRights = (steps: readonly string[]) => steps.map((step) => ({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(queueLogicalId(step)) }));
+export const sendRights = (steps: readonly string[]) =>
+  steps.map((step) => ({
+    Effect: 'Allow',
+    Action: 'sqs:SendMessage',
+    Resource: arnOf(queueLogicalId(step)),
+  }));
 
 /** Fails packaging with every problem of the declaration at once. */
 function checked(saga: SagaDeclaration): SagaDeclaration {
   const problems = checkSaga(saga);
-  if (problems.length > 0) throw new Error(`The saga's declaration is inconsistent:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`The saga's declaration is inconsistent:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   return saga;
 }
 
 /** A step's right to shorten the wait of a record it failed on its own queue (lib/saga/retry.ts). */
-export const retryRight = (step: string) => ({ Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: arnOf(queueLogicalId(step)) });
+export const retryRight = (step: string) => ({
+  Effect: 'Allow',
+  Action: 'sqs:ChangeMessageVisibility',
+  Resource: arnOf(queueLogicalId(step)),
+});
 
 /** Each step's function: its handler, its queue as its event source, its send rights and the
  * right to retry on its own queue (the plugin adds the right to consume it for the sqs event),
@@ -90,7 +110,10 @@ export function queueResources(saga: SagaDeclaration, input: SagaTemplateInput):
           Properties: {
             QueueName: queueNameOf(saga, input.stage, step),
             VisibilityTimeout: input.visibilityTimeout,
-            RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetterLogicalId(step)), maxReceiveCount: saga.queues.maxReceiveCount },
+            RedrivePolicy: {
+              deadLetterTargetArn: arnOf(deadLetterLogicalId(step)),
+              maxReceiveCount: saga.queues.maxReceiveCount,
+            },
           },
         },
       ],
@@ -99,7 +122,10 @@ export function queueResources(saga: SagaDeclaration, input: SagaTemplateInput):
         {
           Type: 'AWS::SQS::Queue',
           ...(input.retainDeadLetterQueues === false ? {} : RETAIN),
-          Properties: { QueueName: deadLetterQueueNameOf(saga, input.stage, step), MessageRetentionPeriod: saga.queues.deadLetterRetentionSeconds },
+          Properties: {
+            QueueName: deadLetterQueueNameOf(saga, input.stage, step),
+            MessageRetentionPeriod: saga.queues.deadLetterRetentionSeconds,
+          },
         },
       ],
     ]),

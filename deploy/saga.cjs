@@ -9,5 +9,10 @@ module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
   const visibilityTimeout = await resolveVariable('self:custom.stage.visibilityTimeout');
   const { concurrency, retainDeadLetterQueues } = await resolveVariable('self:custom.stage');
-  return sagaTemplate(loadSagaDeclaration(process.env, join(__dirname, '..')), { stage, visibilityTimeout, concurrency, retainDeadLetterQueues });
+  return sagaTemplate(loadSagaDeclaration(process.env, join(__dirname, '..')), {
+    stage,
+    visibilityTimeout,
+    concurrency,
+    retainDeadLetterQueues,
+  });
 };

@@ -92,7 +92,8 @@ export class StagePlugin {
     }
     if (Object.keys(routeSettings).length > 0) {
       const stage = service.resources?.extensions?.HttpApiStage;
-      if (!stage) throw new this.serverless.classes.Error('stage-plugin: the AWS stage has no HttpApiStage extension to throttle batch_init in');
+      if (!stage)
+        throw new this.serverless.classes.Error('stage-plugin: the AWS stage has no HttpApiStage extension to throttle batch_init in');
       stage.Properties.RouteSettings = routeSettings;
     }
   }
@@ -108,9 +109,17 @@ export class StagePlugin {
     if (this.settings.kind !== 'aws') return;
     const service = this.serverless.service;
     const functions = Object.entries<{ events?: unknown[] }>(service.functions ?? {});
-    const httpFunctions = functions.filter(([, fn]) => (fn.events ?? []).some((event) => (event as Partial<HttpApiEvent>).httpApi)).map(([key]) => key);
+    const httpFunctions = functions
+      .filter(([, fn]) => (fn.events ?? []).some((event) => (event as Partial<HttpApiEvent>).httpApi))
+      .map(([key]) => key);
     service.resources ??= {};
-    service.resources.Resources = { ...service.resources.Resources, ...functionAlarms(functions.map(([key]) => key), httpFunctions) };
+    service.resources.Resources = {
+      ...service.resources.Resources,
+      ...functionAlarms(
+        functions.map(([key]) => key),
+        httpFunctions,
+      ),
+    };
   }
 
   private onlyOwnRoles(): void {
@@ -121,10 +130,12 @@ export class StagePlugin {
       const { [shared]: _unused, ...rest } = resources;
       // Only a role nothing names may go; one still named (a function without its own statements)
       // stops packaging rather than deploying a dangling reference.
-      if (JSON.stringify(rest).includes(`"${shared}"`)) throw new this.serverless.classes.Error(`stage-plugin: ${shared} is still used; give every function iamRoleStatements`);
+      if (JSON.stringify(rest).includes(`"${shared}"`))
+        throw new this.serverless.classes.Error(`stage-plugin: ${shared} is still used; give every function iamRoleStatements`);
       delete resources[shared];
     }
-    for (const resource of Object.values<any>(resources)) if (resource.Type === 'AWS::IAM::Role') delete resource.Properties.ManagedPolicyArns;
+    for (const resource of Object.values<any>(resources))
+      if (resource.Type === 'AWS::IAM::Role') delete resource.Properties.ManagedPolicyArns;
   }
 
   private async requireLocalStack(): Promise<void> {

@@ -62,7 +62,13 @@ export interface StageSettings {
 
 export class StageSettingsError extends Error {}
 
-type ParamSpec = { example: string; meaning: string; required?: boolean; fallback?: string; check?: (value: string) => string | undefined };
+type ParamSpec = {
+  example: string;
+  meaning: string;
+  required?: boolean;
+  fallback?: string;
+  check?: (value: string) => string | undefined;
+};
 
 const RATE = /^[1-9]\d* (minute|minutes|hour|hours|day|days)$/;
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -72,7 +78,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const redisUrlCheck = (value: string) => {
   try {
     const endpoint = parseRedisUrl(value);
-    if (endpoint.password) return 'must not carry the AUTH token: the template would hold it in plain text; put it in SSM and name it with redisAuthParameter';
+    if (endpoint.password)
+      return 'must not carry the AUTH token: the template would hold it in plain text; put it in SSM and name it with redisAuthParameter';
   } catch (error) {
     return (error as Error).message;
   }
@@ -87,7 +94,12 @@ const durabilityCheck = (value: string) => {
   }
 };
 /** The store's durability (docs/durability.md), as the functions get it in REDIS_DURABILITY. */
-const storeDurability = (fallback: string, meaning: string): ParamSpec => ({ example: 'memorydb', meaning, fallback, check: durabilityCheck });
+const storeDurability = (fallback: string, meaning: string): ParamSpec => ({
+  example: 'memorydb',
+  meaning,
+  fallback,
+  check: durabilityCheck,
+});
 const durabilityWarnings = (value: string | undefined): string[] =>
   value === 'none'
     ? [
@@ -95,7 +107,10 @@ const durabilityWarnings = (value: string | undefined): string[] =>
           'and replay decisions already rest on; checkout is then no longer all-or-nothing (docs/durability.md).',
       ]
     : [];
-const oneOf = (...values: string[]) => (value: string) => (values.includes(value) ? undefined : `must be one of ${values.join(', ')}`);
+const oneOf =
+  (...values: string[]) =>
+  (value: string) =>
+    values.includes(value) ? undefined : `must be one of ${values.join(', ')}`;
 const positive = (value: string) => (/^[1-9]\d*$/.test(value) ? undefined : 'must be a positive whole number');
 const idList = (prefix: string, most: number) => (value: string) => {
   const ids = value.split(',').map((id) => id.trim());
@@ -106,38 +121,133 @@ const idList = (prefix: string, most: number) => (value: string) => {
 const SERVICE_URLS: Record<string, ParamSpec> = Object.fromEntries(
   ['stock', 'payment', 'order', 'ids'].map((service) => [
     `${service}RedisUrl`,
-    { example: 'rediss://...', meaning: `a Redis of its own for the ${service} service (default: redisUrl)`, check: redisUrlCheck },
+    {
+      example: 'rediss://...',
+      meaning: `a Redis of its own for the ${service} service (default: redisUrl)`,
+      check: redisUrlCheck,
+    },
   ]),
 );
 
 export const AWS_PARAMS: Record<string, ParamSpec> = {
-  redisUrl: { required: true, example: 'rediss://master.my-cache.abc123.use1.cache.amazonaws.com:6379', meaning: 'the ElastiCache endpoint, without the token', check: redisUrlCheck },
-  redisAuthParameter: { required: true, example: '/sagashop/prod/redis-auth', meaning: 'the SSM SecureString holding the AUTH token, or "none"', check: (v) => (SSM_NAME.test(v) ? undefined : 'must be an SSM parameter name') },
-  vpcId: { required: true, example: 'vpc-0123456789abcdef0', meaning: "the cache's VPC", check: idList('vpc', 1) },
-  subnetIds: { required: true, example: 'subnet-0aaa1111,subnet-0bbb2222', meaning: 'private subnets for the functions', check: idList('subnet', 16) },
-  securityGroupIds: { required: true, example: 'sg-0ccc3333', meaning: 'groups the cache lets in', check: idList('sg', 4) },
+  redisUrl: {
+    required: true,
+    example: 'rediss://master.my-cache.abc123.use1.cache.amazonaws.com:6379',
+    meaning: 'the ElastiCache endpoint, without the token',
+    check: redisUrlCheck,
+  },
+  redisAuthParameter: {
+    required: true,
+    example: '/sagashop/prod/redis-auth',
+    meaning: 'the SSM SecureString holding the AUTH token, or "none"',
+    check: (v) => (SSM_NAME.test(v) ? undefined : 'must be an SSM parameter name'),
+  },
+  vpcId: {
+    required: true,
+    example: 'vpc-0123456789abcdef0',
+    meaning: "the cache's VPC",
+    check: idList('vpc', 1),
+  },
+  subnetIds: {
+    required: true,
+    example: 'subnet-0aaa1111,subnet-0bbb2222',
+    meaning: 'private subnets for the functions',
+    check: idList('subnet', 16),
+  },
+  securityGroupIds: {
+    required: true,
+    example: 'sg-0ccc3333',
+    meaning: 'groups the cache lets in',
+    check: idList('sg', 4),
+  },
   ...SERVICE_URLS,
-  redisAuthKmsKeyArn: { example: 'arn:aws:kms:...:key/...', meaning: 'only if the SecureString uses a customer-managed key', check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN') },
-  endpointSubnetIds: { example: 'subnet-0aaa1111,subnet-0ddd4444', meaning: "the VPC endpoints' subnets, at most one per zone (default: the first of subnetIds)", check: idList('subnet', 16) },
-  createVpcEndpoints: { example: 'false', meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT', fallback: 'true', check: oneOf('true', 'false') },
-  architecture: { example: 'x86_64', meaning: 'the functions\' CPU', fallback: 'arm64', check: oneOf('arm64', 'x86_64') },
-  logRetentionDays: { example: '90', meaning: 'how long CloudWatch keeps the logs', fallback: '30', check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`) },
-  apiRateLimit: { example: '200', meaning: 'steady requests per second the API lets through', fallback: '100', check: positive },
-  apiBurstLimit: { example: '400', meaning: 'requests the API lets through at once', fallback: '200', check: positive },
-  batchInitRoutes: { example: 'true', meaning: 'serve the batch_init routes (they overwrite data)', fallback: 'false', check: oneOf('true', 'false') },
-  replayRate: { example: '1 minute', meaning: 'how often the replay runs', fallback: '5 minutes', check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"') },
+  redisAuthKmsKeyArn: {
+    example: 'arn:aws:kms:...:key/...',
+    meaning: 'only if the SecureString uses a customer-managed key',
+    check: (v) => (/^arn:aws[\w-]*:kms:/.test(v) ? undefined : 'must be a KMS key ARN'),
+  },
+  endpointSubnetIds: {
+    example: 'subnet-0aaa1111,subnet-0ddd4444',
+    meaning: "the VPC endpoints' subnets, at most one per zone (default: the first of subnetIds)",
+    check: idList('subnet', 16),
+  },
+  createVpcEndpoints: {
+    example: 'false',
+    meaning: 'false if the VPC already has SQS and SSM endpoints or a NAT',
+    fallback: 'true',
+    check: oneOf('true', 'false'),
+  },
+  architecture: {
+    example: 'x86_64',
+    meaning: "the functions' CPU",
+    fallback: 'arm64',
+    check: oneOf('arm64', 'x86_64'),
+  },
+  logRetentionDays: {
+    example: '90',
+    meaning: 'how long CloudWatch keeps the logs',
+    fallback: '30',
+    check: (v) => (RETENTION_DAYS.includes(Number(v)) ? undefined : `must be one of ${RETENTION_DAYS.join(', ')}`),
+  },
+  apiRateLimit: {
+    example: '200',
+    meaning: 'steady requests per second the API lets through',
+    fallback: '100',
+    check: positive,
+  },
+  apiBurstLimit: {
+    example: '400',
+    meaning: 'requests the API lets through at once',
+    fallback: '200',
+    check: positive,
+  },
+  batchInitRoutes: {
+    example: 'true',
+    meaning: 'serve the batch_init routes (they overwrite data)',
+    fallback: 'false',
+    check: oneOf('true', 'false'),
+  },
+  replayRate: {
+    example: '1 minute',
+    meaning: 'how often the replay runs',
+    fallback: '5 minutes',
+    check: (v) => (RATE.test(v) ? undefined : 'must look like "5 minutes"'),
+  },
   ...CONCURRENCY_PARAMS,
-  retainDeadLetterQueues: { example: 'false', meaning: 'keep the dead-letter queues when the stack is removed', fallback: 'true', check: oneOf('true', 'false') },
+  retainDeadLetterQueues: {
+    example: 'false',
+    meaning: 'keep the dead-letter queues when the stack is removed',
+    fallback: 'true',
+    check: oneOf('true', 'false'),
+  },
   // ElastiCache as the README deploys it: a replica must acknowledge each write before it is acted
   // on. A cache without a replica then refuses every write, saying so, instead of losing some.
   storeDurability: storeDurability('replicas:1', 'replicas:N[:timeoutMs] (ElastiCache: WAIT for N replicas), memorydb, fsync, or none'),
-  alarmEmail: { example: 'ops@example.com', meaning: 'an address the alarms notify (it must confirm the subscription)', check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address') },
+  alarmEmail: {
+    example: 'ops@example.com',
+    meaning: 'an address the alarms notify (it must confirm the subscription)',
+    check: (v) => (EMAIL.test(v) ? undefined : 'must be an e-mail address'),
+  },
 };
 
 const LOCALSTACK_PARAMS: Record<string, ParamSpec> = {
-  redisUrl: { example: 'redis://redis:6379', meaning: 'Redis as the Lambda containers reach it', fallback: 'redis://redis:6379', check: redisUrlCheck },
-  architecture: { example: 'arm64', meaning: "the functions' CPU (default: this machine's)", check: oneOf('arm64', 'x86_64') },
-  batchInitRoutes: { example: 'false', meaning: 'serve the batch_init routes', fallback: 'true', check: oneOf('true', 'false') },
+  redisUrl: {
+    example: 'redis://redis:6379',
+    meaning: 'Redis as the Lambda containers reach it',
+    fallback: 'redis://redis:6379',
+    check: redisUrlCheck,
+  },
+  architecture: {
+    example: 'arm64',
+    meaning: "the functions' CPU (default: this machine's)",
+    check: oneOf('arm64', 'x86_64'),
+  },
+  batchInitRoutes: {
+    example: 'false',
+    meaning: 'serve the batch_init routes',
+    fallback: 'true',
+    check: oneOf('true', 'false'),
+  },
   // The compose Redis runs with appendfsync always.
   storeDurability: storeDurability('fsync', 'fsync (the compose Redis fsyncs each write), replicas:N, memorydb, or none'),
 };
@@ -207,7 +317,9 @@ function localSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings
   const { env } = inputs;
   const readEnv = (name: string, fallback: string) => env[name]?.trim() || fallback;
   if (Object.keys(inputs.params).length > 0) {
-    throw new StageSettingsError(`Stage "local" reads the shell's environment (README, "Environment"); --param is for deployed stages (got ${Object.keys(inputs.params).join(', ')}).`);
+    throw new StageSettingsError(
+      `Stage "local" reads the shell's environment (README, "Environment"); --param is for deployed stages (got ${Object.keys(inputs.params).join(', ')}).`,
+    );
   }
   return {
     kind: 'local',
@@ -264,7 +376,12 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSet
     architecture: (params.architecture ?? hostArchitecture) as StageSettings['architecture'],
     // No SQS endpoint here: the SDK sends to the host of the queue URL, which LocalStack resolves
     // for its Lambda containers, and it sets AWS_ENDPOINT_URL in them.
-    environment: { REDIS_URL: params.redisUrl, REDIS_DURABILITY: params.storeDurability, ...deployedTimings(saga), ...queueUrlEnvironment(saga) },
+    environment: {
+      REDIS_URL: params.redisUrl,
+      REDIS_DURABILITY: params.storeDurability,
+      ...deployedTimings(saga),
+      ...queueUrlEnvironment(saga),
+    },
     replayRate: '5 minutes',
     visibilityTimeout: saga.queues.visibilityTimeoutSeconds,
     logRetentionInDays: 1,
@@ -281,7 +398,11 @@ function localstackSettings(inputs: StageInputs, saga: SagaDeclaration): KindSet
 
 function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
   const params = readParams(inputs.stage, AWS_PARAMS, inputs.params);
-  const list = (value: string | undefined) => (value ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const list = (value: string | undefined) =>
+    (value ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
   const authParameter = params.redisAuthParameter === 'none' ? undefined : params.redisAuthParameter;
   const serviceUrls = Object.fromEntries(
     ['stock', 'payment', 'order', 'ids'].flatMap((service) => {
@@ -324,7 +445,13 @@ function awsSettings(inputs: StageInputs, saga: SagaDeclaration): KindSettings {
     concurrency: concurrencyBounds(saga, params),
     retainDeadLetterQueues: params.retainDeadLetterQueues === 'true',
     resources: parts.resources,
-    alarms: { Resources: alarmResources({ alarmEmail: params.alarmEmail, saga, oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000 }) },
+    alarms: {
+      Resources: alarmResources({
+        alarmEmail: params.alarmEmail,
+        saga,
+        oldestMessageAlarmSeconds: DEFAULT_CHECKOUT_WAIT_MS / 1000,
+      }),
+    },
     esbuild: DEPLOYED_BUILD,
     warnings: durabilityWarnings(params.storeDurability),
   };
@@ -346,6 +473,7 @@ export function replayTimeoutSeconds(rate: string): number {
 export function stageSettings(inputs: StageInputs): StageSettings {
   const kind = stageKind(inputs.stage);
   const saga = inputs.saga ?? SAGA;
-  const settings = kind === 'local' ? localSettings(inputs, saga) : kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
+  const settings =
+    kind === 'local' ? localSettings(inputs, saga) : kind === 'localstack' ? localstackSettings(inputs, saga) : awsSettings(inputs, saga);
   return { ...settings, replayTimeout: replayTimeoutSeconds(settings.replayRate) };
 }

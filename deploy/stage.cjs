@@ -21,7 +21,14 @@ module.exports = async ({ options, resolveVariable, resolveConfigurationProperty
   const region = await resolveConfigurationProperty(['provider', 'region']);
   try {
     const saga = loadSagaDeclaration(process.env, join(__dirname, '..'));
-    const settings = stageSettings({ stage, region, params: cliParams(options.param), env: process.env, hostArch: process.arch, saga });
+    const settings = stageSettings({
+      stage,
+      region,
+      params: cliParams(options.param),
+      env: process.env,
+      hostArch: process.arch,
+      saga,
+    });
     for (const warning of settings.warnings) process.stderr.write(`\n${warning}\n\n`);
     return settings;
   } catch (error) {

@@ -4,6 +4,10 @@ const { base, PURE_PACKAGE_TESTS } = require('./base');
 module.exports = {
   ...base,
   displayName: 'unit',
-  testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/tooling/unit/**/*.test.ts', ...PURE_PACKAGE_TESTS.map((file) => `<rootDir>/${file}`)],
+  testMatch: [
+    '<rootDir>/test/unit/**/*.test.ts',
+    '<rootDir>/test/tooling/unit/**/*.test.ts',
+    ...PURE_PACKAGE_TESTS.map((file) => `<rootDir>/${file}`),
+  ],
   setupFilesAfterEnv: ['<rootDir>/test/support/no-sockets.ts'],
 };

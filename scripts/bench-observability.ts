@@ -33,12 +33,16 @@ async function child(variant: Variant, invocations: number): Promise<void> {
   const chain = () =>
     variant === 'bare'
       ? middy<any, any>()
-          .use({ after: (request) => void (request.response = jsonResult(200, request.response)), onError: (request) => void (request.response = errorResult(request.error)) })
+          .use({
+            after: (request) => void (request.response = jsonResult(200, request.response)),
+            onError: (request) => void (request.response = errorResult(request.error)),
+          })
           .use(loadRedisAuth())
       : httpRoute();
   const itemId = await createItem(5);
   const find = async (event: any) => findItem(pathParam(event, 'item_id')!);
-  const checkoutMetrics = () => emitMetrics({ Verdict: 'paid' }, { Checkouts: [MetricUnit.Count, 1], CheckoutLatency: [MetricUnit.Milliseconds, 1.5] });
+  const checkoutMetrics = () =>
+    emitMetrics({ Verdict: 'paid' }, { Checkouts: [MetricUnit.Count, 1], CheckoutLatency: [MetricUnit.Milliseconds, 1.5] });
   const handlers: Record<string, (event: any, context: InvocationContext) => Promise<unknown>> = {
     noop: async () => ({}),
     find,
@@ -65,8 +69,15 @@ async function child(variant: Variant, invocations: number): Promise<void> {
   const event = { pathParameters: { item_id: itemId, order_id: 'x1' } };
   const results: Result = {};
   for (const [name, body] of Object.entries(handlers)) {
-    const chained = chain().handler(body as any) as unknown as (event: unknown, context: { awsRequestId: string; functionName: string }) => Promise<unknown>;
-    const handler = variant === 'async-context' ? (event: unknown, context: { awsRequestId: string; functionName: string }) => storage.run(context.awsRequestId, () => chained(event, context)) : chained;
+    const chained = chain().handler(body as any) as unknown as (
+      event: unknown,
+      context: { awsRequestId: string; functionName: string },
+    ) => Promise<unknown>;
+    const handler =
+      variant === 'async-context'
+        ? (event: unknown, context: { awsRequestId: string; functionName: string }) =>
+            storage.run(context.awsRequestId, () => chained(event, context))
+        : chained;
     for (const concurrency of [1, 32]) {
       let next = 0;
       const run = async () => {
@@ -97,7 +108,9 @@ async function main(): Promise<void> {
   const invocations = Number(process.argv[2] ?? 20_000);
   const dir = mkdtempSync(join(tmpdir(), 'sagashop-bench-observability-'));
   const port = await freePort();
-  const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const table: Record<string, Result> = {};
   try {
@@ -105,7 +118,12 @@ async function main(): Promise<void> {
       const log = openSync(join(dir, `${variant}.log`), 'a');
       const worker = spawn(process.execPath, [...process.execArgv, __filename, '--child', variant, String(invocations)], {
         // A Redis without persistence measures the logging alone; durability is told so.
-        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}/0`, REDIS_DURABILITY: 'none', POWERTOOLS_METRICS_DISABLED: 'false' },
+        env: {
+          ...process.env,
+          REDIS_URL: `redis://127.0.0.1:${port}/0`,
+          REDIS_DURABILITY: 'none',
+          POWERTOOLS_METRICS_DISABLED: 'false',
+        },
         stdio: ['ignore', log, log, 'ipc'],
       });
       table[variant] = await new Promise<Result>((resolve, reject) => {

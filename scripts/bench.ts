@@ -45,12 +45,19 @@ const startingCredit = Number(option('credit', '1000000'));
 const itemPrice = Number(option('price', '1'));
 const outDir = option('out', 'bench-results');
 // Enough unpaid orders for every phase at up to 3,000 checkouts/s.
-const orderCount = Number(option('orders', String(Math.min(1_000_000, (phases.reduce((sum, p) => sum + p.seconds, 0) + warmupSeconds) * 3_000))));
+const orderCount = Number(
+  option('orders', String(Math.min(1_000_000, (phases.reduce((sum, p) => sum + p.seconds, 0) + warmupSeconds) * 3_000))),
+);
 
 /** A retention window of `seconds`, with a deadline and grace that fit in it and a replay (which sweeps step markers) every minute. */
 function shortRetention(seconds: number): NodeJS.ProcessEnv {
   const third = String(Math.max(1, Math.floor((seconds * 1000) / 3)));
-  return { SAGA_RETENTION_SECONDS: String(seconds), CHECKOUT_DEADLINE_MS: third, MESSAGE_GRACE_MS: third, REPLAY_RATE: '1 minute' };
+  return {
+    SAGA_RETENTION_SECONDS: String(seconds),
+    CHECKOUT_DEADLINE_MS: third,
+    MESSAGE_GRACE_MS: third,
+    REPLAY_RATE: '1 minute',
+  };
 }
 
 export interface Outcome {
@@ -76,7 +83,13 @@ export interface RunPlan {
 async function main(): Promise<void> {
   if (process.argv.includes('--profile')) {
     const parts = option('profile', 'cpu,functions,hops');
-    await profile(runBench, { phases, warmupSeconds, outDir, usesOwnStack: !process.env.BENCH_API, parts: parts.startsWith('--') ? ['cpu', 'functions', 'hops'] : parts.split(',') });
+    await profile(runBench, {
+      phases,
+      warmupSeconds,
+      outDir,
+      usesOwnStack: !process.env.BENCH_API,
+      parts: parts.startsWith('--') ? ['cpu', 'functions', 'hops'] : parts.split(','),
+    });
     return;
   }
   await runBench({ phases, warmupSeconds });
@@ -99,11 +112,14 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
   }
   // Redis's memory, when we started the stack (and so know where its Redis is).
   const redis = ports ? new Redis({ port: ports.redisPort, host: '127.0.0.1' }) : null;
-  const memory = async () => (redis ? `Redis ${(Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1]) / 2 ** 20).toFixed(1)} MiB` : '');
+  const memory = async () =>
+    redis ? `Redis ${(Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1]) / 2 ** 20).toFixed(1)} MiB` : '';
   const client = httpClient(api, Math.max(...phases.map((p) => p.clients)) + 16);
-  const sqsStats = ports ? () => endpointStats(`http://127.0.0.1:${ports!.sqsPort}`) : null;
+  const sqsStats = ports ? () => endpointStats(`http://127.0.0.1:${ports.sqsPort}`) : null;
   try {
-    console.log(`bench: seeding ${itemCount} items (stock ${startingStock}), ${userCount} users (credit ${startingCredit}), ${orderCount} orders`);
+    console.log(
+      `bench: seeding ${itemCount} items (stock ${startingStock}), ${userCount} users (credit ${startingCredit}), ${orderCount} orders`,
+    );
     for (const path of [
       `/stock/batch_init/${itemCount}/${startingStock}/${itemPrice}`,
       `/payment/batch_init/${userCount}/${startingCredit}`,
@@ -180,7 +196,17 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
     }
     const results: BenchResults = {
       when: new Date().toISOString(),
-      settings: { phases: phases.map((p) => `${p.clients}:${p.seconds}`).join(','), warmupSeconds, itemCount, startingStock, userCount, startingCredit, itemPrice, orderCount, api },
+      settings: {
+        phases: phases.map((p) => `${p.clients}:${p.seconds}`).join(','),
+        warmupSeconds,
+        itemCount,
+        startingStock,
+        userCount,
+        startingCredit,
+        itemPrice,
+        orderCount,
+        api,
+      },
       phases: phaseResults,
       timeline: timeline(outcomes.filter((outcome) => outcome.at >= (phaseResults[0]?.from ?? 0))),
       consistency,
@@ -196,7 +222,10 @@ async function runBench(plan: RunPlan): Promise<BenchResults> {
   }
 }
 
-type EndpointStats = { connections: number; actions: Record<string, { requests: number; messages?: number }> };
+type EndpointStats = {
+  connections: number;
+  actions: Record<string, { requests: number; messages?: number }>;
+};
 
 /** The SQS endpoint's request counts (packages/sqs-endpoint, GET /_endpoint/stats); null from another endpoint. */
 async function endpointStats(sqsUrl: string): Promise<EndpointStats | null> {
@@ -217,7 +246,9 @@ function sqsRequestsLine(before: EndpointStats, after: EndpointStats, checkouts:
 function report(title: string, phase: PhaseResult): void {
   const { latencyMs, status } = phase;
   console.log(`${title}: ${phase.checkouts} checkouts in ${phase.seconds.toFixed(1)} s = ${phase.perSecond} checkouts/s`);
-  console.log(`  latency ms  p50 ${latencyMs.p50.toFixed(1)}  p95 ${latencyMs.p95.toFixed(1)}  p99 ${latencyMs.p99.toFixed(1)}  max ${latencyMs.max.toFixed(1)}`);
+  console.log(
+    `  latency ms  p50 ${latencyMs.p50.toFixed(1)}  p95 ${latencyMs.p95.toFixed(1)}  p99 ${latencyMs.p99.toFixed(1)}  max ${latencyMs.max.toFixed(1)}`,
+  );
   console.log(`  status      2xx ${status['2xx']}  4xx ${status['4xx']}  5xx ${status['5xx']}`);
 }
 
@@ -239,9 +270,13 @@ async function checkConsistency(call: ReturnType<typeof httpClient>['call'], out
     );
     return results;
   };
-  const orders = await read<{ order_id: string; paid: boolean; items: [string, number][]; user_id: string; total_cost: number }>(
-    checked.map((o) => `/orders/find/${o}`),
-  );
+  const orders = await read<{
+    order_id: string;
+    paid: boolean;
+    items: [string, number][];
+    user_id: string;
+    total_cost: number;
+  }>(checked.map((o) => `/orders/find/${o}`));
   const items = await read<{ item_id: string; stock: number }>(Array.from({ length: itemCount }, (_, i) => `/stock/find/${i}`));
   const users = await read<{ user_id: string; credit: number }>(Array.from({ length: userCount }, (_, i) => `/payment/find_user/${i}`));
   const expectedStock = new Map(items.map((item) => [item.item_id, startingStock]));
@@ -256,8 +291,12 @@ async function checkConsistency(call: ReturnType<typeof httpClient>['call'], out
       expectedCredit.set(order.user_id, expectedCredit.get(order.user_id)! - order.total_cost);
     }
   });
-  for (const item of items) if (item.stock !== expectedStock.get(item.item_id)) problems.push(`item ${item.item_id}: stock ${item.stock}, expected ${expectedStock.get(item.item_id)}`);
-  for (const user of users) if (user.credit !== expectedCredit.get(user.user_id)) problems.push(`user ${user.user_id}: credit ${user.credit}, expected ${expectedCredit.get(user.user_id)}`);
+  for (const item of items)
+    if (item.stock !== expectedStock.get(item.item_id))
+      problems.push(`item ${item.item_id}: stock ${item.stock}, expected ${expectedStock.get(item.item_id)}`);
+  for (const user of users)
+    if (user.credit !== expectedCredit.get(user.user_id))
+      problems.push(`user ${user.user_id}: credit ${user.credit}, expected ${expectedCredit.get(user.user_id)}`);
   const negative = [...items.filter((i) => i.stock < 0), ...users.filter((u) => u.credit < 0)];
   if (negative.length > 0) problems.push(`${negative.length} negative balances`);
   if (problems.length === 0) {

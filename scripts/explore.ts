@@ -87,30 +87,51 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'sagashop-explore-'));
   const port = await freePort();
-  const redis = await startRedis({ port, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log'), extraArgs: redisArgs(args.durability) });
+  const redis = await startRedis({
+    port,
+    dataDir: join(dir, 'redis'),
+    logFile: join(dir, 'redis.log'),
+    extraArgs: redisArgs(args.durability),
+  });
   process.env.REDIS_DURABILITY = args.durability;
   const lib = configureModel(`redis://127.0.0.1:${port}/0`);
   const stats = newStats();
   const started = Date.now();
   let passed = 0;
   let runMs = 0;
-  console.log(`explore: ${args.runs} runs of up to ${args.maxCommands} commands, seed ${args.seed}, redis on port ${port}, durability ${args.durability}`);
+  console.log(
+    `explore: ${args.runs} runs of up to ${args.maxCommands} commands, seed ${args.seed}, redis on port ${port}, durability ${args.durability}`,
+  );
   const progress = setInterval(() => {
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`  ${seconds} s: ${stats.runs} runs (${passed} passed), ${stats.commands} commands, ${stats.sagas} sagas, ${stats.deliveries} deliveries, ${stats.replays} replays`);
+    console.log(
+      `  ${seconds} s: ${stats.runs} runs (${passed} passed), ${stats.commands} commands, ${stats.sagas} sagas, ${stats.deliveries} deliveries, ${stats.replays} replays`,
+    );
   }, 10_000);
   try {
     const property = sagaModelProperty(lib, stats, {
       maxCommands: args.maxCommands,
       replayPath: args.replayPath,
-      choices: { fills: args.fills, freeOrders: args.freeOrders, lostWrites: args.lostWrites, batchInitBalances: args.batchInitBalances, clockSkew: args.clockSkew, backlogs: args.backlogs },
+      choices: {
+        fills: args.fills,
+        freeOrders: args.freeOrders,
+        lostWrites: args.lostWrites,
+        batchInitBalances: args.batchInitBalances,
+        clockSkew: args.clockSkew,
+        backlogs: args.backlogs,
+      },
       onRunPassed: (elapsedMs, trace) => {
         passed++;
         runMs += elapsedMs;
         if (args.trace) console.log([`run ${stats.runs} passed in ${elapsedMs} ms:`, ...trace.map((line) => `    ${line}`)].join('\n'));
       },
     });
-    const result = await fc.check(property, { seed: args.seed, numRuns: args.runs, path: args.path, endOnFailure: args.path !== undefined });
+    const result = await fc.check(property, {
+      seed: args.seed,
+      numRuns: args.runs,
+      path: args.path,
+      endOnFailure: args.path !== undefined,
+    });
     clearInterval(progress);
     const seconds = (Date.now() - started) / 1000;
     console.log(
@@ -127,7 +148,9 @@ async function main(): Promise<number> {
     console.log(fc.defaultReportMessage(result));
     // The report names the error; its message (what broke, and the run's history) follows in full.
     console.log(result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance));
-    console.log(`explore: VIOLATED — replay with: npm run explore -- --seed ${result.seed} --path "${result.counterexamplePath}" (and --replay-path from the report)`);
+    console.log(
+      `explore: VIOLATED — replay with: npm run explore -- --seed ${result.seed} --path "${result.counterexamplePath}" (and --replay-path from the report)`,
+    );
     return 1;
   } finally {
     clearInterval(progress);

@@ -14,19 +14,24 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const stale = option(argv, 'stale-ms');
   const staleMs = stale === undefined ? undefined : Number(stale);
-  if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 0)) throw new Error(`--stale-ms must be a whole number of milliseconds (got ${stale})`);
+  if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 0))
+    throw new Error(`--stale-ms must be a whole number of milliseconds (got ${stale})`);
   const target = await remoteTarget(argv);
   if (!target) useLocalStackEnv();
   const run: () => Promise<ReplayReport> = target ? () => new RemoteOperator(target).replay(staleMs) : () => replayLog({ staleMs });
   // A run stops after its time budget with `more` set when a backlog is left: run again until none is.
-  for (let more = true; more; ) {
+  for (let more = true; more;) {
     const report = await run();
-    for (const line of report.lines) console.log(`  saga ${line.sagaId} (order ${line.orderId}): ${line.action} — ${line.why} → ${line.result}`);
-    for (const orphan of report.orphans ?? []) console.log(`  saga ${orphan.sagaId} (unknown to the order service, found in the ${orphan.found} log) → ${orphan.result}`);
+    for (const line of report.lines)
+      console.log(`  saga ${line.sagaId} (order ${line.orderId}): ${line.action} — ${line.why} → ${line.result}`);
+    for (const orphan of report.orphans ?? [])
+      console.log(`  saga ${orphan.sagaId} (unknown to the order service, found in the ${orphan.found} log) → ${orphan.result}`);
     if (!report.ran) console.log(`recover: did not run: ${report.note}`);
     else {
       const orphans = report.orphans?.length ? `, ${report.orphans.length} orphan(s) given back` : '';
-      console.log(`recover: ${report.lines.length} open saga(s) examined${orphans}${report.more ? '; more is left, running again' : ''}${report.note ? `; ${report.note}` : ''} (token ${report.token})`);
+      console.log(
+        `recover: ${report.lines.length} open saga(s) examined${orphans}${report.more ? '; more is left, running again' : ''}${report.note ? `; ${report.note}` : ''} (token ${report.token})`,
+      );
     }
     more = report.ran && report.more === true && !report.note;
   }

@@ -48,7 +48,16 @@ async function main(): Promise<void> {
   const redis = await startRedis({ port, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log') });
   const perService = { STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '', ORDER_REDIS_URL: '', IDS_REDIS_URL: '' };
   // Short windows, so the seeded sagas are past their deadline and their entries old enough to judge.
-  configure(readConfig({ ...process.env, ...perService, REDIS_URL: `redis://127.0.0.1:${port}`, CHECKOUT_DEADLINE_MS: '500', MESSAGE_GRACE_MS: '500', SAGA_RETENTION_SECONDS: '3600' }));
+  configure(
+    readConfig({
+      ...process.env,
+      ...perService,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      CHECKOUT_DEADLINE_MS: '500',
+      MESSAGE_GRACE_MS: '500',
+      SAGA_RETENTION_SECONDS: '3600',
+    }),
+  );
   try {
     await redisFor('stock').hset('{stock}:item:i', 'stock', 1e12, 'direct', 1e12, 'price', 1);
     await redisFor('payment').hset('{payment}:user:u', 'credit', 1e12, 'direct', 1e12);
@@ -65,11 +74,15 @@ async function main(): Promise<void> {
       decided += report.lines.filter((line) => line.action !== 'wait').length;
       stepEntries += report.stepEntries ?? 0;
       more = report.more === true;
-      console.log(`  run ${runs + 1}: ${report.lines.length} decided in ${report.rounds} round(s), ${report.stepEntries} stock/payment entries judged; more: ${more}`);
+      console.log(
+        `  run ${runs + 1}: ${report.lines.length} decided in ${report.rounds} round(s), ${report.stepEntries} stock/payment entries judged; more: ${more}`,
+      );
     }
     const seconds = (Date.now() - began) / 1000;
     const left = await redisFor('order').zcard(OPEN_SAGAS_KEY);
-    console.log(`recovery-rate: ${decided} stuck sagas decided (${left} left open) and ${stepEntries} stock/payment log entries judged in ${seconds.toFixed(1)} s over ${runs} run(s): ${(decided / seconds).toFixed(0)} sagas/s, ${(stepEntries / seconds).toFixed(0)} entries/s`);
+    console.log(
+      `recovery-rate: ${decided} stuck sagas decided (${left} left open) and ${stepEntries} stock/payment log entries judged in ${seconds.toFixed(1)} s over ${runs} run(s): ${(decided / seconds).toFixed(0)} sagas/s, ${(stepEntries / seconds).toFixed(0)} entries/s`,
+    );
   } finally {
     await closeRedisClients();
     await redis.stop();

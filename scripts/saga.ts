@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const target = await remoteTarget(argv);
   if (!target) useLocalStackEnv();
   const { sagas } = target ? await new RemoteOperator(target).saga(id) : await new OperatorApi().saga(id);
-  if (sagas.length === 0) console.log(`no saga of ${id} in the retained log (is it an order or saga id? was it checked out within the retention window?)`);
+  if (sagas.length === 0)
+    console.log(`no saga of ${id} in the retained log (is it an order or saga id? was it checked out within the retention window?)`);
   for (const saga of sagas) console.log(saga.text);
   if (!target) await closeRedisClients();
   process.exitCode = sagas.length === 0 ? 1 : 0;

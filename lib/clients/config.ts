@@ -75,7 +75,10 @@ export interface FaultInjection {
 }
 
 function readFaultInjection(env: NodeJS.ProcessEnv): FaultInjection {
-  const crashAt = (nonEmpty(env.SAGASHOP_CRASH_AT) ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const crashAt = (nonEmpty(env.SAGASHOP_CRASH_AT) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const raw = nonEmpty(env.SAGASHOP_CRASH_PROBABILITY);
   const probability = raw === undefined ? 1 : Number(raw);
   if (!(probability >= 0 && probability <= 1)) throw new Error(`SAGASHOP_CRASH_PROBABILITY must be between 0 and 1 (got ${raw})`);
@@ -89,10 +92,7 @@ function readFaultInjection(env: NodeJS.ProcessEnv): FaultInjection {
  * writes; `none`, nothing beyond the process crash (warned about at first use).
  */
 export type Durability =
-  | { mode: 'fsync' }
-  | { mode: 'replicas'; replicas: number; timeoutMs: number }
-  | { mode: 'memorydb' }
-  | { mode: 'none' };
+  { mode: 'fsync' } | { mode: 'replicas'; replicas: number; timeoutMs: number } | { mode: 'memorydb' } | { mode: 'none' };
 
 export const DURABILITY_CHOICES = 'fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none';
 /** How long a write waits for its replicas before the step fails and is retried. */
@@ -105,7 +105,12 @@ export function parseDurability(raw: string): Durability {
   const value = raw.trim();
   if (value === 'fsync' || value === 'memorydb' || value === 'none') return { mode: value };
   const replicas = /^replicas:([1-9]\d{0,2})(?::([1-9]\d{0,5}))?$/.exec(value);
-  if (replicas) return { mode: 'replicas', replicas: Number(replicas[1]), timeoutMs: Number(replicas[2] ?? DEFAULT_REPLICA_TIMEOUT_MS) };
+  if (replicas)
+    return {
+      mode: 'replicas',
+      replicas: Number(replicas[1]),
+      timeoutMs: Number(replicas[2] ?? DEFAULT_REPLICA_TIMEOUT_MS),
+    };
   throw new Error(`must be one of ${DURABILITY_CHOICES} (got ${JSON.stringify(value)})`);
 }
 

@@ -27,4 +27,3 @@ const scrubSecrets = (_key: string, value: unknown) => (typeof value === 'string
 
 /** The process's logger: lines that belong to no invocation (a connection's errors). */
 export const logger = new Logger({ serviceName, jsonReplacerFn: scrubSecrets });
-

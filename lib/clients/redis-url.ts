@@ -25,16 +25,30 @@ export function parseRedisUrl(url: string): RedisEndpoint {
   const sentinel = SENTINEL_SHAPE.exec(trimmed);
   if (sentinel) {
     const [, credentials, hosts, masterName, db] = sentinel;
-    return { cluster: false, tls: false, seeds: parseSeeds(hosts), ...parseCredentials(credentials), db: parseDb(db), sentinelMaster: masterName };
+    return {
+      cluster: false,
+      tls: false,
+      seeds: parseSeeds(hosts),
+      ...parseCredentials(credentials),
+      db: parseDb(db),
+      sentinelMaster: masterName,
+    };
   }
   const match = SHAPE.exec(trimmed);
   if (!match) throw new Error(EXPECTED);
   const [, scheme, credentials, hosts, db] = match;
   const cluster = scheme.endsWith('-cluster');
   const seeds = parseSeeds(hosts);
-  if (!cluster && seeds.length > 1) throw new Error('names several hosts: use redis-cluster:// for a cluster, redis-sentinel://.../masterName for sentinels');
+  if (!cluster && seeds.length > 1)
+    throw new Error('names several hosts: use redis-cluster:// for a cluster, redis-sentinel://.../masterName for sentinels');
   if (cluster && db !== undefined) throw new Error('a cluster has no numbered databases');
-  return { cluster, tls: scheme.startsWith('rediss'), seeds, ...parseCredentials(credentials), db: parseDb(db) };
+  return {
+    cluster,
+    tls: scheme.startsWith('rediss'),
+    seeds,
+    ...parseCredentials(credentials),
+    db: parseDb(db),
+  };
 }
 
 function parseSeeds(hosts: string): RedisEndpoint['seeds'] {

@@ -21,9 +21,24 @@ export interface MetricsSnapshot {
   /** Checkouts finished in each second of the window, oldest first; the first second starts at `start`. */
   perSecond: { start: number; counts: number[] };
   /** p50 / p99 latency (ms) of the checkouts finished in each bucket; null for an empty bucket. */
-  latency: { start: number; bucketMs: number; p50: (number | null)[]; p99: (number | null)[]; counts: number[] };
+  latency: {
+    start: number;
+    bucketMs: number;
+    p50: (number | null)[];
+    p99: (number | null)[];
+    counts: number[];
+  };
   /** Over the whole window. */
-  totals: { begun: number; finished: number; paid: number; refused: number; byReplay: number; p50: number | null; p99: number | null; perSecondLast10s: number };
+  totals: {
+    begun: number;
+    finished: number;
+    paid: number;
+    refused: number;
+    byReplay: number;
+    p50: number | null;
+    p99: number | null;
+    perSecondLast10s: number;
+  };
 }
 
 /** Nearest-rank percentile of ascending `sorted`. */
@@ -50,7 +65,12 @@ export class CheckoutMetrics {
       } else if (fields.step === 'complete-order') {
         const begun = this.begins.get(fields.saga);
         this.begins.delete(fields.saga);
-        this.finished.push({ t, latency: begun === undefined ? -1 : Math.max(0, t - begun), paid: fields.verdict === 'paid', byReplay: Boolean(fields.recovery) });
+        this.finished.push({
+          t,
+          latency: begun === undefined ? -1 : Math.max(0, t - begun),
+          paid: fields.verdict === 'paid',
+          byReplay: Boolean(fields.recovery),
+        });
       }
     }
   }

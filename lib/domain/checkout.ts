@@ -30,7 +30,8 @@ export interface GenerationStamp {
  * because a compensation or recovery got there first (fenced), or nothing because the message came
  * later than its saga's deadline plus the grace (expired: recovery owns the saga by then).
  */
-export type StepOutcome = { status: 'done'; stamp?: GenerationStamp } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
+export type StepOutcome =
+  { status: 'done'; stamp?: GenerationStamp } | { status: 'refused'; reason: string } | { status: 'fenced' } | { status: 'expired' };
 
 /** A message between saga steps: the facts, the generations taken from, and once the saga is refused, why. */
 export interface SagaMessage extends CheckoutFacts, GenerationStamp {
@@ -70,7 +71,8 @@ export const refusals = {
   itemMissing: (itemId: string) => `Item ${itemId} does not exist.`,
   stockShort: (itemId: string, stock: string, wanted: number) => `Not enough stock for item ${itemId}: ${stock} left, ${wanted} wanted.`,
   userMissing: (userId: string) => `User ${userId} does not exist.`,
-  creditShort: (userId: string, credit: string, amount: number) => `Not enough credit: user ${userId} has ${credit}, the order costs ${amount}.`,
+  creditShort: (userId: string, credit: string, amount: number) =>
+    `Not enough credit: user ${userId} has ${credit}, the order costs ${amount}.`,
   emptyOrder: (orderId: string) => `Order ${orderId} has no items to check out.`,
   quantityOverflow: (orderId: string) => `Order ${orderId} asks for more than ${MAX_VALUE} of one item.`,
   tooManyItems: (orderId: string) =>

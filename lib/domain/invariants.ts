@@ -101,7 +101,8 @@ export function checkInvariants(state: SystemState): Verdict {
   for (const user of state.users) {
     if (user.credit < 0) violations.push(`user ${user.id} has negative credit ${user.credit}`);
     const expected = user.direct - (charged.get(user.id) ?? 0);
-    if (user.credit !== expected) violations.push(`user ${user.id}: credit ${user.credit}, but their changes and paid orders give ${expected}`);
+    if (user.credit !== expected)
+      violations.push(`user ${user.id}: credit ${user.credit}, but their changes and paid orders give ${expected}`);
   }
   if (open.size > 0) violations.push(`${open.size} saga(s) still open (run npm run recover): ${[...open].slice(0, 5).join(', ')}`);
   const counts = `${state.items.length} items, ${state.users.length} users, ${state.orders.length} orders (${paidOrders} paid), ${open.size} open sagas`;

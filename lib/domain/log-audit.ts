@@ -53,16 +53,36 @@ export function balanceEffect(entry: LogEntry): { moves: BalanceMove[]; reset?: 
   }
   if (fields.step === 'reserve-stock' || fields.step === 'release-stock') return { moves: movesIn(fields.balances, service) };
   if (fields.step === 'charge-payment') {
-    return fields.outcome === 'done' ? { moves: [{ entity: entityOf(service, fields.user), before: Number(fields.before), after: Number(fields.after) }] } : { moves: [] };
+    return fields.outcome === 'done'
+      ? {
+          moves: [
+            {
+              entity: entityOf(service, fields.user),
+              before: Number(fields.before),
+              after: Number(fields.after),
+            },
+          ],
+        }
+      : { moves: [] };
   }
   if (fields.step === 'refund-charge') {
     // Recovery giving back the charge of a saga the order service does not know (lib/saga/orphans.ts).
     return fields.outcome === 'refunded' && fields.before !== undefined
-      ? { moves: [{ entity: entityOf(service, fields.user), before: Number(fields.before), after: Number(fields.after) }] }
+      ? {
+          moves: [
+            {
+              entity: entityOf(service, fields.user),
+              before: Number(fields.before),
+              after: Number(fields.after),
+            },
+          ],
+        }
       : { moves: [] };
   }
   if (fields.before !== undefined && fields.after !== undefined && fields.id !== undefined) {
-    return { moves: [{ entity: entityOf(service, fields.id), before: Number(fields.before), after: Number(fields.after) }] };
+    return {
+      moves: [{ entity: entityOf(service, fields.id), before: Number(fields.before), after: Number(fields.after) }],
+    };
   }
   return { moves: [] };
 }
@@ -87,7 +107,8 @@ export function auditChains(entries: LogEntry[], current: Map<string, number>): 
       const { reset, id } = resets[index];
       if (sinceId !== undefined && compareIds(id, sinceId) < 0) return undefined;
       const [kind, entityId] = entity.split(' ');
-      if (kind === reset.kind && /^\d+$/.test(entityId) && Number(entityId) >= reset.first && Number(entityId) < reset.first + reset.count) return reset.value;
+      if (kind === reset.kind && /^\d+$/.test(entityId) && Number(entityId) >= reset.first && Number(entityId) < reset.first + reset.count)
+        return reset.value;
     }
     return undefined;
   };
@@ -106,7 +127,8 @@ export function auditChains(entries: LogEntry[], current: Map<string, number>): 
   for (const [entity, { after, id }] of last) {
     const expected = resetValue(entity, id) ?? after;
     const now = current.get(entity);
-    if (now !== undefined && now !== expected) violations.push(`${entity}: the log ends at ${expected}, but the balance is ${now}: changed outside the log`);
+    if (now !== undefined && now !== expected)
+      violations.push(`${entity}: the log ends at ${expected}, but the balance is ${now}: changed outside the log`);
   }
   return { audited: last.size, violations };
 }

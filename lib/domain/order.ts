@@ -28,4 +28,3 @@ export function quantitiesPerItem(lines: OrderLine[]): Map<string, number> {
   for (const [item, quantity] of lines) totals.set(item, (totals.get(item) ?? 0) + quantity);
   return totals;
 }
-

@@ -67,7 +67,8 @@ export function decideOrphan(evidence: OrphanEvidence): OrphanAction {
   // Known sagas are recovery's as open sagas (or finished); their markers are theirs to judge.
   if (evidence.knownToOrders) return { kind: 'none', why: 'its saga is known to the order service' };
   const holdsStock = evidence.reserve === 'done' && evidence.release !== 'done';
-  if (!holdsStock && evidence.charge !== 'done') return { kind: 'none', why: 'holds nothing (given back, or swept long after its saga finished)' };
+  if (!holdsStock && evidence.charge !== 'done')
+    return { kind: 'none', why: 'holds nothing (given back, or swept long after its saga finished)' };
   return { kind: 'give-back', why: 'the order service does not know its saga' };
 }
 

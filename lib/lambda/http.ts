@@ -81,11 +81,7 @@ const orderKeys = (): Middleware => ({
  * that carry the request id (and the order id).
  */
 export const httpRoute = () =>
-  middy<HttpEvent, any, Error, InvocationContext>()
-    .use(withInvocationLog())
-    .use(orderKeys())
-    .use(jsonResponses())
-    .use(loadRedisAuth());
+  middy<HttpEvent, any, Error, InvocationContext>().use(withInvocationLog()).use(orderKeys()).use(jsonResponses()).use(loadRedisAuth());
 
 /** A path parameter as the route declared it, from a 1.0 or a 2.0 event. */
 export const pathParam = (event: HttpEvent, name: string): string | undefined => event.pathParameters?.[name] ?? undefined;

@@ -77,7 +77,10 @@ export function sagaStep(step: StepName, run: (message: SagaMessage, delivery: s
         }),
       );
       for (const [outcome, took] of latencies) {
-        emitMetrics({ Step: step, Outcome: outcome }, { StepOutcome: [MetricUnit.Count, took.length], StepLatency: [MetricUnit.Milliseconds, took] });
+        emitMetrics(
+          { Step: step, Outcome: outcome },
+          { StepOutcome: [MetricUnit.Count, took.length], StepLatency: [MetricUnit.Milliseconds, took] },
+        );
       }
       if (toDeadLetters > 0) emitMetrics({ Step: step }, { DeadLetterRisk: [MetricUnit.Count, toDeadLetters] });
       await retryAfterBackoff(step, failedRecords, context.log);

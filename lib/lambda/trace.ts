@@ -9,9 +9,5 @@ import { appendFileSync } from 'node:fs';
 const traceFile = process.env.SAGASHOP_TRACE_FILE;
 
 export const traceHop: ((point: string, ...ids: string[]) => void) | undefined = traceFile
-  ? (point, ...ids) =>
-      appendFileSync(
-        traceFile,
-        `${(performance.timeOrigin + performance.now()).toFixed(3)} ${point} ${ids.join(' ')}\n`,
-      )
+  ? (point, ...ids) => appendFileSync(traceFile, `${(performance.timeOrigin + performance.now()).toFixed(3)} ${point} ${ids.join(' ')}\n`)
   : undefined;

@@ -58,9 +58,7 @@ export class OperatorApi {
   private cursor: string | null = null;
   private cached: { at: number; overview: Promise<Overview>; running: boolean } | null = null;
 
-  constructor(
-    private readonly options: { now?: () => number; minIntervalMs?: number; stage?: string } = {},
-  ) {}
+  constructor(private readonly options: { now?: () => number; minIntervalMs?: number; stage?: string } = {}) {}
 
   private now(): number {
     return (this.options.now ?? Date.now)();
@@ -83,7 +81,13 @@ export class OperatorApi {
     if (this.cached && (this.cached.running || now - this.cached.at < (this.options.minIntervalMs ?? 1_000))) return this.cached.overview;
     const overview = (async () => {
       const [logRead, sagas, queues] = await Promise.all([this.follow(now), openSagaOverview(now), queueDepths()]);
-      return { metrics: this.metrics.snapshot(now), sagas, queues, logRead, stage: this.options.stage ?? process.env.STAGE ?? 'local' };
+      return {
+        metrics: this.metrics.snapshot(now),
+        sagas,
+        queues,
+        logRead,
+        stage: this.options.stage ?? process.env.STAGE ?? 'local',
+      };
     })();
     const cached = { at: now, overview, running: true };
     this.cached = cached;
@@ -105,7 +109,13 @@ export class OperatorApi {
     const sagas = await Promise.all(
       sagaIds.map(async (sagaId) => {
         const history = await readSagaHistory(sagaId, HISTORY_ORDER);
-        return { sagaId, record: history.record, lines: history.entries.map(describeEntry), standing: standing(history), text: formatHistory(history) };
+        return {
+          sagaId,
+          record: history.record,
+          lines: history.entries.map(describeEntry),
+          standing: standing(history),
+          text: formatHistory(history),
+        };
       }),
     );
     return { id, sagas };

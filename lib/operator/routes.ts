@@ -47,7 +47,8 @@ export async function answerOperator(api: OperatorApi, request: OperatorRequest)
     }
     const stale = query.get('stale-ms');
     const staleMs = stale === null ? undefined : Number(stale);
-    if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 0)) return refuse(400, 'stale-ms must be a whole number of milliseconds, 0 or more');
+    if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 0))
+      return refuse(400, 'stale-ms must be a whole number of milliseconds, 0 or more');
     return { status: 200, body: await api.replay({ staleMs, budgetMs: HTTP_REPLAY_BUDGET_MS }) };
   }
   return refuse(404, 'not found');

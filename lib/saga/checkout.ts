@@ -70,7 +70,9 @@ async function runCheckout(orderId: string, saga: { log: Log }): Promise<void> {
     // The saga is recorded and open: recovery will re-send or compensate it. Its outcome is open.
     saga.log.error('checkout: the first message could not be sent; recovery will finish or cancel the saga', error as Error);
     // `expose`: a designed answer, whose sentence reaches the client (http-errors hides a 5xx's by default).
-    throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`, { expose: true });
+    throw createError(503, `The checkout of order ${orderId} could not be started now; recovery will finish or cancel it.`, {
+      expose: true,
+    });
   }
   const verdict = await waiting;
   traceHop?.('verdict', sagaId);
@@ -87,7 +89,9 @@ async function newSagaId(): Promise<string> {
 
 function settle(orderId: string, verdict: Verdict | null): void {
   if (verdict === null) {
-    throw createError(504, `The checkout of order ${orderId} is still in progress; look it up with GET /orders/find/${orderId}.`, { expose: true });
+    throw createError(504, `The checkout of order ${orderId} is still in progress; look it up with GET /orders/find/${orderId}.`, {
+      expose: true,
+    });
   }
   if (verdict.verdict === 'refused') throw refused(verdict.reason);
 }

@@ -79,8 +79,14 @@ export interface SagaDeclaration<Step extends string = string> {
 }
 
 /** Keeps the literal step names as a type, and lets the compiler check every name used. */
-export function defineSaga<const Steps extends Record<string, StepDeclaration<Extract<keyof Steps, string>>>, const Senders extends Record<string, SenderDeclaration<Extract<keyof Steps, string>>>>(
-  saga: Omit<SagaDeclaration<Extract<keyof Steps, string>>, 'steps' | 'senders'> & { steps: Steps; senders: Senders },
+export function defineSaga<
+  const Steps extends Record<string, StepDeclaration<Extract<keyof Steps, string>>>,
+  const Senders extends Record<string, SenderDeclaration<Extract<keyof Steps, string>>>,
+>(
+  saga: Omit<SagaDeclaration<Extract<keyof Steps, string>>, 'steps' | 'senders'> & {
+    steps: Steps;
+    senders: Senders;
+  },
 ): SagaDeclaration<Extract<keyof Steps, string>> & { steps: Steps; senders: Senders } {
   return saga;
 }
@@ -148,7 +154,11 @@ export const SAGA = defineSaga({
 export type SagaStep = keyof typeof SAGA.steps;
 
 /** The undo recovery runs for a step: its recoveryCompensation, else its compensation, else none. */
-type UndoOf<Declared> = Declared extends { recoveryCompensation: infer Undo extends string } ? Undo : Declared extends { compensation: infer Undo extends string } ? Undo : never;
+type UndoOf<Declared> = Declared extends { recoveryCompensation: infer Undo extends string }
+  ? Undo
+  : Declared extends { compensation: infer Undo extends string }
+    ? Undo
+    : never;
 /** Every undo recovery may run on the shop's saga (abort-charge, release-stock). */
 export type SagaUndo = { [Step in SagaStep]: UndoOf<(typeof SAGA.steps)[Step]> }[SagaStep];
 /** The steps recovery may send a lost message to again: what the declaration lets replayLog send. */
@@ -166,7 +176,8 @@ export function nextStepsOf<Step extends string>(saga: SagaDeclaration<Step>, st
 /** The steps a saga takes when every step is done: the first step, its onDone, and so on to the end. */
 export function forwardPathOf<Step extends string>(saga: SagaDeclaration<Step>): Step[] {
   const path: Step[] = [];
-  for (let step: Step | null = saga.firstStep; step !== null && step in saga.steps && !path.includes(step); step = saga.steps[step].onDone) path.push(step);
+  for (let step: Step | null = saga.firstStep; step !== null && step in saga.steps && !path.includes(step); step = saga.steps[step].onDone)
+    path.push(step);
   return path;
 }
 
@@ -174,7 +185,8 @@ export function forwardPathOf<Step extends string>(saga: SagaDeclaration<Step>):
 export const finalStepOf = <Step extends string>(saga: SagaDeclaration<Step>): Step => forwardPathOf(saga).at(-1)!;
 
 /** A step that takes something a refused saga must give back: it declares an undo. */
-export const takesSomething = (declared: StepDeclaration) => declared.compensation !== undefined || declared.recoveryCompensation !== undefined;
+export const takesSomething = (declared: StepDeclaration) =>
+  declared.compensation !== undefined || declared.recoveryCompensation !== undefined;
 
 export interface Undo<Step extends string = string> {
   step: Step;
@@ -199,7 +211,10 @@ export function undoPlanOf<Step extends string>(saga: SagaDeclaration<Step>): Un
  * of the latest of them that declares one (it hands on to the one before), else the final step.
  */
 function compensationDue<Step extends string>(saga: SagaDeclaration<Step>, path: Step[], index: number): Step {
-  const undone = path.slice(0, index).reverse().find((step) => saga.steps[step].compensation !== undefined);
+  const undone = path
+    .slice(0, index)
+    .reverse()
+    .find((step) => saga.steps[step].compensation !== undefined);
   return undone === undefined ? finalStepOf(saga) : saga.steps[undone].compensation!;
 }
 
@@ -250,9 +265,11 @@ export function checkSaga(saga: SagaDeclaration): string[] {
   }
   known('firstStep', saga.firstStep);
   for (const [name, sender] of Object.entries(saga.senders)) for (const target of sender.sendsTo) known(`sender ${name}`, target);
-  if (!Object.values(saga.senders).some((sender) => sender.sendsTo.includes(saga.firstStep))) problems.push(`no sender sends to the first step "${saga.firstStep}": nothing would begin a saga`);
+  if (!Object.values(saga.senders).some((sender) => sender.sendsTo.includes(saga.firstStep)))
+    problems.push(`no sender sends to the first step "${saga.firstStep}": nothing would begin a saga`);
   if (problems.length === 0) problems.push(...checkCompensations(saga));
-  for (const name of Object.keys(saga.concurrency.senders)) if (!(name in saga.senders)) problems.push(`concurrency.senders names "${name}", which is not a sender`);
+  for (const name of Object.keys(saga.concurrency.senders))
+    if (!(name in saga.senders)) problems.push(`concurrency.senders names "${name}", which is not a sender`);
   const reached = new Set<string>();
   const toVisit = [saga.firstStep, ...Object.values(saga.senders).flatMap((sender) => sender.sendsTo)];
   for (let step = toVisit.pop(); step !== undefined; step = toVisit.pop()) {
@@ -272,16 +289,20 @@ export function checkSaga(saga: SagaDeclaration): string[] {
 function checkCompensations(saga: SagaDeclaration): string[] {
   const problems: string[] = [];
   const path = forwardPathOf(saga);
-  if (saga.steps[finalStepOf(saga)].onRefused !== null) problems.push(`the final step "${finalStepOf(saga)}" must not refuse (onRefused: null)`);
+  if (saga.steps[finalStepOf(saga)].onRefused !== null)
+    problems.push(`the final step "${finalStepOf(saga)}" must not refuse (onRefused: null)`);
   path.forEach((step, index) => {
     const { onRefused, compensation } = saga.steps[step];
     const due = compensationDue(saga, path, index);
-    if (onRefused !== null && index < path.length - 1 && onRefused !== due) problems.push(`${step}.onRefused sends to "${onRefused}", but a refusal there must go to "${due}"`);
+    if (onRefused !== null && index < path.length - 1 && onRefused !== due)
+      problems.push(`${step}.onRefused sends to "${onRefused}", but a refusal there must go to "${due}"`);
     if (compensation === undefined) return;
     if (path.includes(compensation)) problems.push(`${step}.compensation "${compensation}" is a step every saga takes`);
-    else if (saga.steps[compensation].onDone !== due) problems.push(`${compensation}.onDone sends to "${saga.steps[compensation].onDone}", but it must hand on to "${due}"`);
+    else if (saga.steps[compensation].onDone !== due)
+      problems.push(`${compensation}.onDone sends to "${saga.steps[compensation].onDone}", but it must hand on to "${due}"`);
   });
-  if (historyOrderOf(saga).filter((name) => name in saga.steps).length < stepNamesOf(saga).length) problems.push('the steps send to each other in a loop');
+  if (historyOrderOf(saga).filter((name) => name in saga.steps).length < stepNamesOf(saga).length)
+    problems.push('the steps send to each other in a loop');
   return problems;
 }
 

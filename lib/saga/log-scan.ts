@@ -9,11 +9,16 @@ import { ORDER_LOG_KEY, relistOpenSaga } from '../store/saga-order';
 import { STOCK_LOG_KEY } from '../store/stock-store';
 import { finalStepOf, SAGA, stepNamesOf, takesSomething } from './definition';
 
-const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+const LOG_KEYS: Record<LogService, string> = {
+  stock: STOCK_LOG_KEY,
+  payment: PAYMENT_LOG_KEY,
+  order: ORDER_LOG_KEY,
+};
 // A saga is finished once its final step wrote; what a service's steps took is in the entries of
 // its steps that declare an undo (reserve-stock's in the stock log, charge-payment's in the payment log).
 const FINAL_STEP = finalStepOf(SAGA);
-const takingStepsOf = (service: StepTook['service']): string[] => stepNamesOf(SAGA).filter((step) => SAGA.steps[step].service === service && takesSomething(SAGA.steps[step]));
+const takingStepsOf = (service: StepTook['service']): string[] =>
+  stepNamesOf(SAGA).filter((step) => SAGA.steps[step].service === service && takesSomething(SAGA.steps[step]));
 const TAKING_STEPS = { stock: takingStepsOf('stock'), payment: takingStepsOf('payment') };
 
 export const logCursorKey = (service: LogService) => `{${service}}:recovery:log-cursor`;
@@ -90,7 +95,10 @@ export async function scanTook(service: 'stock' | 'payment', limit: number, cuto
   for (const { fields } of entries) {
     if (fields.outcome !== 'done' || !TAKING_STEPS[service].includes(fields.step)) continue;
     if (service === 'stock') {
-      const itemIds = (fields.lines ?? '').split(',').filter(Boolean).map((line) => line.split(' ')[0]);
+      const itemIds = (fields.lines ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((line) => line.split(' ')[0]);
       took.push({ sagaId: fields.saga, service, itemIds });
     } else {
       took.push({ sagaId: fields.saga, service, userId: fields.user });

@@ -42,11 +42,18 @@ export async function unknownSagas(took: StepTook[]): Promise<StepTook[]> {
  * step as their write, so nothing is given back twice. Each orphan gets both fences: the charge
  * given back (or fenced off), the stock given back (or the reservation fenced off).
  */
-export async function settleOrphan(took: StepTook, token: number, crashes: (write: OrphanWrite) => Promise<boolean>): Promise<OrphanOutcome> {
+export async function settleOrphan(
+  took: StepTook,
+  token: number,
+  crashes: (write: OrphanWrite) => Promise<boolean>,
+): Promise<OrphanOutcome> {
   const [stock, payment] = await Promise.all([readStockMarker(took.sagaId), readPaymentMarker(took.sagaId)]);
   const action = decideOrphan({ knownToOrders: false, ...stock, ...payment });
   if (action.kind === 'none') return {};
-  const line = (result: string, stop?: OrphanOutcome['stop']): OrphanOutcome => ({ line: { sagaId: took.sagaId, found: took.service, result }, stop });
+  const line = (result: string, stop?: OrphanOutcome['stop']): OrphanOutcome => ({
+    line: { sagaId: took.sagaId, found: took.service, result },
+    stop,
+  });
   if (await crashes('refund-charge')) return line('crashed before refund-charge', 'crashed');
   // The charge's user is only in its log entry: found through the stock log, a charge that took
   // money is left to the payment log's scan (which reads every charge once it is old enough).

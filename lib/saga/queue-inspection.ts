@@ -56,7 +56,13 @@ async function depth(url: string): Promise<Depth> {
       delayed: count('ApproximateNumberOfMessagesDelayed'),
     };
   } catch (error) {
-    return { name: nameOf(url), visible: 0, inFlight: 0, delayed: 0, error: (error as Error).name || (error as Error).message };
+    return {
+      name: nameOf(url),
+      visible: 0,
+      inFlight: 0,
+      delayed: 0,
+      error: (error as Error).name || (error as Error).message,
+    };
   }
 }
 
@@ -90,17 +96,31 @@ export async function redrive(step: StepName, limit = 1_000): Promise<RedriveRes
   let failed = 0;
   while (moved + failed < limit) {
     const { Messages = [] } = await sqsClient().send(
-      new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: Math.min(10, limit - moved - failed), WaitTimeSeconds: 0, VisibilityTimeout: 30 }),
+      new ReceiveMessageCommand({
+        QueueUrl: from,
+        MaxNumberOfMessages: Math.min(10, limit - moved - failed),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 30,
+      }),
     );
     if (Messages.length === 0) break;
     const { Successful = [], Failed = [] } = await sqsClient().send(
-      new SendMessageBatchCommand({ QueueUrl: urls[step], Entries: Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body ?? '' })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: urls[step],
+        Entries: Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body ?? '' })),
+      }),
     );
     failed += Failed.length;
     const sent = Successful.map((entry) => Messages[Number(entry.Id)]);
     if (sent.length > 0) {
       await sqsClient().send(
-        new DeleteMessageBatchCommand({ QueueUrl: from, Entries: sent.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: sent.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle!,
+          })),
+        }),
       );
     }
     moved += sent.length;

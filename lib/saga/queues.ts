@@ -73,7 +73,9 @@ export function sendToStep(step: StepName, message: SagaMessage): Promise<void> 
   const size = Buffer.byteLength(body, 'utf8');
   if (size > MAX_MESSAGE_BYTES) {
     return Promise.reject(
-      new Error(`The ${step} message of saga ${message.sagaId} is ${size} bytes; SQS takes at most ${MAX_MESSAGE_BYTES} bytes per message, so it was not sent.`),
+      new Error(
+        `The ${step} message of saga ${message.sagaId} is ${size} bytes; SQS takes at most ${MAX_MESSAGE_BYTES} bytes per message, so it was not sent.`,
+      ),
     );
   }
   return new Promise((resolve, reject) => {

@@ -74,4 +74,3 @@ export async function holdLock(lockMs: number): Promise<HeldLock | null> {
     abandon: () => clearInterval(timer),
   };
 }
-

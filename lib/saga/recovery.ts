@@ -87,11 +87,20 @@ export interface ReplayOptions {
 
 type Outcome = { line: ReplayLine; stop?: 'lost-turn' | 'crashed' };
 
-async function recoverOne(open: OpenSaga, token: number, now: number, options: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions): Promise<Outcome> {
+async function recoverOne(
+  open: OpenSaga,
+  token: number,
+  now: number,
+  options: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions,
+): Promise<Outcome> {
   const { startedAt, ...facts } = open; // the saga's messages carry its facts only
   const [stock, payment] = await Promise.all([readStockMarker(facts.sagaId), readPaymentMarker(facts.sagaId)]);
   // What a message would carry by now: the batch_init generations the steps took from.
-  const saga: SagaMessage = { ...facts, stockGeneration: stock.generation, paymentGeneration: payment.generation };
+  const saga: SagaMessage = {
+    ...facts,
+    stockGeneration: stock.generation,
+    paymentGeneration: payment.generation,
+  };
   const action = decideRecovery(
     {
       now,
@@ -139,7 +148,10 @@ async function recoverOne(open: OpenSaga, token: number, now: number, options: R
         if (fencesOnly && result === 'done') {
           // The charge came first and is never given back: roll forward (with its generations).
           const [reserved, charged] = await Promise.all([readStockMarker(saga.sagaId), readPaymentMarker(saga.sagaId)]);
-          Object.assign(saga, { stockGeneration: reserved.generation, paymentGeneration: charged.generation });
+          Object.assign(saga, {
+            stockGeneration: reserved.generation,
+            paymentGeneration: charged.generation,
+          });
           return complete('charged meanwhile: completed as paid');
         }
         undone.push(`${UNDO_SCRIPTS[undo].says} ${result}`);
@@ -190,7 +202,12 @@ interface RunTally {
  * stock and payment logs old enough to judge (giving orphans back), a page of open sagas decided;
  * then every cursor moves past what this round wrote down.
  */
-async function replayRound(token: number, tally: RunTally, lockLost: () => boolean, settings: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions): Promise<Round> {
+async function replayRound(
+  token: number,
+  tally: RunTally,
+  lockLost: () => boolean,
+  settings: Required<Pick<ReplayOptions, 'staleMs' | 'send'>> & ReplayOptions,
+): Promise<Round> {
   const sagaPage = settings.sagaPage ?? SAGA_PAGE;
   const logPage = settings.logPage ?? LOG_PAGE;
   tally.rounds++;
@@ -223,7 +240,13 @@ async function replayRound(token: number, tally: RunTally, lockLost: () => boole
     try {
       outcome = await recoverOne(saga, token, now(), settings);
     } catch (error) {
-      tally.lines.push({ sagaId: saga.sagaId, orderId: saga.orderId, action: 'wait', why: 'failed', result: `error: ${(error as Error).message}` });
+      tally.lines.push({
+        sagaId: saga.sagaId,
+        orderId: saga.orderId,
+        action: 'wait',
+        why: 'failed',
+        result: `error: ${(error as Error).message}`,
+      });
       continue;
     }
     tally.lines.push(outcome.line);
@@ -247,7 +270,11 @@ async function replayRound(token: number, tally: RunTally, lockLost: () => boole
  * has. The report says how it ended.
  */
 export async function replayLog(options: ReplayOptions = {}): Promise<ReplayReport> {
-  const settings = { staleMs: options.staleMs ?? config.replayStaleMs, send: options.send ?? sendToStep, ...options };
+  const settings = {
+    staleMs: options.staleMs ?? config.replayStaleMs,
+    send: options.send ?? sendToStep,
+    ...options,
+  };
   const hostClock = options.now ?? Date.now;
   const began = hostClock();
   const budgetMs = options.budgetMs ?? RUN_BUDGET_MS;
@@ -282,7 +309,9 @@ export async function replayLog(options: ReplayOptions = {}): Promise<ReplayRepo
       return report('crashed (injected)');
     }
     await lock.release();
-    return report(how === 'lost-lock' ? 'lost the lock; stopped' : `a newer recovery wrote while saga ${sagaId} was being handled; stopped`);
+    return report(
+      how === 'lost-lock' ? 'lost the lock; stopped' : `a newer recovery wrote while saga ${sagaId} was being handled; stopped`,
+    );
   };
   for (;;) {
     if (lock.lost()) return stop('lost-lock');

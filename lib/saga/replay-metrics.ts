@@ -42,12 +42,23 @@ export async function replayWithMetrics({ log, remainingMs }: ScheduledInvocatio
     ReplayBacklogLeft: [MetricUnit.Count, report.more ? 1 : 0],
   } satisfies Parameters<typeof emitMetrics>[1];
   try {
-    emitMetrics({}, { ...summary, OpenSagasPastDeadline: [MetricUnit.Count, await countOpenPastDeadline(await redisNow('order'))] });
+    emitMetrics(
+      {},
+      {
+        ...summary,
+        OpenSagasPastDeadline: [MetricUnit.Count, await countOpenPastDeadline(await redisNow('order'))],
+      },
+    );
   } catch (error) {
     // The replay's work stands; a missing gauge reads as "no data", which the alarm ignores.
     log.warn('replay-log: could not count the open sagas past their deadline', error as Error);
     emitMetrics({}, summary);
   }
   const { lines } = report;
-  return { ...report, lines: lines.slice(0, LINES_REPORTED), examined: lines.length, ...(lines.length > LINES_REPORTED ? { linesLeftOut: lines.length - LINES_REPORTED } : {}) };
+  return {
+    ...report,
+    lines: lines.slice(0, LINES_REPORTED),
+    examined: lines.length,
+    ...(lines.length > LINES_REPORTED ? { linesLeftOut: lines.length - LINES_REPORTED } : {}),
+  };
 }

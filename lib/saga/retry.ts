@@ -51,11 +51,16 @@ export async function retryAfterBackoff(step: StepName, failed: SQSRecord[], log
         Entries: chunk.map((record, index) => ({
           Id: String(index),
           ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: retryDelaySeconds(receiveCountOf(record), { longest: config.queueVisibilityTimeoutSeconds }),
+          VisibilityTimeout: retryDelaySeconds(receiveCountOf(record), {
+            longest: config.queueVisibilityTimeoutSeconds,
+          }),
         })),
       });
       for (const failure of Failed) {
-        log.warn(`${step}: the retry of a failed message keeps the queue's visibility timeout`, { messageId: chunk[Number(failure.Id)]?.messageId, code: failure.Code });
+        log.warn(`${step}: the retry of a failed message keeps the queue's visibility timeout`, {
+          messageId: chunk[Number(failure.Id)]?.messageId,
+          code: failure.Code,
+        });
       }
     } catch (error) {
       log.warn(`${step}: the retries of ${chunk.length} failed message(s) keep the queue's visibility timeout`, { error: error as Error });

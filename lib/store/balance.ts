@@ -10,7 +10,12 @@ const adjustBalanceScript = defineScript({
   source: adjustBalanceLua,
   keys: ['entity', 'log'],
   args: ['field', 'delta', 'step', 'id', 'retentionMs'],
-  reply: { ok: { value: 'integer' }, missing: {}, insufficient: { current: 'string' }, overflow: { current: 'string' } },
+  reply: {
+    ok: { value: 'integer' },
+    missing: {},
+    insufficient: { current: 'string' },
+    overflow: { current: 'string' },
+  },
 });
 
 export interface BalanceChange {

@@ -59,7 +59,8 @@ async function fsyncSettings(node: RedisClient): Promise<{ appendonly: string; a
   }
 }
 
-const hasCommand = async (node: RedisClient, name: string) => ((await node.call('COMMAND', 'INFO', name)) as unknown[]).some((entry) => entry !== null);
+const hasCommand = async (node: RedisClient, name: string) =>
+  ((await node.call('COMMAND', 'INFO', name)) as unknown[]).some((entry) => entry !== null);
 
 async function fsyncPlan(client: RedisClient): Promise<Plan> {
   const nodes = await mastersOf(client);
@@ -68,7 +69,9 @@ async function fsyncPlan(client: RedisClient): Promise<Plan> {
   const waitaof = await Promise.all(nodes.map((node) => hasCommand(node, 'WAITAOF')));
   if (settings.every((s) => s?.appendonly === 'yes') && waitaof.every(Boolean)) return { after: 'waitaof', timeoutMs: WAITAOF_TIMEOUT_MS };
   const index = settings.findIndex((s, i) => !(s?.appendonly === 'yes' && (s.appendfsync === 'always' || waitaof[i])));
-  const found = settings[index] ? `appendonly ${settings[index].appendonly}, appendfsync ${settings[index].appendfsync}` : 'its CONFIG cannot be read';
+  const found = settings[index]
+    ? `appendonly ${settings[index].appendonly}, appendfsync ${settings[index].appendfsync}`
+    : 'its CONFIG cannot be read';
   throw new NotDurableError(
     `REDIS_DURABILITY=fsync, but the Redis at ${where(nodes[index])} neither fsyncs each write before answering (${found}; ` +
       `needs appendonly yes and appendfsync always) nor has WAITAOF (Redis 7.2+ or Valkey), so nothing was written: ` +
@@ -143,7 +146,11 @@ function firstKey([name, ...args]: Command): string {
  * could cover none of what the script read. Replication and the append-only file are ordered, so
  * once the barrier is durable, so is everything the commands wrote or saw.
  */
-async function sendWithWait(client: RedisClient, commands: readonly Command[], plan: Exclude<Plan, { after: 'nothing' }>): Promise<Reply[]> {
+async function sendWithWait(
+  client: RedisClient,
+  commands: readonly Command[],
+  plan: Exclude<Plan, { after: 'nothing' }>,
+): Promise<Reply[]> {
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, ...args);
   pipeline.call('SET', `${hashTag(firstKey(commands[0]))}:durability:barrier`, '1');

@@ -40,8 +40,18 @@ export async function readSystemState(): Promise<SystemState> {
     redisFor('order').zrange(OPEN_SAGAS_KEY, 0, -1),
     redisFor('order').hgetall(REPLACED_PAID_KEY),
   ]);
-  const items: ItemState[] = itemRows.map(([key, [stock, direct, gen]]) => ({ id: idOf(key), stock: Number(stock), direct: Number(direct), generation: Number(gen ?? 0) }));
-  const users: UserState[] = userRows.map(([key, [credit, direct, gen]]) => ({ id: idOf(key), credit: Number(credit), direct: Number(direct), generation: Number(gen ?? 0) }));
+  const items: ItemState[] = itemRows.map(([key, [stock, direct, gen]]) => ({
+    id: idOf(key),
+    stock: Number(stock),
+    direct: Number(direct),
+    generation: Number(gen ?? 0),
+  }));
+  const users: UserState[] = userRows.map(([key, [credit, direct, gen]]) => ({
+    id: idOf(key),
+    credit: Number(credit),
+    direct: Number(direct),
+    generation: Number(gen ?? 0),
+  }));
   const orders: OrderState[] = orderRows.map(([key, [paid, userId, totalCost, encoded, checkout, stockGen, paymentGen]]) => ({
     id: idOf(key),
     paid: paid === '1',
@@ -67,5 +77,8 @@ export async function auditLogs(state: SystemState): Promise<AuditResult> {
   ]);
   const [stock, payment] = await Promise.all([wholeLog('stock'), wholeLog('payment')]);
   const results = [auditChains(stock, current), auditChains(payment, current)];
-  return { audited: results[0].audited + results[1].audited, violations: results.flatMap((result) => result.violations) };
+  return {
+    audited: results[0].audited + results[1].audited,
+    violations: results.flatMap((result) => result.violations),
+  };
 }

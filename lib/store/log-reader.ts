@@ -4,7 +4,11 @@ import { STOCK_LOG_KEY } from './stock-store';
 import { PAYMENT_LOG_KEY } from './payment-store';
 import { ORDER_LOG_KEY } from './saga-order';
 
-const LOG_KEYS: Record<LogService, string> = { stock: STOCK_LOG_KEY, payment: PAYMENT_LOG_KEY, order: ORDER_LOG_KEY };
+const LOG_KEYS: Record<LogService, string> = {
+  stock: STOCK_LOG_KEY,
+  payment: PAYMENT_LOG_KEY,
+  order: ORDER_LOG_KEY,
+};
 const PAGE = 5_000;
 
 const asFields = (flat: string[]) => {
@@ -18,7 +22,12 @@ const asFields = (flat: string[]) => {
  * order, page by page: `visit` sees each page, and the reading stops early when it returns false.
  * Returns the id of the last entry read.
  */
-export async function readLog(service: LogService, after: string, visit: (page: LogEntry[]) => boolean | void, limit = Infinity): Promise<string> {
+export async function readLog(
+  service: LogService,
+  after: string,
+  visit: (page: LogEntry[]) => boolean | void,
+  limit = Infinity,
+): Promise<string> {
   let cursor = after;
   let read = 0;
   while (read < limit) {

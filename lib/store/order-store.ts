@@ -24,7 +24,14 @@ const addOrderItemScript = defineScript({
   source: addOrderItemLua,
   keys: ['order'],
   args: ['itemId', 'quantity', 'price', 'maxItems'],
-  reply: { ok: { totalCost: 'string' }, missing: {}, paid: {}, 'checking-out': {}, overflow: {}, 'too-many-items': {} },
+  reply: {
+    ok: { totalCost: 'string' },
+    missing: {},
+    paid: {},
+    'checking-out': {},
+    overflow: {},
+    'too-many-items': {},
+  },
 });
 const replaceOrdersScript = defineScript({
   name: 'replace-orders',
@@ -41,7 +48,9 @@ export function createOrder(userId: string): Promise<string> {
 
 export async function findOrder(orderId: string): Promise<Order | null> {
   // Answered to a client (the 504 sends it here): under replicas:N only once what it reads is durable.
-  const [[userId, paid, totalCost, items]] = (await readDurably(redis(), [['HMGET', orderKey(orderId), 'user_id', 'paid', 'total_cost', 'items']])) as (string | null)[][];
+  const [[userId, paid, totalCost, items]] = (await readDurably(redis(), [
+    ['HMGET', orderKey(orderId), 'user_id', 'paid', 'total_cost', 'items'],
+  ])) as (string | null)[][];
   if (userId === null) return null;
   return {
     order_id: orderId,
@@ -53,7 +62,13 @@ export async function findOrder(orderId: string): Promise<Order | null> {
 }
 
 export async function addItemToOrder(orderId: string, itemId: string, quantity: number, price: number): Promise<number> {
-  const reply = await addOrderItemScript(redis(), { order: orderKey(orderId), itemId, quantity, price, maxItems: MAX_ORDER_ITEMS });
+  const reply = await addOrderItemScript(redis(), {
+    order: orderKey(orderId),
+    itemId,
+    quantity,
+    price,
+    maxItems: MAX_ORDER_ITEMS,
+  });
   switch (reply.status) {
     case 'ok':
       return Number(reply.totalCost);

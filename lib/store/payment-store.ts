@@ -38,5 +38,16 @@ export function changeCredit(userId: string, delta: number): Promise<number> {
 
 /** Users "0".."count-1" set afresh; a paid order counts against a user only if charged in the current generation. */
 export async function batchInitUsers(count: number, credit: number): Promise<void> {
-  await batchInitBalances(redis(), { generation: PAYMENT_GENERATION_KEY, log: PAYMENT_LOG_KEY, keyOf: userKey, field: 'credit', value: credit, countField: 'users' }, count);
+  await batchInitBalances(
+    redis(),
+    {
+      generation: PAYMENT_GENERATION_KEY,
+      log: PAYMENT_LOG_KEY,
+      keyOf: userKey,
+      field: 'credit',
+      value: credit,
+      countField: 'users',
+    },
+    count,
+  );
 }

@@ -13,7 +13,8 @@ export async function sagasNamedBy(id: string): Promise<string[]> {
   if (await redisFor('order').exists(sagaKey(id))) return [id];
   const sagas: string[] = [];
   await readLog('order', '-', (page) => {
-    for (const { fields } of page) if (fields.step === 'begin-checkout' && (fields.order === id || fields.saga === id)) sagas.push(fields.saga);
+    for (const { fields } of page)
+      if (fields.step === 'begin-checkout' && (fields.order === id || fields.saga === id)) sagas.push(fields.saga);
   });
   return [...new Set(sagas)];
 }

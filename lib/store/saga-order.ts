@@ -1,5 +1,13 @@
 import { config } from '../clients/config';
-import { actUntil, checkoutLines, MAX_ORDER_ITEMS, refusals, type CheckoutFacts, type SagaMessage, type StepOutcome } from '../domain/checkout';
+import {
+  actUntil,
+  checkoutLines,
+  MAX_ORDER_ITEMS,
+  refusals,
+  type CheckoutFacts,
+  type SagaMessage,
+  type StepOutcome,
+} from '../domain/checkout';
 import { conflict, invalidInput, notFound, refused } from '../domain/errors';
 import { redisFor } from '../clients/redis';
 import beginCheckoutLua from './lua/begin-checkout.lua';
@@ -39,7 +47,14 @@ const completeOrderScript = defineScript({
   source: completeOrderLua,
   keys: ['order', 'saga', 'openSagas', 'log', 'fence', 'finishedSagas'],
   args: ['sagaId', 'verdict', 'reason', 'channel', 'retentionMs', 'token', 'actUntil', 'by', 'stockGeneration', 'paymentGeneration'],
-  reply: { done: { verdict: 'string' }, already: { verdict: 'string' }, unknown: {}, fenced: {}, expired: {}, 'not-held': {} },
+  reply: {
+    done: { verdict: 'string' },
+    already: { verdict: 'string' },
+    unknown: {},
+    fenced: {},
+    expired: {},
+    'not-held': {},
+  },
 });
 const relistOpenSagaScript = defineScript({
   name: 'relist-open-saga',
@@ -96,7 +111,11 @@ export async function beginCheckout(orderId: string, sagaId: string, deadlineMs 
 }
 
 /** Writes the verdict, paid unless the message carries a refusal; recovery passes its token. */
-export async function writeVerdict(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<CompleteOutcome> {
+export async function writeVerdict(
+  message: SagaMessage,
+  recoveryToken = '',
+  by = recoveryToken ? '' : 'saga step',
+): Promise<CompleteOutcome> {
   const reply = await completeOrderScript(redisFor('order'), {
     order: orderKey(message.orderId),
     saga: sagaKey(message.sagaId),
@@ -123,13 +142,18 @@ export async function completeOrder(message: SagaMessage, by = 'saga step'): Pro
   const outcome = await writeVerdict(message, '', by);
   if (outcome === 'expired') return { status: 'expired' };
   if (outcome === 'unknown') throw new Error(`complete-order: saga ${message.sagaId} was never begun`);
-  if (outcome === 'not-held') throw new Error(`complete-order: order ${message.orderId} no longer holds saga ${message.sagaId}; the saga stays open`);
+  if (outcome === 'not-held')
+    throw new Error(`complete-order: order ${message.orderId} no longer holds saga ${message.sagaId}; the saga stays open`);
   return { status: 'done' };
 }
 
 /** Lists a begun, unfinished saga the open-saga index lost; true if it was missing. */
 export async function relistOpenSaga(sagaId: string): Promise<boolean> {
-  const reply = await relistOpenSagaScript(redisFor('order'), { saga: sagaKey(sagaId), openSagas: OPEN_SAGAS_KEY, sagaId });
+  const reply = await relistOpenSagaScript(redisFor('order'), {
+    saga: sagaKey(sagaId),
+    openSagas: OPEN_SAGAS_KEY,
+    sagaId,
+  });
   return reply.status === 'relisted';
 }
 
@@ -191,7 +215,9 @@ export async function openSagaPage(before: number, limit = 1000, after?: IndexPo
 
 async function readOpenSaga(sagaId: string): Promise<OpenSaga | null> {
   // Recovery re-sends or compensates on it: read durably (a begin-checkout whose wait fell short is still on the master).
-  const [fields] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict']])) as (string | null)[][];
+  const [fields] = (await readDurably(redisFor('order'), [
+    ['HMGET', sagaKey(sagaId), 'order_id', 'user_id', 'items', 'total_cost', 'started_at', 'deadline_at', 'verdict'],
+  ])) as (string | null)[][];
   const [orderId, userId, items, totalCost, startedAt, deadlineAt, verdict] = fields;
   if (orderId === null || (verdict !== null && verdict !== '')) {
     // Listed but finished (or gone): an index entry left by a crash between two writes cannot
@@ -244,7 +270,9 @@ export type Verdict = { verdict: 'paid' } | { verdict: 'refused'; reason: string
 /** The saga's verdict, or null while it is still open. */
 export async function readVerdict(sagaId: string): Promise<Verdict | null> {
   // The verdict is answered to the client: read it durably (a step's PUBLISH wakes us before its WAIT).
-  const [[verdict, reason]] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'verdict', 'reason']])) as (string | null)[][];
+  const [[verdict, reason]] = (await readDurably(redisFor('order'), [['HMGET', sagaKey(sagaId), 'verdict', 'reason']])) as (
+    string | null
+  )[][];
   if (verdict === 'paid') return { verdict: 'paid' };
   if (verdict === 'refused') return { verdict: 'refused', reason: reason ?? '' };
   return null;

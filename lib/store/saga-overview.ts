@@ -32,7 +32,12 @@ export async function openSagaOverview(now: number, examine = 500, show = 5): Pr
   const records = await Promise.all(listed.map(({ sagaId }) => redis.hmget(sagaKey(sagaId), 'order_id', 'deadline_at')));
   const summaries = listed.map(({ sagaId, startedAt }, index) => {
     const [orderId, deadline] = records[index];
-    return { sagaId, orderId, startedAt, deadlineAt: deadline === null || deadline === '' ? null : Number(deadline) };
+    return {
+      sagaId,
+      orderId,
+      startedAt,
+      deadlineAt: deadline === null || deadline === '' ? null : Number(deadline),
+    };
   });
   return {
     open,

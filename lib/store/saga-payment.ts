@@ -16,7 +16,12 @@ const chargePaymentScript = defineScript({
   source: chargePaymentLua,
   keys: ['marker', 'log', 'user', 'generation'],
   args: ['sagaId', 'retentionMs', 'actUntil', 'userId', 'amount', 'by'],
-  reply: { done: { generation: 'string' }, aborted: {}, expired: {}, refused: { why: ['missing', 'short'], credit: 'string?' } },
+  reply: {
+    done: { generation: 'string' },
+    aborted: {},
+    expired: {},
+    refused: { why: ['missing', 'short'], credit: 'string?' },
+  },
 });
 const abortChargeScript = defineScript({
   name: 'abort-charge',
@@ -53,7 +58,10 @@ export async function chargePayment(message: SagaMessage, by = 'saga step'): Pro
   if (reply.status === 'aborted') return { status: 'fenced' };
   if (reply.status === 'expired') return { status: 'expired' };
   if (reply.why === 'missing') return { status: 'refused', reason: refusals.userMissing(message.userId) };
-  return { status: 'refused', reason: refusals.creditShort(message.userId, reply.credit ?? '', message.totalCost) };
+  return {
+    status: 'refused',
+    reason: refusals.creditShort(message.userId, reply.credit ?? '', message.totalCost),
+  };
 }
 
 /** Recovery's fence: after it, the saga can never be charged; says what the charge's state is. */
@@ -96,7 +104,9 @@ export interface PaymentMarker {
 
 export async function readPaymentMarker(sagaId: string): Promise<PaymentMarker> {
   // Recovery decides on it: read durably.
-  const [[charge, movedAt, generation]] = (await readDurably(redisFor('payment'), [['HMGET', paymentMarkerKey(sagaId), 'charge', 'moved_at', 'gen']])) as (string | null)[][];
+  const [[charge, movedAt, generation]] = (await readDurably(redisFor('payment'), [
+    ['HMGET', paymentMarkerKey(sagaId), 'charge', 'moved_at', 'gen'],
+  ])) as (string | null)[][];
   return {
     charge: (charge ?? undefined) as PaymentMarker['charge'],
     movedAt: movedAt ? Number(movedAt) : undefined,

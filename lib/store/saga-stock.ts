@@ -16,7 +16,12 @@ const reserveStockScript = defineScript({
   keys: ['marker', 'log', 'generation'],
   args: ['sagaId', 'retentionMs', 'actUntil', 'by'],
   each: { keys: ['item'], args: ['itemId', 'quantity'] },
-  reply: { done: { generation: 'string' }, cancelled: {}, expired: {}, refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' } },
+  reply: {
+    done: { generation: 'string' },
+    cancelled: {},
+    expired: {},
+    refused: { why: ['missing', 'short'], item: 'string', stock: 'string?' },
+  },
 });
 const releaseStockScript = defineScript({
   name: 'release-stock',
@@ -49,7 +54,11 @@ export async function reserveStock(message: SagaMessage, by = 'saga step'): Prom
 }
 
 /** The release itself; recovery passes its fencing token, the saga step none. */
-export async function releaseReservation(message: SagaMessage, recoveryToken = '', by = recoveryToken ? '' : 'saga step'): Promise<ReleaseOutcome> {
+export async function releaseReservation(
+  message: SagaMessage,
+  recoveryToken = '',
+  by = recoveryToken ? '' : 'saga step',
+): Promise<ReleaseOutcome> {
   const reply = await releaseStockScript(redisFor('stock'), {
     marker: stockMarkerKey(message.sagaId),
     log: STOCK_LOG_KEY,
@@ -79,7 +88,9 @@ export interface StockMarker {
 
 export async function readStockMarker(sagaId: string): Promise<StockMarker> {
   // Recovery decides on it: read durably.
-  const [[reserve, release, movedAt, generation]] = (await readDurably(redisFor('stock'), [['HMGET', stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen']])) as (string | null)[][];
+  const [[reserve, release, movedAt, generation]] = (await readDurably(redisFor('stock'), [
+    ['HMGET', stockMarkerKey(sagaId), 'reserve', 'release', 'moved_at', 'gen'],
+  ])) as (string | null)[][];
   return {
     reserve: (reserve ?? undefined) as StockMarker['reserve'],
     release: (release ?? undefined) as StockMarker['release'],

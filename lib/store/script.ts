@@ -12,7 +12,15 @@ type FieldType = 'string' | 'integer' | 'string?' | readonly string[];
 /** Every status a script may answer (the reply's first element), with its named fields in order. */
 type ReplySpec = Record<string, Record<string, FieldType>>;
 
-type FieldValue<T> = T extends 'string' ? string : T extends 'integer' ? number : T extends 'string?' ? string | undefined : T extends readonly (infer L)[] ? L : never;
+type FieldValue<T> = T extends 'string'
+  ? string
+  : T extends 'integer'
+    ? number
+    : T extends 'string?'
+      ? string | undefined
+      : T extends readonly (infer L)[]
+        ? L
+        : never;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /** A script's reply as the caller sees it: `{ status, ...fields }`, one variant per status. */
 type ReplyOf<R extends ReplySpec> = {
@@ -42,7 +50,10 @@ interface ScriptDeclaration<K extends string, A extends string, EK extends strin
 type Script<K extends string, A extends string, EK extends string, EA extends string, R extends ReplySpec> = ((
   client: RedisClient,
   input: ScriptInput<K, A, EK, EA>,
-) => Promise<ReplyOf<R>>) & { readonly scriptName: string; readonly text: string };
+) => Promise<ReplyOf<R>>) & {
+  readonly scriptName: string;
+  readonly text: string;
+};
 
 const LUA_KEYWORDS = new Set(
   'and break do else elseif end false for function if in local nil not or repeat return then true until while'.split(' '),
@@ -53,7 +64,13 @@ const LUA_KEYWORDS = new Set(
  * and arguments first, then each item's keys and arguments, item after item. Neither side ever
  * spells a position, so the TypeScript caller and the Lua script cannot drift apart.
  */
-function bindingsLua(name: string, keys: readonly string[], args: readonly string[], eachKeys: readonly string[], eachArgs: readonly string[]): string {
+function bindingsLua(
+  name: string,
+  keys: readonly string[],
+  args: readonly string[],
+  eachKeys: readonly string[],
+  eachArgs: readonly string[],
+): string {
   const all = [...keys, ...args, ...eachKeys, ...eachArgs];
   for (const field of all) {
     if (!/^[A-Za-z_]\w*$/.test(field) || LUA_KEYWORDS.has(field)) throw new Error(`${name}: "${field}" is not a Lua name`);

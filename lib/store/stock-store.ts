@@ -47,7 +47,15 @@ export function changeStock(itemId: string, delta: number): Promise<number> {
 export async function batchInitItems(count: number, stock: number, price: number): Promise<void> {
   await batchInitBalances(
     redis(),
-    { generation: STOCK_GENERATION_KEY, log: STOCK_LOG_KEY, keyOf: itemKey, field: 'stock', value: stock, price, countField: 'items' },
+    {
+      generation: STOCK_GENERATION_KEY,
+      log: STOCK_LOG_KEY,
+      keyOf: itemKey,
+      field: 'stock',
+      value: stock,
+      price,
+      countField: 'items',
+    },
     count,
   );
 }

@@ -97,8 +97,7 @@ export function summariseProfile(profile: CpuProfile, window?: Window, top = 25)
   const selfByGroup = new Map<string, number>();
   let at = profile.startTime;
   let sampled = 0;
-  const meanGap =
-    profile.samples.length > 0 ? (profile.endTime - profile.startTime) / profile.samples.length : 0;
+  const meanGap = profile.samples.length > 0 ? (profile.endTime - profile.startTime) / profile.samples.length : 0;
   for (let index = 0; index < profile.samples.length; index++) {
     at += profile.timeDeltas[index] ?? 0;
     const gap = index + 1 < profile.samples.length ? (profile.timeDeltas[index + 1] ?? 0) : meanGap;
@@ -131,8 +130,7 @@ export function summariseProfile(profile: CpuProfile, window?: Window, top = 25)
       .sort((a, b) => b[1] - a[1])
       .map(([name, us]) => ({ name, ms: ms(us), share: share(us) }));
   const byFamily = new Map<string, number>();
-  for (const [group, us] of selfByGroup)
-    byFamily.set(familyOf(group), (byFamily.get(familyOf(group)) ?? 0) + us);
+  for (const [group, us] of selfByGroup) byFamily.set(familyOf(group), (byFamily.get(familyOf(group)) ?? 0) + us);
   return {
     sampledMs: ms(sampled),
     idleMs: ms(idle),

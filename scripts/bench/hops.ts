@@ -111,11 +111,7 @@ export function checkoutPath(checkout: Checkout, start: number, saga: SagaTrace)
     .filter(([, times]) => times.sending !== undefined)
     .sort(([, a], [, b]) => a.sending! - b.sending!);
   steps.forEach(([name, times], index) => {
-    path.push(
-      [`sending ${name}`, times.sending!],
-      [`received ${name}`, times.received ?? NaN],
-      [`${name} starts`, times.starts ?? NaN],
-    );
+    path.push([`sending ${name}`, times.sending!], [`received ${name}`, times.received ?? NaN], [`${name} starts`, times.starts ?? NaN]);
     if (index < steps.length - 1) path.push([`${name} done`, times.done ?? NaN]);
   });
   path.push(
@@ -142,26 +138,15 @@ export function analyseHops(trace: string, checkouts: Checkout[]): HopReport {
     if (!saga || start === undefined) continue;
     totals.push(checkout.answered - checkout.sent);
     const path = checkoutPath(checkout, start, saga);
-    path
-      .slice(1)
-      .forEach(([label, at], index) => add(hops, `${path[index][0]} → ${label}`, at - path[index][1]));
+    path.slice(1).forEach(([label, at], index) => add(hops, `${path[index][0]} → ${label}`, at - path[index][1]));
     const steps = [...saga.steps.entries()];
     for (const [name, times] of steps)
-      add(
-        beside,
-        `sending ${name} → sent ${name} (the sender's wait)`,
-        (times.sent ?? NaN) - (times.sending ?? NaN),
-      );
+      add(beside, `sending ${name} → sent ${name} (the sender's wait)`, (times.sent ?? NaN) - (times.sending ?? NaN));
     const last = steps
       .filter(([, times]) => times.done !== undefined)
       .sort(([, a], [, b]) => a.done! - b.done!)
       .pop();
-    if (last)
-      add(
-        beside,
-        `${last[0]} starts → ${last[0]} done (its script's reply back)`,
-        last[1].done! - (last[1].starts ?? NaN),
-      );
+    if (last) add(beside, `${last[0]} starts → ${last[0]} done (its script's reply back)`, last[1].done! - (last[1].starts ?? NaN));
   }
   const rows = (from: Map<string, number[]>) =>
     [...from.entries()].map(([hop, values]) => ({

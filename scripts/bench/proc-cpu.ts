@@ -159,12 +159,7 @@ export function threadLabel(pid: number, thread: ThreadSample): string {
 }
 
 /** CPU used between two samples, per checkout, by process and by thread (only rows of at least 0.05 ms are kept). */
-export function cpuBetween(
-  before: ProcessSample[],
-  after: ProcessSample[],
-  checkouts: number,
-  seconds: number,
-): CpuBreakdown {
+export function cpuBetween(before: ProcessSample[], after: ProcessSample[], checkouts: number, seconds: number): CpuBreakdown {
   const tickMs = 1000 / CLOCK_TICKS_PER_SECOND;
   const earlier = new Map(before.map((sample) => [sample.pid, sample]));
   const processes: CpuRow[] = [];

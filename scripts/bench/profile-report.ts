@@ -33,8 +33,7 @@ export function functionsDigest(report: ProfileReport, functions = 5): string {
           .map((row) => `${row.name} ${percent(row.share)}`)
           .join(', ')}`,
       );
-      for (const row of thread.summary.functions.slice(0, functions))
-        out.push(`      ${percent(row.share).padStart(5)}  ${row.name}`);
+      for (const row of thread.summary.functions.slice(0, functions)) out.push(`      ${percent(row.share).padStart(5)}  ${row.name}`);
     }
   }
   return out.join('\n');
@@ -55,13 +54,14 @@ export function profileMarkdown(report: ProfileReport): string {
   }
   if (report.idle) {
     const parts = report.idle.processes.map((row) => `${row.name} ${f(row.msPerCheckout, 1)}`).join(', ');
-    out.push(
-      `- the idle stack (no checkouts, after the warm-up): ${f(report.idle.totalMsPerCheckout, 1)} ms CPU per second (${parts})`,
-    );
+    out.push(`- the idle stack (no checkouts, after the warm-up): ${f(report.idle.totalMsPerCheckout, 1)} ms CPU per second (${parts})`);
   }
   out.push('');
   const cpuTable = (label: string, rows: (phase: (typeof report.phases)[number]) => Parameters<typeof byPhase>[1][number]['rows']) =>
-    byPhase(label, report.phases.map((p) => ({ clients: p.clients, rows: rows(p), total: p.cpu.totalMsPerCheckout })));
+    byPhase(
+      label,
+      report.phases.map((p) => ({ clients: p.clients, rows: rows(p), total: p.cpu.totalMsPerCheckout })),
+    );
   out.push(...cpuTable('process', (p) => p.cpu.processes), '');
   out.push('## CPU per checkout by thread', '');
   out.push(...cpuTable('process / thread', (p) => p.cpu.threads), '');
@@ -77,9 +77,7 @@ export function profileMarkdown(report: ProfileReport): string {
     );
     out.push('| command | calls/checkout | µs/checkout | µs/call |', '|---|---|---|---|');
     for (const row of phase.redis.commands)
-      out.push(
-        `| ${row.command} | ${f(row.callsPerCheckout)} | ${f(row.usecPerCheckout, 1)} | ${f(row.usecPerCall, 1)} |`,
-      );
+      out.push(`| ${row.command} | ${f(row.callsPerCheckout)} | ${f(row.usecPerCheckout, 1)} | ${f(row.usecPerCall, 1)} |`);
     out.push('');
   }
   if (report.hops) {
@@ -88,15 +86,10 @@ export function profileMarkdown(report: ProfileReport): string {
       '',
     );
     out.push('| hop | median ms | p90 ms | checkouts |', '|---|---|---|---|');
-    for (const hop of report.hops.hops)
-      out.push(`| ${hop.hop} | ${f(hop.medianMs)} | ${f(hop.p90Ms)} | ${hop.count} |`);
-    out.push(
-      `| **sum of the medians** | ${f(report.hops.hops.reduce((sum, hop) => sum + hop.medianMs, 0))} | | |`,
-      '',
-    );
+    for (const hop of report.hops.hops) out.push(`| ${hop.hop} | ${f(hop.medianMs)} | ${f(hop.p90Ms)} | ${hop.count} |`);
+    out.push(`| **sum of the medians** | ${f(report.hops.hops.reduce((sum, hop) => sum + hop.medianMs, 0))} | | |`, '');
     out.push('Beside the path:', '', '| span | median ms | p90 ms | checkouts |', '|---|---|---|---|');
-    for (const hop of report.hops.beside)
-      out.push(`| ${hop.hop} | ${f(hop.medianMs)} | ${f(hop.p90Ms)} | ${hop.count} |`);
+    for (const hop of report.hops.beside) out.push(`| ${hop.hop} | ${f(hop.medianMs)} | ${f(hop.p90Ms)} | ${hop.count} |`);
     out.push('');
   }
   out.push('## Functions (node --cpu-prof; self time; the sampling inflates CPU)', '');
@@ -114,14 +107,11 @@ export function profileMarkdown(report: ProfileReport): string {
         '',
       );
       out.push('| family | ms CPU/checkout | share |', '|---|---|---|');
-      for (const row of summary.families.slice(0, 12))
-        out.push(`| ${row.name} | ${cpu(row.share)} | ${percent(row.share)} |`);
+      for (const row of summary.families.slice(0, 12)) out.push(`| ${row.name} | ${cpu(row.share)} | ${percent(row.share)} |`);
       out.push('', '| package / group | ms CPU/checkout | share |', '|---|---|---|');
-      for (const row of summary.groups.slice(0, 15))
-        out.push(`| ${row.name} | ${cpu(row.share)} | ${percent(row.share)} |`);
+      for (const row of summary.groups.slice(0, 15)) out.push(`| ${row.name} | ${cpu(row.share)} | ${percent(row.share)} |`);
       out.push('', '| function (self time) | group | ms CPU/checkout | share |', '|---|---|---|---|');
-      for (const row of summary.functions)
-        out.push(`| \`${row.name}\` | ${row.group} | ${cpu(row.share)} | ${percent(row.share)} |`);
+      for (const row of summary.functions) out.push(`| \`${row.name}\` | ${row.group} | ${cpu(row.share)} | ${percent(row.share)} |`);
       out.push('');
     }
   }

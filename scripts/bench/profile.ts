@@ -227,17 +227,14 @@ export async function profile(run: RunBench, settings: ProfileSettings): Promise
   const phases: PhaseProfile[] = [];
   const idle: { cpu: CpuBreakdown | null } = { cpu: null };
   if (wanted('cpu')) {
-    console.log(
-      `profile, cpu: a plain stack, CPU from /proc and Redis's counters per phase (load average ${loadBefore})`,
-    );
+    console.log(`profile, cpu: a plain stack, CPU from /proc and Redis's counters per phase (load average ${loadBefore})`);
     await run({
       phases: settings.phases,
       warmupSeconds: settings.warmupSeconds,
       hooks: countingHooks(phases, idle),
     });
   }
-  if (wanted('functions'))
-    console.log('profile, functions: a stack whose Node processes run with --cpu-prof');
+  if (wanted('functions')) console.log('profile, functions: a stack whose Node processes run with --cpu-prof');
   const functions = wanted('functions') ? await functionProfiles(run, settings) : [];
   if (wanted('hops')) console.log('profile, hops: a stack that traces single-client checkouts hop by hop');
   const hops = wanted('hops') ? await hopTrace(run, settings) : null;

@@ -60,9 +60,7 @@ export async function sampleRedis(redis: Redis): Promise<RedisSample> {
   return {
     commands: parseCommandStats(commandstats),
     totalCommands: numbers.get('total_commands_processed') ?? 0,
-    counters: new Map(
-      GROWING_COUNTERS.filter((name) => numbers.has(name)).map((name) => [name, numbers.get(name)!]),
-    ),
+    counters: new Map(GROWING_COUNTERS.filter((name) => numbers.has(name)).map((name) => [name, numbers.get(name)!])),
   };
 }
 
@@ -94,10 +92,7 @@ export function redisBetween(before: RedisSample, after: RedisSample, checkouts:
     commands: commands.sort((a, b) => b.usecPerCheckout - a.usecPerCheckout),
     commandsPerCheckout: round((after.totalCommands - before.totalCommands) / checkouts),
     counters: Object.fromEntries(
-      [...after.counters].map(([name, value]) => [
-        name,
-        round((value - (before.counters.get(name) ?? 0)) / checkouts),
-      ]),
+      [...after.counters].map(([name, value]) => [name, round((value - (before.counters.get(name) ?? 0)) / checkouts)]),
     ),
   };
 }

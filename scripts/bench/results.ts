@@ -49,7 +49,12 @@ export function summarise(label: string, clients: number, samples: Sample[], fro
     seconds: round(seconds),
     checkouts: samples.length,
     perSecond: Math.round(samples.length / seconds),
-    latencyMs: { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? NaN) },
+    latencyMs: {
+      p50: round(percentile(sorted, 50)),
+      p95: round(percentile(sorted, 95)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted[sorted.length - 1] ?? NaN),
+    },
     status: { '2xx': count(200, 300), '4xx': count(400, 500), '5xx': count(500, 600) },
     from: round(from),
     to: round(to),
@@ -67,7 +72,12 @@ export function timeline(samples: Sample[]): SecondBucket[] {
     .sort(([a], [b]) => a - b)
     .map(([second, latencies]) => {
       const sorted = latencies.sort((a, b) => a - b);
-      return { second, checkouts: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) };
+      return {
+        second,
+        checkouts: sorted.length,
+        p50: round(percentile(sorted, 50)),
+        p99: round(percentile(sorted, 99)),
+      };
     });
 }
 
@@ -91,10 +101,16 @@ export function timelineSvg(results: BenchResults): string {
   const line = (value: (point: SecondBucket) => number, color: string, dash = '') =>
     `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${points.map((point) => `${x(point.second + 0.5).toFixed(1)},${value(point).toFixed(1)}`).join(' ')}"/>`;
   const phases = results.phases
-    .map((phase, index) => `<rect x="${x(phase.from).toFixed(1)}" y="${top}" width="${(x(phase.to) - x(phase.from)).toFixed(1)}" height="${plotHeight}" fill="${index % 2 ? '#f4f4f8' : '#eef4ee'}"/><text x="${(x(phase.from) + 4).toFixed(1)}" y="${top + 14}" font-size="11" fill="#555">${phase.label}: ${phase.perSecond}/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms</text>`)
+    .map(
+      (phase, index) =>
+        `<rect x="${x(phase.from).toFixed(1)}" y="${top}" width="${(x(phase.to) - x(phase.from)).toFixed(1)}" height="${plotHeight}" fill="${index % 2 ? '#f4f4f8' : '#eef4ee'}"/><text x="${(x(phase.from) + 4).toFixed(1)}" y="${top + 14}" font-size="11" fill="#555">${phase.label}: ${phase.perSecond}/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms</text>`,
+    )
     .join('');
   const ticks = [0, 0.25, 0.5, 0.75, 1]
-    .map((share) => `<text x="${left - 6}" y="${(yLatency(share * maxLatency) + 4).toFixed(1)}" font-size="11" text-anchor="end">${Math.round(share * maxLatency)}</text><text x="${width - right + 6}" y="${(yRate(share * maxRate) + 4).toFixed(1)}" font-size="11">${Math.round(share * maxRate)}</text>`)
+    .map(
+      (share) =>
+        `<text x="${left - 6}" y="${(yLatency(share * maxLatency) + 4).toFixed(1)}" font-size="11" text-anchor="end">${Math.round(share * maxLatency)}</text><text x="${width - right + 6}" y="${(yRate(share * maxRate) + 4).toFixed(1)}" font-size="11">${Math.round(share * maxRate)}</text>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="${width}" height="${height}" fill="white"/>

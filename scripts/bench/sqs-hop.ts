@@ -39,13 +39,19 @@ function rawClient(endpoint: string): Call {
           method: 'POST',
           path: '/',
           agent,
-          headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AmazonSQS.${action}`, 'Content-Length': Buffer.byteLength(body) },
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.0',
+            'X-Amz-Target': `AmazonSQS.${action}`,
+            'Content-Length': Buffer.byteLength(body),
+          },
         },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${action}: ${res.statusCode} ${text}`))));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${action}: ${res.statusCode} ${text}`)),
+          );
         },
       );
       req.on('error', reject);
@@ -54,7 +60,11 @@ function rawClient(endpoint: string): Call {
 }
 
 function sdkClient(endpoint: string): Call {
-  const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const commands: Record<string, new (input: any) => any> = {
     SendMessageBatch: SendMessageBatchCommand,
     ReceiveMessage: ReceiveMessageCommand,
@@ -65,10 +75,12 @@ function sdkClient(endpoint: string): Call {
 
 async function startEndpoint(): Promise<{ url: string; pid?: number; stop: () => void }> {
   if (process.env.SQS_HOP_ENDPOINT) return { url: process.env.SQS_HOP_ENDPOINT, stop: () => {} };
-  const child = spawn(process.execPath, [...nodeArgs, SQS_ENDPOINT_BIN, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, SQS_ENDPOINT_BIN, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       text += chunk;
       const match = /listening on (\S+)/.exec(text);
       if (match) resolve(match[1]);
@@ -98,7 +110,7 @@ async function main(): Promise<void> {
   let running = true;
   let measuring = false;
 
-  let toDelete: string[] = [];
+  const toDelete: string[] = [];
   let deleteTimer: NodeJS.Timeout | undefined;
   const flushDeletes = () => {
     clearTimeout(deleteTimer);
@@ -106,15 +118,27 @@ async function main(): Promise<void> {
     while (toDelete.length > 0) {
       if (measuring) deletes++;
       const handles = toDelete.splice(0, 10);
-      void call('DeleteMessageBatch', { QueueUrl, Entries: handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })) });
+      void call('DeleteMessageBatch', {
+        QueueUrl,
+        Entries: handles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
+      });
     }
   };
   const poll = async () => {
     while (running) {
-      const { Messages = [] } = await call('ReceiveMessage', { QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
+      const { Messages = [] } = await call('ReceiveMessage', {
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      });
       const at = performance.now();
       if (Messages.length === 0) continue;
-      if (measuring) (receives++, (received += Messages.length));
+      if (measuring) {
+        receives++;
+        received += Messages.length;
+      }
       for (const message of Messages) {
         const { id, sentAt } = JSON.parse(message.Body);
         if (measuring) hopMs.push(at - sentAt);
@@ -131,7 +155,10 @@ async function main(): Promise<void> {
       const id = String(next++);
       const arrived = new Promise<void>((resolve) => waiting.set(id, resolve));
       const sentAt = performance.now();
-      await call('SendMessageBatch', { QueueUrl, Entries: [{ Id: '0', MessageBody: JSON.stringify({ id, sentAt, pad: 'x'.repeat(200) }) }] });
+      await call('SendMessageBatch', {
+        QueueUrl,
+        Entries: [{ Id: '0', MessageBody: JSON.stringify({ id, sentAt, pad: 'x'.repeat(200) }) }],
+      });
       if (measuring) sendMs.push(performance.now() - sentAt);
       await arrived;
       waiting.delete(id);
@@ -159,7 +186,7 @@ async function main(): Promise<void> {
     `client ${clientKind}, ${senders} senders, ${pollers} pollers, delete window ${deleteWindowMs} ms, endpoint ${nodeArgs.join(' ') || '(default flags)'}: ` +
       `${Math.round(hopMs.length / elapsed)} msg/s; hop p50 ${f(percentile(hopMs, 50))} ms p99 ${f(percentile(hopMs, 99))} ms; ` +
       `send p50 ${f(percentile(sendMs, 50))} ms; ${(received / Math.max(1, receives)).toFixed(2)} msg/receive; ` +
-      `${(deletes / Math.max(1, hopMs.length)).toFixed(2)} deletes/msg; endpoint CPU ${f((cpu * 1000) / Math.max(1, hopMs.length))} µs/msg (${Math.round((cpu / 10 / elapsed))} % of a core); ` +
+      `${(deletes / Math.max(1, hopMs.length)).toFixed(2)} deletes/msg; endpoint CPU ${f((cpu * 1000) / Math.max(1, hopMs.length))} µs/msg (${Math.round(cpu / 10 / elapsed)} % of a core); ` +
       `clients' CPU ${f((clientCpu.user + clientCpu.system) / Math.max(1, hopMs.length))} µs/msg`,
   );
   process.exit(0);

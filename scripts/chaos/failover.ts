@@ -27,7 +27,11 @@ export function describeFailover(report: FailoverReport): string {
  * from its own files and the sentinel makes it a replica of the new one (it resyncs, dropping
  * what only it had), so the pair is replicated again. Resolves once `appFollows` does.
  */
-export async function failOverLosingWrites(redis: ReplicatedRedis, lagMs: number, appFollows: () => Promise<void>): Promise<FailoverReport> {
+export async function failOverLosingWrites(
+  redis: ReplicatedRedis,
+  lagMs: number,
+  appFollows: () => Promise<void>,
+): Promise<FailoverReport> {
   const master = await redis.masterPort();
   const replica = await redis.replicaPort();
   let acknowledged: number;

@@ -89,7 +89,12 @@ export class ChaosStack {
   }
 
   async start(): Promise<void> {
-    this.ports = { redis: await freePort(), sqs: await freePort(), http: await freePort(), lambda: await freePort() };
+    this.ports = {
+      redis: await freePort(),
+      sqs: await freePort(),
+      http: await freePort(),
+      lambda: await freePort(),
+    };
     if (this.options.replicatedRedis) this.replicated = await ReplicatedRedis.start(join(this.dir, 'redis'));
     else await this.startRedis();
     await this.startSqs();
@@ -98,11 +103,19 @@ export class ChaosStack {
   }
 
   async startRedis(): Promise<void> {
-    this.redis = await startRedis({ port: this.ports.redis, dataDir: join(this.dir, 'redis'), logFile: join(this.dir, 'redis.log') });
+    this.redis = await startRedis({
+      port: this.ports.redis,
+      dataDir: join(this.dir, 'redis'),
+      logFile: join(this.dir, 'redis.log'),
+    });
   }
 
   async startSqs(): Promise<void> {
-    this.sqs = await startSqs({ port: this.ports.sqs, logFile: join(this.dir, 'sqs.log'), faults: this.options.sqsFaults });
+    this.sqs = await startSqs({
+      port: this.ports.sqs,
+      logFile: join(this.dir, 'sqs.log'),
+      faults: this.options.sqsFaults,
+    });
   }
 
   /**
@@ -116,7 +129,10 @@ export class ChaosStack {
         httpPort: this.ports.http,
         lambdaPort: this.ports.lambda,
         logFile: join(this.dir, 'offline.log'),
-        env: { ...this.env, ...(crash ? { SAGASHOP_CRASH_AT: crash.at, SAGASHOP_CRASH_PROBABILITY: String(crash.probability) } : {}) },
+        env: {
+          ...this.env,
+          ...(crash ? { SAGASHOP_CRASH_AT: crash.at, SAGASHOP_CRASH_PROBABILITY: String(crash.probability) } : {}),
+        },
       });
     } catch (error) {
       if (!crash || !/exited before it was ready/.test((error as Error).message)) throw error;
@@ -169,10 +185,16 @@ export class ChaosStack {
   private async anotherPaidCheckout(): Promise<void> {
     const from = this.answers.length;
     try {
-      await waitUntil('a checkout to be paid after the failover', async () => this.answers.slice(from).some((answer) => answer.status === 200), 60_000);
+      await waitUntil(
+        'a checkout to be paid after the failover',
+        async () => this.answers.slice(from).some((answer) => answer.status === 200),
+        60_000,
+      );
     } catch (error) {
       const statuses = this.answers.slice(from).map((answer) => answer.status);
-      throw new Error(`${(error as Error).message}; the ${statuses.length} answers meanwhile: ${[...new Set(statuses)].join(', ') || 'none'}`);
+      throw new Error(
+        `${(error as Error).message}; the ${statuses.length} answers meanwhile: ${[...new Set(statuses)].join(', ') || 'none'}`,
+      );
     }
   }
 
@@ -212,11 +234,15 @@ export class ChaosStack {
 
   private async script(name: 'recover' | 'check', ...args: string[]): Promise<{ code: number; out: string }> {
     try {
-      const { stdout } = await run(process.execPath, ['--require', './scripts/lua-require.cjs', '--import', 'tsx', `scripts/${name}.ts`, ...args], {
-        cwd: ROOT,
-        env: this.env,
-        timeout: 120_000,
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['--require', './scripts/lua-require.cjs', '--import', 'tsx', `scripts/${name}.ts`, ...args],
+        {
+          cwd: ROOT,
+          env: this.env,
+          timeout: 120_000,
+        },
+      );
       return { code: 0, out: stdout };
     } catch (error) {
       const failed = error as { code?: number; stdout?: string; stderr?: string };

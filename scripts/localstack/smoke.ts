@@ -25,7 +25,11 @@ const fail = (message: string): never => {
 /** Runs a command in the project, its output passed through; resolves with its exit code. */
 function run(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ...env } });
+    const child = spawn(command, commandArgs, {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ...env },
+    });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
   });
@@ -33,10 +37,14 @@ function run(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = {}
 
 /** The base URL of the stage's REST API, as LocalStack serves it to the host. */
 async function restApiUrl(): Promise<string> {
-  const answer = await fetch(`${endpoint}/restapis`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request' } });
+  const answer = await fetch(`${endpoint}/restapis`, {
+    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request' },
+  });
   if (!answer.ok) fail(`LocalStack did not list its REST APIs (${answer.status})`);
   const { item = [] } = (await answer.json()) as { item?: { id: string; name: string }[] };
-  const api = item.find((candidate) => candidate.name === 'localstack-sagashop') ?? fail(`no REST API "localstack-sagashop" in LocalStack (found: ${item.map((i) => i.name).join(', ') || 'none'})`);
+  const api =
+    item.find((candidate) => candidate.name === 'localstack-sagashop') ??
+    fail(`no REST API "localstack-sagashop" in LocalStack (found: ${item.map((i) => i.name).join(', ') || 'none'})`);
   return `${endpoint}/restapis/${api.id}/localstack/_user_request_`;
 }
 
@@ -59,7 +67,8 @@ function client(api: string) {
     const answer = await call(method, path);
     if (answer.status !== 200) fail(`${method} ${path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
     for (const [field, value] of Object.entries(expected ?? {})) {
-      if (JSON.stringify(answer.body[field]) !== JSON.stringify(value)) fail(`${method} ${path}: ${field} is ${JSON.stringify(answer.body[field])}, expected ${JSON.stringify(value)}`);
+      if (JSON.stringify(answer.body[field]) !== JSON.stringify(value))
+        fail(`${method} ${path}: ${field} is ${JSON.stringify(answer.body[field])}, expected ${JSON.stringify(value)}`);
     }
     return answer.body;
   };
@@ -81,13 +90,20 @@ async function everyRoute(api: string): Promise<number> {
   await ok('POST', '/payment/batch_init/5/100', { msg: 'Batch init for users successful' });
   const { order_id } = await ok('POST', `/orders/create/${user_id}`);
   await ok('POST', `/orders/addItem/${order_id}/${item_id}/2`, { order_id, total_cost: 10 });
-  await ok('GET', `/orders/find/${order_id}`, { order_id, paid: false, items: [[item_id, 2]], user_id, total_cost: 10 });
+  await ok('GET', `/orders/find/${order_id}`, {
+    order_id,
+    paid: false,
+    items: [[item_id, 2]],
+    user_id,
+    total_cost: 10,
+  });
   await ok('POST', `/orders/checkout/${order_id}`, { order_id, paid: true });
   await ok('POST', '/orders/batch_init/5/5/5/1', { msg: 'Batch init for orders successful' });
   const { id } = await ok('GET', '/ids/create');
   if (typeof id !== 'string') fail(`GET /ids/create answered ${JSON.stringify(id)}`);
   const unknown = await call('GET', '/stock/find/x-no-such-item');
-  if (unknown.status !== 404 || typeof unknown.body.error !== 'string') fail(`an unknown item answered ${unknown.status} ${JSON.stringify(unknown.body)}`);
+  if (unknown.status !== 404 || typeof unknown.body.error !== 'string')
+    fail(`an unknown item answered ${unknown.status} ${JSON.stringify(unknown.body)}`);
   return 16;
 }
 
@@ -108,14 +124,17 @@ async function checkouts(api: string): Promise<{ paid: number; refused: number }
   );
   let paid = 0;
   for (let start = 0; start < orders.length; start += 4) {
-    const answers = await Promise.all(orders.slice(start, start + 4).map((order) => ok('POST', `/orders/checkout/${order}`, { order_id: order, paid: true })));
+    const answers = await Promise.all(
+      orders.slice(start, start + 4).map((order) => ok('POST', `/orders/checkout/${order}`, { order_id: order, paid: true })),
+    );
     paid += answers.length;
   }
   const { user_id } = await ok('POST', '/payment/create_user');
   const { order_id } = await ok('POST', `/orders/create/${user_id}`);
   await ok('POST', `/orders/addItem/${order_id}/${item_id}/1`);
   const refused = await call('POST', `/orders/checkout/${order_id}`);
-  if (refused.status !== 400 || !/credit/i.test(String(refused.body.error))) fail(`a checkout without credit answered ${refused.status} ${JSON.stringify(refused.body)}`);
+  if (refused.status !== 400 || !/credit/i.test(String(refused.body.error)))
+    fail(`a checkout without credit answered ${refused.status} ${JSON.stringify(refused.body)}`);
   await ok('GET', `/orders/find/${order_id}`, { paid: false });
   await ok('GET', `/stock/find/${item_id}`, { stock: 1 });
   return { paid, refused: 1 };
@@ -130,7 +149,12 @@ async function main(): Promise<string> {
     if (problem) fail(problem);
     if (!args.includes('--skip-deploy')) {
       console.log(`localstack smoke: deploying (npm run deploy:local) into ${endpoint}`);
-      const code = await run(process.execPath, [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'deploy', '--stage', 'localstack']);
+      const code = await run(process.execPath, [
+        join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+        'deploy',
+        '--stage',
+        'localstack',
+      ]);
       if (code !== 0) fail(`serverless deploy --stage localstack exited with ${code} (its output is above)`);
     }
     api = await restApiUrl();

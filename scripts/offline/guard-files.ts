@@ -57,9 +57,14 @@ export function writeGuards(codeDir: string, functions: OfflineFunction[]): stri
       "'use strict';",
       `const { guard } = require(${JSON.stringify(GUARD)});`,
       'module.exports = {};',
-      ...[...guarded].map(([name, key]) => `Object.assign(module.exports, guard(${real}, [${JSON.stringify(name)}], ${JSON.stringify(key)}));`),
+      ...[...guarded].map(
+        ([name, key]) => `Object.assign(module.exports, guard(${real}, [${JSON.stringify(name)}], ${JSON.stringify(key)}));`,
+      ),
       // Loaded when serverless-offline asks for it, as without the stand-in.
-      ...[...plain].map((name) => `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${real})[${JSON.stringify(name)}] });`),
+      ...[...plain].map(
+        (name) =>
+          `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${real})[${JSON.stringify(name)}] });`,
+      ),
     ];
     const file = join(folder, `${module}.js`);
     mkdirSync(dirname(file), { recursive: true });

@@ -15,7 +15,11 @@ const STATE = Symbol.for('sagashop.offline-http-guard');
 const state = (globalThis[STATE] ??= { inFlight: 0, waiters: [] });
 
 function failure(message) {
-  return { statusCode: 500, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: message }) };
+  return {
+    statusCode: 500,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error: message }),
+  };
 }
 
 const describe = (error) => (error && error.stack) || String(error);

@@ -100,7 +100,10 @@ export class SagashopOfflinePlugin {
     if (!this.isLocalOffline) return;
     await this.attempt(async () => {
       const settings = stackSettings();
-      const problem = await unreachable(this.functionsEnv(), { redis: settings.externalRedis, sqs: Boolean(settings.externalSqs) });
+      const problem = await unreachable(this.functionsEnv(), {
+        redis: settings.externalRedis,
+        sqs: Boolean(settings.externalSqs),
+      });
       if (problem) throw new Error(problem);
     });
   }
@@ -111,7 +114,11 @@ export class SagashopOfflinePlugin {
     let started: Record<string, string> = {};
     if (!settings.externalRedis || !settings.externalSqs) {
       const say = wholeLines((line) => this.utils.log.notice(line));
-      const stack = (this.stack = new Supervisor({ say, selfMatch: [basename(process.argv[1] ?? 'serverless'), 'offline'], settings }));
+      const stack = (this.stack = new Supervisor({
+        say,
+        selfMatch: [basename(process.argv[1] ?? 'serverless'), 'offline'],
+        settings,
+      }));
       process.once('exit', () => stack.stopNow());
       // A signal while starting stops what was started and exits. Once serving, serverless-offline's
       // own SIGINT/SIGTERM listener ends the run through the end hooks; SIGHUP, which it ignores, is
@@ -146,7 +153,13 @@ export class SagashopOfflinePlugin {
       handler: this.service.getFunction(functionKey).handler,
       http: (this.service.getAllEventsInFunction(functionKey) ?? []).some((event: Record<string, unknown>) => event.httpApi || event.http),
     }));
-    const location = relative(servicePath, writeGuards(codeDir, functions.filter((fn: { handler?: unknown }) => typeof fn.handler === 'string')));
+    const location = relative(
+      servicePath,
+      writeGuards(
+        codeDir,
+        functions.filter((fn: { handler?: unknown }) => typeof fn.handler === 'string'),
+      ),
+    );
     offline.location = location;
     if (this.cliOptions.location !== undefined) this.cliOptions.location = location;
     this.answerUnmatchedRequests();
@@ -159,7 +172,9 @@ export class SagashopOfflinePlugin {
    */
   private answerUnmatchedRequests(): void {
     const functions = (this.service.functions ??= {});
-    const hasDefault = Object.values(functions).some((fn: any) => (fn?.events ?? []).some((event: any) => event?.httpApi === '*' || event?.http?.path === '{proxy+}'));
+    const hasDefault = Object.values(functions).some((fn: any) =>
+      (fn?.events ?? []).some((event: any) => event?.httpApi === '*' || event?.http?.path === '{proxy+}'),
+    );
     if (hasDefault) return;
     functions[NO_ROUTE_FUNCTION] = {
       name: `${this.service.service}-${this.service.provider.stage}-${NO_ROUTE_FUNCTION}`,

@@ -31,8 +31,14 @@ function niceMax(value) {
 
 function drawChart(metrics) {
   const svg = $('chart');
-  const W = 960, H = 260, left = 44, right = 56, top = 12, bottom = 26;
-  const width = W - left - right, height = H - top - bottom;
+  const W = 960,
+    H = 260,
+    left = 44,
+    right = 56,
+    top = 12,
+    bottom = 26;
+  const width = W - left - right,
+    height = H - top - bottom;
   const span = metrics.windowMs;
   const start = metrics.perSecond.start;
   const x = (t) => left + ((t - start) / span) * width;
@@ -61,7 +67,18 @@ function drawChart(metrics) {
   }
   const barWidth = Math.max(1, width / counts.length - 0.6);
   counts.forEach((c, i) => {
-    if (c > 0) parts.push(el('svg:rect', { class: 'bar', x: x(start + i * 1000), y: yRate(c), width: barWidth, height: top + height - yRate(c), fill: '#3b6fd8', opacity: 0.75 }));
+    if (c > 0)
+      parts.push(
+        el('svg:rect', {
+          class: 'bar',
+          x: x(start + i * 1000),
+          y: yRate(c),
+          width: barWidth,
+          height: top + height - yRate(c),
+          fill: '#3b6fd8',
+          opacity: 0.75,
+        }),
+      );
   });
   const line = (values, color, name) => {
     let d = '';
@@ -85,13 +102,17 @@ function drawQueues(queues) {
     ...queues.map(({ step, queue, dlq }) => {
       const button = el('button', { 'data-step': step, onclick: () => moveBack(step, button) }, 'Move back');
       if (dlq.visible === 0) button.disabled = true;
-      return el('tr', { 'data-step': step },
+      return el(
+        'tr',
+        { 'data-step': step },
         el('td', { title: `${queue.name} / ${dlq.name}` }, step, queue.error ? el('span', { class: 'error' }, ` (${queue.error})`) : ''),
         el('td', { class: 'num' }, count(queue.visible + queue.delayed)),
         el('td', { class: 'num' }, count(queue.inFlight)),
         el('td', { class: `num${dlq.visible + dlq.inFlight > 0 ? ' warn' : ''}` }, count(dlq.visible + dlq.inFlight)),
-        el('td', { class: 'num' }, button));
-    }));
+        el('td', { class: 'num' }, button),
+      );
+    }),
+  );
 }
 
 function drawOverview(data) {
@@ -113,11 +134,23 @@ function drawOverview(data) {
   $('late').textContent = `${count(sagas.pastDeadline)}${sagas.examined < sagas.open && sagas.pastDeadline === sagas.examined ? '+' : ''}`;
   $('late').classList.toggle('bad', sagas.pastDeadline > 0);
   $('open-sagas').tBodies[0].replaceChildren(
-    ...(sagas.oldest.length ? sagas.oldest.map((s) => el('tr', {},
-      el('td', {}, el('a', { onclick: () => search(s.sagaId) }, s.sagaId)), el('td', {}, s.orderId ?? '?'),
-      el('td', { class: 'num' }, age(metrics.now - s.startedAt)),
-      el('td', { class: `num${s.deadlineAt !== null && s.deadlineAt < metrics.now ? ' warn' : ''}` }, s.deadlineAt === null ? '?' : clock(s.deadlineAt))))
-      : [el('tr', {}, el('td', { colspan: 4, class: 'note' }, 'no open saga'))]));
+    ...(sagas.oldest.length
+      ? sagas.oldest.map((s) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, el('a', { onclick: () => search(s.sagaId) }, s.sagaId)),
+            el('td', {}, s.orderId ?? '?'),
+            el('td', { class: 'num' }, age(metrics.now - s.startedAt)),
+            el(
+              'td',
+              { class: `num${s.deadlineAt !== null && s.deadlineAt < metrics.now ? ' warn' : ''}` },
+              s.deadlineAt === null ? '?' : clock(s.deadlineAt),
+            ),
+          ),
+        )
+      : [el('tr', {}, el('td', { colspan: 4, class: 'note' }, 'no open saga'))]),
+  );
   drawQueues(data.queues);
   drawChart(metrics);
 }
@@ -140,7 +173,11 @@ async function poll() {
 }
 
 async function post(path) {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const data = await response.json();
   if (!response.ok) throw new Error(data.error || response.status);
   return data;
@@ -150,7 +187,8 @@ async function moveBack(step, button) {
   button.disabled = true;
   try {
     const result = await post(`/api/redrive?step=${encodeURIComponent(step)}`);
-    $('redrive-note').textContent = `${step}: moved ${result.moved} message(s) back to the queue${result.failed ? `, ${result.failed} failed` : ''}.`;
+    $('redrive-note').textContent =
+      `${step}: moved ${result.moved} message(s) back to the queue${result.failed ? `, ${result.failed} failed` : ''}.`;
   } catch (error) {
     $('redrive-note').textContent = `${step}: could not move messages back: ${error.message}`;
   }
@@ -168,13 +206,44 @@ async function runReplay() {
         `${r.logEntries ?? 0} log entries read, ${(r.relisted ?? []).length} relisted, ${(r.orphans ?? []).length} orphan(s) given back.` +
         `${r.more ? ' More work is left: run it again.' : ''}${r.note ? ` Note: ${r.note}.` : ''}`
       : `Did not run: ${r.note}.`;
-    const rows = r.lines.map((l) => el('tr', {}, el('td', {}, el('a', { onclick: () => search(l.sagaId) }, l.sagaId)), el('td', {}, l.orderId),
-      el('td', {}, l.action), el('td', {}, `${l.why} → ${l.result}`)));
+    const rows = r.lines.map((l) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, el('a', { onclick: () => search(l.sagaId) }, l.sagaId)),
+        el('td', {}, l.orderId),
+        el('td', {}, l.action),
+        el('td', {}, `${l.why} → ${l.result}`),
+      ),
+    );
     // Reservations and charges whose saga the order service does not know (docs/recovery.md).
-    rows.push(...(r.orphans ?? []).map((o) => el('tr', {}, el('td', {}, el('a', { onclick: () => search(o.sagaId) }, o.sagaId)), el('td', {}, '—'),
-      el('td', {}, 'orphan'), el('td', {}, `found in the ${o.found} log, its saga unknown → ${o.result}`))));
-    report.replaceChildren(el('div', { class: 'replay-summary' }, summary),
-      rows.length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'saga'), el('th', {}, 'order'), el('th', {}, 'action'), el('th', {}, 'why → result'))), el('tbody', {}, ...rows)) : '');
+    rows.push(
+      ...(r.orphans ?? []).map((o) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, el('a', { onclick: () => search(o.sagaId) }, o.sagaId)),
+          el('td', {}, '—'),
+          el('td', {}, 'orphan'),
+          el('td', {}, `found in the ${o.found} log, its saga unknown → ${o.result}`),
+        ),
+      ),
+    );
+    report.replaceChildren(
+      el('div', { class: 'replay-summary' }, summary),
+      rows.length
+        ? el(
+            'table',
+            {},
+            el(
+              'thead',
+              {},
+              el('tr', {}, el('th', {}, 'saga'), el('th', {}, 'order'), el('th', {}, 'action'), el('th', {}, 'why → result')),
+            ),
+            el('tbody', {}, ...rows),
+          )
+        : '',
+    );
   } catch (error) {
     report.replaceChildren(el('span', { class: 'error' }, `The replay failed: ${error.message}`));
   } finally {
@@ -185,16 +254,36 @@ async function runReplay() {
 function sagaView(saga) {
   const r = saga.record;
   const facts = r.order_id ? `order ${r.order_id} · user ${r.user_id} · total ${r.total_cost} · items ${r.items}` : 'record expired';
-  const rows = saga.lines.map((line) => el('tr', { class: 'step', 'data-step': line.step },
-    el('td', {}, clock(line.at)), el('td', {}, line.service), el('td', {}, line.step),
-    el('td', { class: `outcome-${line.outcome.split(' ')[0]}` }, line.outcome), el('td', {}, line.changes),
-    el('td', { title: line.by }, line.by.replace(/message ([0-9a-f]{8})[0-9a-f-]{20,}/, 'message $1…'))));
-  return el('div', { class: 'saga', 'data-saga': saga.sagaId },
-    el('h3', {}, `saga ${saga.sagaId}`), el('div', { class: 'facts' }, facts),
-    el('table', {}, el('thead', {}, el('tr', {}, ...['time (UTC)', 'service', 'step', 'outcome', 'changes', 'by'].map((h) => el('th', {}, h)))),
-      el('tbody', {}, ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'note' }, 'no log entries in the retained window'))]))),
+  const rows = saga.lines.map((line) =>
+    el(
+      'tr',
+      { class: 'step', 'data-step': line.step },
+      el('td', {}, clock(line.at)),
+      el('td', {}, line.service),
+      el('td', {}, line.step),
+      el('td', { class: `outcome-${line.outcome.split(' ')[0]}` }, line.outcome),
+      el('td', {}, line.changes),
+      el('td', { title: line.by }, line.by.replace(/message ([0-9a-f]{8})[0-9a-f-]{20,}/, 'message $1…')),
+    ),
+  );
+  return el(
+    'div',
+    { class: 'saga', 'data-saga': saga.sagaId },
+    el('h3', {}, `saga ${saga.sagaId}`),
+    el('div', { class: 'facts' }, facts),
+    el(
+      'table',
+      {},
+      el('thead', {}, el('tr', {}, ...['time (UTC)', 'service', 'step', 'outcome', 'changes', 'by'].map((h) => el('th', {}, h)))),
+      el(
+        'tbody',
+        {},
+        ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'note' }, 'no log entries in the retained window'))]),
+      ),
+    ),
     el('div', { class: 'standing' }, saga.standing),
-    el('details', {}, el('summary', { class: 'note' }, 'as npm run saga prints it'), el('pre', {}, saga.text)));
+    el('details', {}, el('summary', { class: 'note' }, 'as npm run saga prints it'), el('pre', {}, saga.text)),
+  );
 }
 
 async function search(id) {
@@ -205,8 +294,17 @@ async function search(id) {
     const response = await fetch(`/api/saga?id=${encodeURIComponent(id)}`);
     const data = await response.json();
     if (!response.ok) throw new Error(data.error || response.status);
-    results.replaceChildren(...(data.sagas.length ? data.sagas.map(sagaView)
-      : [el('p', { class: 'note' }, `No saga of ${id} in the retained log (is it an order or saga id? was it checked out within the retention window?)`)]));
+    results.replaceChildren(
+      ...(data.sagas.length
+        ? data.sagas.map(sagaView)
+        : [
+            el(
+              'p',
+              { class: 'note' },
+              `No saga of ${id} in the retained log (is it an order or saga id? was it checked out within the retention window?)`,
+            ),
+          ]),
+    );
   } catch (error) {
     results.replaceChildren(el('p', { class: 'error' }, `Search failed: ${error.message}`));
   }

@@ -43,7 +43,11 @@ export const REMOTE_OPTIONS = ['stage', 'api', 'region'];
 const regionOfApi = (url: URL) => /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1];
 
 /** Where the command acts: undefined for the local stack, else the deployed stage's API. */
-export async function remoteTarget(argv: string[], env: NodeJS.ProcessEnv = process.env, credentials?: Credentials): Promise<RemoteTarget | undefined> {
+export async function remoteTarget(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  credentials?: Credentials,
+): Promise<RemoteTarget | undefined> {
   const api = option(argv, 'api');
   const stage = option(argv, 'stage');
   const region = option(argv, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
@@ -64,8 +68,17 @@ export async function remoteTarget(argv: string[], env: NodeJS.ProcessEnv = proc
 }
 
 /** The stack's HttpApiUrl output, from CloudFormation's DescribeStacks (query API, signed). */
-export async function stackApiUrl(stackName: string, region: string, credentials?: Credentials, endpoint = `https://cloudformation.${region}.amazonaws.com/`): Promise<URL> {
-  const body = new URLSearchParams({ Action: 'DescribeStacks', StackName: stackName, Version: '2010-05-15' }).toString();
+export async function stackApiUrl(
+  stackName: string,
+  region: string,
+  credentials?: Credentials,
+  endpoint = `https://cloudformation.${region}.amazonaws.com/`,
+): Promise<URL> {
+  const body = new URLSearchParams({
+    Action: 'DescribeStacks',
+    StackName: stackName,
+    Version: '2010-05-15',
+  }).toString();
   const response = await signedFetch(new URL(endpoint), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -75,7 +88,10 @@ export async function stackApiUrl(stackName: string, region: string, credentials
     credentials,
   });
   const text = await response.text();
-  if (!response.ok) throw new RemoteUsageError(`CloudFormation could not describe ${stackName} in ${region} (${response.status}): ${/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200)}`);
+  if (!response.ok)
+    throw new RemoteUsageError(
+      `CloudFormation could not describe ${stackName} in ${region} (${response.status}): ${/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200)}`,
+    );
   const url = /<OutputKey>HttpApiUrl<\/OutputKey>\s*<OutputValue>([^<]+)<\/OutputValue>/.exec(text)?.[1];
   if (!url) throw new RemoteUsageError(`stack ${stackName} in ${region} has no HttpApiUrl output: is it a sagashop AWS stage?`);
   return new URL(url);
@@ -118,14 +134,21 @@ export class RemoteOperator {
 
   private async ok<T>(method: string, route: string, query?: Record<string, string>): Promise<T> {
     const answer = await this.request(method, route, new URLSearchParams(query));
-    if (answer.status === 403) throw new Error(`${this.target.api.host} refused the signed request (403): ${answer.body?.message ?? answer.body?.error ?? ''} — do your credentials allow execute-api:Invoke on it?`);
-    if (answer.status !== 200) throw new Error(`${this.target.api.host} answered ${answer.status}: ${answer.body?.error ?? answer.body?.message ?? JSON.stringify(answer.body)}`);
+    if (answer.status === 403)
+      throw new Error(
+        `${this.target.api.host} refused the signed request (403): ${answer.body?.message ?? answer.body?.error ?? ''} — do your credentials allow execute-api:Invoke on it?`,
+      );
+    if (answer.status !== 200)
+      throw new Error(
+        `${this.target.api.host} answered ${answer.status}: ${answer.body?.error ?? answer.body?.message ?? JSON.stringify(answer.body)}`,
+      );
     return answer.body as T;
   }
 
   overview = () => this.ok<Overview>('GET', 'overview');
   saga = (id: string) => this.ok<{ id: string; sagas: SagaView[] }>('GET', 'saga', { id });
   check = () => this.ok<CheckReport>('GET', 'check');
-  replay = (staleMs?: number) => this.ok<ReplayReport & { ms: number }>('POST', 'replay', staleMs === undefined ? {} : { 'stale-ms': String(staleMs) });
+  replay = (staleMs?: number) =>
+    this.ok<ReplayReport & { ms: number }>('POST', 'replay', staleMs === undefined ? {} : { 'stale-ms': String(staleMs) });
   redrive = (step: string) => this.ok<RedriveResult>('POST', 'redrive', { step });
 }

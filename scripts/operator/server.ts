@@ -24,7 +24,11 @@ const STATIC: Record<string, [file: string, type: string]> = {
 
 function send(response: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  response.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   response.end(text);
 }
 
@@ -43,11 +47,17 @@ async function route(backend: Backend, request: IncomingMessage, response: Serve
   const contentType = request.headers['content-type'] ?? '';
   if ('remote' in backend) {
     // The same refusal as the local API's before anything is signed and sent.
-    if (method === 'POST' && !contentType.startsWith('application/json')) return send(response, 415, { error: 'POST with content-type application/json' });
+    if (method === 'POST' && !contentType.startsWith('application/json'))
+      return send(response, 415, { error: 'POST with content-type application/json' });
     const answer = await backend.remote.request(method, apiRoute, url.searchParams);
     return send(response, answer.status, answer.body);
   }
-  const answer = await answerOperator(backend.local, { method, route: apiRoute, query: url.searchParams, contentType });
+  const answer = await answerOperator(backend.local, {
+    method,
+    route: apiRoute,
+    query: url.searchParams,
+    contentType,
+  });
   send(response, answer.status, answer.body);
 }
 
@@ -82,9 +92,12 @@ async function main(): Promise<void> {
   const target = await remoteTarget(process.argv.slice(2));
   if (!target) useLocalStackEnv();
   const port = Number(process.env.OPS_PORT || 8001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`OPS_PORT must be a TCP port number (got ${process.env.OPS_PORT})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`OPS_PORT must be a TCP port number (got ${process.env.OPS_PORT})`);
   const ops = await startOperatorServer(port, process.env.OPS_HOST || '127.0.0.1', target && new RemoteOperator(target));
-  const source = target ? `${target.api.origin}/ops/, requests signed for ${target.region}` : `Redis ${process.env.REDIS_URL}, SQS ${process.env.SQS_ENDPOINT}`;
+  const source = target
+    ? `${target.api.origin}/ops/, requests signed for ${target.region}`
+    : `Redis ${process.env.REDIS_URL}, SQS ${process.env.SQS_ENDPOINT}`;
   console.log(`operator's page on ${ops.url} (${source})`);
   const stop = async () => {
     ops.server.closeAllConnections();

@@ -54,7 +54,14 @@ export function signable(url: URL, method: string, headers: Record<string, strin
 /** fetch() with the request signed for `service` in `region`. */
 export async function signedFetch(
   url: URL,
-  init: { method?: string; headers?: Record<string, string>; body?: string; service: string; region: string; credentials?: Credentials },
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    service: string;
+    region: string;
+    credentials?: Credentials;
+  },
 ): Promise<Response> {
   const method = init.method ?? 'GET';
   const signed = await signerFor(init.service, init.region, init.credentials).sign(signable(url, method, init.headers ?? {}, init.body));

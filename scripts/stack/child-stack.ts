@@ -60,11 +60,24 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, 
     ...extraEnv,
   };
   // The test's own servers are not the stack's.
-  for (const name of ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL', 'SQS_ENDPOINT', 'TEST_REDIS_BASE_URL']) {
+  for (const name of [
+    'REDIS_URL',
+    'STOCK_REDIS_URL',
+    'PAYMENT_REDIS_URL',
+    'ORDER_REDIS_URL',
+    'IDS_REDIS_URL',
+    'SQS_ENDPOINT',
+    'TEST_REDIS_BASE_URL',
+  ]) {
     if (!(name in extraEnv)) delete env[name];
   }
   const [command, args] = how.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')]];
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: how.detached });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: how.detached,
+  });
   let text = '';
   child.stdout.on('data', (chunk) => (text += chunk));
   child.stderr.on('data', (chunk) => (text += chunk));

@@ -41,7 +41,13 @@ async function startupReplay(lambdaPort: number): Promise<string> {
         method: 'POST',
         body: '{}',
       });
-      const report = (await response.json()) as { ran?: boolean; examined?: number; orphans?: unknown[]; note?: string; more?: boolean };
+      const report = (await response.json()) as {
+        ran?: boolean;
+        examined?: number;
+        orphans?: unknown[];
+        note?: string;
+        more?: boolean;
+      };
       if (!report.ran) return `did not run: ${report.note ?? response.status}`;
       examined += report.examined ?? 0;
       orphans += report.orphans?.length ?? 0;
@@ -60,12 +66,31 @@ async function main(): Promise<void> {
   const env = withLocalAwsDefaults({ ...process.env, ...(await stack.startDependencies()) });
 
   const api = `http://127.0.0.1:${settings.httpPort}`;
-  await stack.start({ where: api, what: 'serverless offline', port: settings.httpPort, match: ['serverless', 'offline', LIFELINE] }, (onSpawn) =>
-    startOffline({ httpPort: settings.httpPort, lambdaPort: settings.lambdaPort, logFile: stack.logFile('offline'), env, onSpawn }),
+  await stack.start(
+    {
+      where: api,
+      what: 'serverless offline',
+      port: settings.httpPort,
+      match: ['serverless', 'offline', LIFELINE],
+    },
+    (onSpawn) =>
+      startOffline({
+        httpPort: settings.httpPort,
+        lambdaPort: settings.lambdaPort,
+        logFile: stack.logFile('offline'),
+        env,
+        onSpawn,
+      }),
   );
   const opsUrl = `http://127.0.0.1:${settings.opsPort}`;
-  await stack.start({ where: opsUrl, what: "operator's page", port: settings.opsPort, match: ['operator/server.ts', LIFELINE] }, (onSpawn) =>
-    startOperatorPage({ port: settings.opsPort, logFile: stack.logFile('ops'), env, onSpawn }),
+  await stack.start(
+    {
+      where: opsUrl,
+      what: "operator's page",
+      port: settings.opsPort,
+      match: ['operator/server.ts', LIFELINE],
+    },
+    (onSpawn) => startOperatorPage({ port: settings.opsPort, logFile: stack.logFile('ops'), env, onSpawn }),
   );
 
   stack.line('replay', 'replayLog, once at start-up', await startupReplay(settings.lambdaPort));

@@ -106,7 +106,9 @@ export async function stopPid(pid: number, graceMs: number): Promise<void> {
 export async function stopLeftovers(runDir: string, graceMs: (name: string) => number, found: (list: string) => void): Promise<number> {
   let names: string[] = [];
   try {
-    names = readdirSync(runDir).filter((file) => file.endsWith('.pid')).map((file) => file.slice(0, -4));
+    names = readdirSync(runDir)
+      .filter((file) => file.endsWith('.pid'))
+      .map((file) => file.slice(0, -4));
   } catch {
     return 0;
   }
@@ -160,7 +162,8 @@ export function portHolder(port: number): { pid: number; command: string } | und
     for (const fd of fds) {
       try {
         const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return { pid: Number(pid), command: commandLine(Number(pid)) };
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1)))
+          return { pid: Number(pid), command: commandLine(Number(pid)) };
       } catch {
         /* closed meanwhile */
       }

@@ -14,6 +14,7 @@ export function useLocalStackEnv(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_ACCESS_KEY_ID ||= 'local';
   env.AWS_SECRET_ACCESS_KEY ||= 'local';
   const stage = env.STAGE ?? 'local';
-  for (const step of stepNamesOf(SAGA)) env[queueUrlVariable(step)] ||= `${env.SQS_ENDPOINT}/000000000000/${queueNameOf(SAGA, stage, step)}`;
+  for (const step of stepNamesOf(SAGA))
+    env[queueUrlVariable(step)] ||= `${env.SQS_ENDPOINT}/000000000000/${queueNameOf(SAGA, stage, step)}`;
   configure(readConfig(env));
 }

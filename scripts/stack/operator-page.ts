@@ -7,7 +7,12 @@ const SERVER_SCRIPT = join(PROJECT_ROOT, 'scripts', 'operator', 'server.ts');
 const LUA_REQUIRE = join(PROJECT_ROOT, 'scripts', 'lua-require.cjs');
 
 /** The operator's page (scripts/operator/server.ts) as its own process, reading the stack `env` names. */
-export async function startOperatorPage(options: { port: number; logFile: string; env: NodeJS.ProcessEnv; onSpawn?: StartOptions['onSpawn'] }): Promise<ManagedProcess> {
+export async function startOperatorPage(options: {
+  port: number;
+  logFile: string;
+  env: NodeJS.ProcessEnv;
+  onSpawn?: StartOptions['onSpawn'];
+}): Promise<ManagedProcess> {
   if (!(await isPortFree(options.port))) throw new Error(portInUseMessage(options.port, 'set OPS_PORT to a free port'));
   const ops = startProcess('ops', process.execPath, ['--require', LIFELINE, '--require', LUA_REQUIRE, '--import', 'tsx', SERVER_SCRIPT], {
     cwd: PROJECT_ROOT,

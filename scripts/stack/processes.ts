@@ -15,7 +15,10 @@ export const LIFELINE = join(__dirname, 'lifeline.cjs');
  * clients (docs/performance.md, "What was cut"). Then SAGASHOP_NODE_ARGS, which may override it:
  * `npm run bench -- --profile` passes --cpu-prof there, which NODE_OPTIONS refuses.
  */
-export const stackNodeArgs = (): string[] => ['--max-semi-space-size=32', ...(process.env.SAGASHOP_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? [])];
+export const stackNodeArgs = (): string[] => [
+  '--max-semi-space-size=32',
+  ...(process.env.SAGASHOP_NODE_ARGS?.trim().split(/\s+/).filter(Boolean) ?? []),
+];
 
 export interface ManagedProcess {
   name: string;

@@ -30,7 +30,16 @@ export async function startRedisCluster(dir: string, size = 3, replicas = 0): Pr
         port,
         dataDir: join(dir, `node-${port}`),
         logFile: join(dir, `node-${port}.log`),
-        extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--repl-diskless-sync-delay', '0'],
+        extraArgs: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '5000',
+          '--repl-diskless-sync-delay',
+          '0',
+        ],
       }),
     );
   }

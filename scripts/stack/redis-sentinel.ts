@@ -13,7 +13,14 @@ const SENTINEL_TIMINGS = { downAfterMs: 1_000, failoverTimeoutMs: 2_000 };
 
 /** Asks the Redis (or sentinel) on `port` one thing, on a connection of its own that never retries. */
 export async function ask<T>(port: number, question: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
   client.on('error', () => {}); // the caller hears it from the command
   try {
     await client.connect();
@@ -62,7 +69,10 @@ export class ReplicatedRedis {
 
   /** The master's port, as the sentinel names it to clients. */
   async masterPort(): Promise<number> {
-    const address = (await ask(this.sentinelPort, (client) => client.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME))) as [string, string];
+    const address = (await ask(this.sentinelPort, (client) => client.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME))) as [
+      string,
+      string,
+    ];
     return Number(address[1]);
   }
 
@@ -107,7 +117,11 @@ export class ReplicatedRedis {
   /** Until `replica` has its master link up. */
   async waitForReplica(replica: number, timeoutMs = 30_000): Promise<void> {
     try {
-      await waitUntil(`the Redis on port ${replica} to replicate its master`, async () => (await replicationField(replica, 'master_link_status')) === 'up', timeoutMs);
+      await waitUntil(
+        `the Redis on port ${replica} to replicate its master`,
+        async () => (await replicationField(replica, 'master_link_status')) === 'up',
+        timeoutMs,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${this.logTails()}`);
     }
@@ -170,13 +184,17 @@ export class ReplicatedRedis {
         '',
       ].join('\n'),
     );
-    this.sentinel = startProcess('sentinel', 'redis-sentinel', [configFile], { logFile: join(this.dir, 'sentinel.log') });
+    this.sentinel = startProcess('sentinel', 'redis-sentinel', [configFile], {
+      logFile: join(this.dir, 'sentinel.log'),
+    });
     // It has found the replica (through the master's INFO) and reaches it: a failover can pick it.
     await waitUntil(
       `redis-sentinel on port ${this.sentinelPort} to watch the master and its replica`,
       async () => {
         const replicas = (await ask(this.sentinelPort, (client) => client.call('SENTINEL', 'replicas', MASTER_NAME))) as string[][];
-        return replicas.some((fields) => fields[fields.indexOf('flags') + 1] === 'slave' && fields[fields.indexOf('master-link-status') + 1] === 'ok');
+        return replicas.some(
+          (fields) => fields[fields.indexOf('flags') + 1] === 'slave' && fields[fields.indexOf('master-link-status') + 1] === 'ok',
+        );
       },
       30_000,
       this.sentinel,

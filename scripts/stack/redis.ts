@@ -6,7 +6,12 @@ import { isPortFree, startProcess, waitUntil, type ManagedProcess, type StartOpt
 import { ensureCommand, realSystem, type PackageNames, type SystemAccess } from './system-packages';
 
 /** The packages that bring redis-server, per package manager (Fedora and Homebrew call it redis). */
-export const REDIS_PACKAGES: PackageNames = { apt: 'redis-server', dnf: 'redis', brew: 'redis', why: 'for the local Redis' };
+export const REDIS_PACKAGES: PackageNames = {
+  apt: 'redis-server',
+  dnf: 'redis',
+  brew: 'redis',
+  why: 'for the local Redis',
+};
 
 let ensuring: Promise<string> | undefined;
 
@@ -51,13 +56,20 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
     command,
     [
       ...wrapperArgs,
-      '--port', String(options.port),
-      '--bind', '127.0.0.1',
-      '--dir', options.dataDir,
-      '--appendonly', 'yes',
-      '--appendfsync', process.env.REDIS_DURABILITY?.trim() === 'none' ? 'everysec' : 'always',
-      '--save', '',
-      '--daemonize', 'no',
+      '--port',
+      String(options.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      options.dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      process.env.REDIS_DURABILITY?.trim() === 'none' ? 'everysec' : 'always',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
       ...(options.extraArgs ?? []),
     ],
     { logFile: options.logFile, onSpawn: options.onSpawn },
@@ -67,7 +79,13 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
 }
 
 async function ping(port: number): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {}); // a refused connection is the answer "not yet", not a crash
   try {
     await client.connect();

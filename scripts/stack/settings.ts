@@ -16,7 +16,10 @@ function refuseSharedPorts(used: readonly (readonly [string, number])[]): void {
   const byPort = new Map<number, string[]>();
   for (const [name, value] of used) byPort.set(value, [...(byPort.get(value) ?? []), name]);
   for (const [value, names] of byPort) {
-    if (names.length > 1) throw new Error(`${names.join(' and ')} are ${names.length === 2 ? 'both' : 'all'} ${value}: each part of the stack needs a port of its own`);
+    if (names.length > 1)
+      throw new Error(
+        `${names.join(' and ')} are ${names.length === 2 ? 'both' : 'all'} ${value}: each part of the stack needs a port of its own`,
+      );
   }
 }
 
@@ -24,7 +27,8 @@ function refuseSharedPorts(used: readonly (readonly [string, number])[]): void {
 export function stackSettings(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = resolve(env.DATA_DIR ?? '.data');
   // Every service has a Redis of its own to use: then none is started here.
-  const externalRedis = Boolean(set(env.REDIS_URL)) || ['STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL'].every((name) => set(env[name]));
+  const externalRedis =
+    Boolean(set(env.REDIS_URL)) || ['STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL'].every((name) => set(env[name]));
   const externalSqs = set(env.SQS_ENDPOINT);
   const ports = {
     httpPort: port(env, 'HTTP_PORT', 8000),

@@ -111,7 +111,12 @@ export class Supervisor {
       const dataDir = redisDataDir(settings.dataDir);
       started.REDIS_URL = `redis://127.0.0.1:${port}`;
       // redis-server renames itself to "redis-server 127.0.0.1:<port>".
-      const part = { where: started.REDIS_URL, what: `append-only data in ${show(dataDir)}`, port, match: ['redis-server', String(port)] };
+      const part = {
+        where: started.REDIS_URL,
+        what: `append-only data in ${show(dataDir)}`,
+        port,
+        match: ['redis-server', String(port)],
+      };
       await this.start(part, (onSpawn) => startRedis({ port, dataDir, logFile: this.logFile('redis'), onSpawn }));
     }
     if (settings.externalSqs) {
@@ -119,7 +124,12 @@ export class Supervisor {
     } else {
       const port = settings.sqsPort;
       started.SQS_ENDPOINT = `http://127.0.0.1:${port}`;
-      const part = { where: started.SQS_ENDPOINT, what: 'sagashop SQS endpoint', port, match: SQS_PROCESS_MATCH };
+      const part = {
+        where: started.SQS_ENDPOINT,
+        what: 'sagashop SQS endpoint',
+        port,
+        match: SQS_PROCESS_MATCH,
+      };
       await this.start(part, (onSpawn) => startSqs({ port, logFile: this.logFile('sqs'), onSpawn }));
     }
     return started;
@@ -134,7 +144,13 @@ export class Supervisor {
     const part = await launch((spawned) => {
       this.parts.push(spawned);
       this.running.push(spawned);
-      if (spawned.child.pid) writeRecord(this.runDir, { name: spawned.name, pid: spawned.child.pid, port: line.port, match: line.match });
+      if (spawned.child.pid)
+        writeRecord(this.runDir, {
+          name: spawned.name,
+          pid: spawned.child.pid,
+          port: line.port,
+          match: line.match,
+        });
       // Spawned after the stop went through the list: stopped here, not left behind.
       if (this.stopped) void this.stopPart(this.running.pop()!);
     });

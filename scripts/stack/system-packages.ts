@@ -47,7 +47,10 @@ export const realSystem: SystemAccess = {
   which: (command) => onPath(command),
   run: (command, args, env) =>
     new Promise((resolve) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+      const child = spawn(command, args, {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, ...env },
+      });
       child.once('error', () => resolve(127));
       child.once('exit', (code) => resolve(code ?? 1));
     }),
@@ -68,10 +71,27 @@ interface Plan {
 function installPlan(packages: PackageNames, system: SystemAccess): Plan | undefined {
   if (packages.apt && system.which('apt-get')) {
     const install = ['apt-get', 'install', '-y', '-q', packages.apt];
-    return { manager: 'apt-get', steps: [['apt-get', ['update', '-q']], ['apt-get', install.slice(1)]], typed: `sudo apt-get update && sudo apt-get install -y ${packages.apt}` };
+    return {
+      manager: 'apt-get',
+      steps: [
+        ['apt-get', ['update', '-q']],
+        ['apt-get', install.slice(1)],
+      ],
+      typed: `sudo apt-get update && sudo apt-get install -y ${packages.apt}`,
+    };
   }
-  if (packages.dnf && system.which('dnf')) return { manager: 'dnf', steps: [['dnf', ['install', '-y', packages.dnf]]], typed: `sudo dnf install -y ${packages.dnf}` };
-  if (packages.brew && system.which('brew')) return { manager: 'brew', steps: [['brew', ['install', packages.brew]]], typed: `brew install ${packages.brew}` };
+  if (packages.dnf && system.which('dnf'))
+    return {
+      manager: 'dnf',
+      steps: [['dnf', ['install', '-y', packages.dnf]]],
+      typed: `sudo dnf install -y ${packages.dnf}`,
+    };
+  if (packages.brew && system.which('brew'))
+    return {
+      manager: 'brew',
+      steps: [['brew', ['install', packages.brew]]],
+      typed: `brew install ${packages.brew}`,
+    };
   return undefined;
 }
 
@@ -86,7 +106,13 @@ export async function ensureCommand(command: string, packages: PackageNames, sys
   const plan = installPlan(packages, system);
   const missing = `${command} is not installed (needed ${packages.why})`;
   if (!plan) {
-    const names = [packages.apt && `apt: ${packages.apt}`, packages.dnf && `dnf: ${packages.dnf}`, packages.brew && `brew: ${packages.brew}`].filter(Boolean).join(', ');
+    const names = [
+      packages.apt && `apt: ${packages.apt}`,
+      packages.dnf && `dnf: ${packages.dnf}`,
+      packages.brew && `brew: ${packages.brew}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
     throw new Error(`${missing}; no package manager found for it here: install it by hand (${names || 'no package known'})`);
   }
   const asRoot = plan.manager === 'brew' || system.isRoot();

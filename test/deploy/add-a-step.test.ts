@@ -1,7 +1,17 @@
 import { stepFunctions, queueResources, senderRights } from '../../deploy/saga-template';
 import { SAGA } from '@lib/saga/definition';
 import { saga } from './fixtures/saga-with-shipping';
-import { PROD_PARAMS, consumeGrants, functionsOf, logicalIdOf, ofType, packageStage, sendGrants, sqsGrants, type Packaged } from './support/package';
+import {
+  PROD_PARAMS,
+  consumeGrants,
+  functionsOf,
+  logicalIdOf,
+  ofType,
+  packageStage,
+  sendGrants,
+  sqsGrants,
+  type Packaged,
+} from './support/package';
 
 // README, "Adding a step": a declaration with a shipping reservation (and its compensation)
 // between reserve-stock and charge-payment, and nothing else changed. First the generator alone,
@@ -13,14 +23,40 @@ describe('the generator, given a declaration with one more step', () => {
     expect(stepFunctions(saga).reserveShipping).toEqual({
       handler: 'test/deploy/fixtures/shipping.reserve',
       iamRoleStatements: [
-        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ChargePaymentQueue', 'Arn'] } },
-        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] } },
-        { Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['ChargePaymentQueue', 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:ChangeMessageVisibility',
+          Resource: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] },
+        },
       ],
-      events: [{ sqs: { arn: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 0, functionResponseType: 'ReportBatchItemFailures' } }],
+      events: [
+        {
+          sqs: {
+            arn: { 'Fn::GetAtt': ['ReserveShippingQueue', 'Arn'] },
+            batchSize: 10,
+            maximumBatchingWindow: 0,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
     });
     expect(queueResources(saga, { stage: 'prod', visibilityTimeout: 60 })).toMatchObject({
-      ReserveShippingQueue: { Properties: { QueueName: 'sagashop-prod-reserve-shipping', RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ReserveShippingDlq', 'Arn'] } } } },
+      ReserveShippingQueue: {
+        Properties: {
+          QueueName: 'sagashop-prod-reserve-shipping',
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ReserveShippingDlq', 'Arn'] } },
+        },
+      },
       ReserveShippingDlq: { Properties: { QueueName: 'sagashop-prod-reserve-shipping-dlq' } },
     });
     // Recovery's re-sends are declared apart: the new step changes none of them.
@@ -28,9 +64,18 @@ describe('the generator, given a declaration with one more step', () => {
   });
 
   it('refuses a declaration naming a step that does not exist, or a step nothing sends to', () => {
-    const typo = { ...saga, steps: { ...saga.steps, 'reserve-shipping': { ...saga.steps['reserve-shipping'], onDone: 'charge-paymnet' } } };
+    const typo = {
+      ...saga,
+      steps: {
+        ...saga.steps,
+        'reserve-shipping': { ...saga.steps['reserve-shipping'], onDone: 'charge-paymnet' },
+      },
+    };
     expect(() => stepFunctions(typo as any)).toThrow('reserve-shipping.onDone names "charge-paymnet", which is not a step');
-    const orphan = { ...saga, steps: { ...saga.steps, 'reserve-stock': { ...saga.steps['reserve-stock'], onDone: 'charge-payment' } } };
+    const orphan = {
+      ...saga,
+      steps: { ...saga.steps, 'reserve-stock': { ...saga.steps['reserve-stock'], onDone: 'charge-payment' } },
+    };
     expect(() => stepFunctions(orphan as any)).toThrow('nothing ever sends to step "reserve-shipping"');
   });
 });
@@ -51,10 +96,18 @@ describe('serverless package --stage prod with SAGA_DECLARATION naming that decl
       Properties: {
         QueueName: 'sagashop-prod-reserve-shipping',
         VisibilityTimeout: 60,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ReserveShippingDlq', 'Arn'] }, maxReceiveCount: 5 },
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': ['ReserveShippingDlq', 'Arn'] },
+          maxReceiveCount: 5,
+        },
       },
     });
-    expect(resource('ReserveShippingDlq')).toEqual({ Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { QueueName: 'sagashop-prod-reserve-shipping-dlq', MessageRetentionPeriod: 1_209_600 } });
+    expect(resource('ReserveShippingDlq')).toEqual({
+      Type: 'AWS::SQS::Queue',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { QueueName: 'sagashop-prod-reserve-shipping-dlq', MessageRetentionPeriod: 1_209_600 },
+    });
     expect(resource('ReserveShippingDlqAlarm')).toMatchObject({ Type: 'AWS::CloudWatch::Alarm' });
   });
 
@@ -63,7 +116,11 @@ describe('serverless package --stage prod with SAGA_DECLARATION naming that decl
       .map(([, candidate]) => candidate.Properties)
       .filter((properties) => logicalIdOf(properties.EventSourceArn) === 'ReserveShippingQueue');
     expect(mapping).toHaveLength(1);
-    expect(mapping[0]).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 0, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mapping[0]).toMatchObject({
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
     expect(logicalIdOf(mapping[0].FunctionName)).toBe('ReserveShippingLambdaFunction');
   });
 
@@ -71,27 +128,51 @@ describe('serverless package --stage prod with SAGA_DECLARATION naming that decl
     expect(sqsGrants(packaged, functionNamed('reserveShipping'))).toEqual(
       [...consumeGrants('ReserveShippingQueue'), ...sendGrants('ChargePaymentQueue', 'ReleaseStockQueue')].sort(),
     );
-    expect(sqsGrants(packaged, functionNamed('reserveStock'))).toEqual([...consumeGrants('ReserveStockQueue'), ...sendGrants('ReserveShippingQueue', 'CompleteOrderQueue')].sort());
-    expect(sqsGrants(packaged, functionNamed('chargePayment'))).toEqual([...consumeGrants('ChargePaymentQueue'), ...sendGrants('CompleteOrderQueue', 'ReleaseShippingQueue')].sort());
-    expect(sqsGrants(packaged, functionNamed('releaseShipping'))).toEqual([...consumeGrants('ReleaseShippingQueue'), ...sendGrants('ReleaseStockQueue')].sort());
+    expect(sqsGrants(packaged, functionNamed('reserveStock'))).toEqual(
+      [...consumeGrants('ReserveStockQueue'), ...sendGrants('ReserveShippingQueue', 'CompleteOrderQueue')].sort(),
+    );
+    expect(sqsGrants(packaged, functionNamed('chargePayment'))).toEqual(
+      [...consumeGrants('ChargePaymentQueue'), ...sendGrants('CompleteOrderQueue', 'ReleaseShippingQueue')].sort(),
+    );
+    expect(sqsGrants(packaged, functionNamed('releaseShipping'))).toEqual(
+      [...consumeGrants('ReleaseShippingQueue'), ...sendGrants('ReleaseStockQueue')].sort(),
+    );
     expect(sqsGrants(packaged, functionNamed('replayLog'))).toEqual(sendGrants('ChargePaymentQueue', 'ReserveStockQueue'));
   });
 
   it('gives the new step and its queue their dashboard widgets, generated from the declaration', () => {
     const [[, dashboard]] = ofType(packaged, 'AWS::CloudWatch::Dashboard');
-    const titles: string[] = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub']).widgets.map((widget: any) => widget.properties.title).filter(Boolean);
+    const titles: string[] = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub'])
+      .widgets.map((widget: any) => widget.properties.title)
+      .filter(Boolean);
     for (const step of ['reserve-shipping', 'release-shipping']) {
-      expect(titles).toEqual(expect.arrayContaining([`Step ${step}: outcomes per minute`, `Step ${step}: latency p50 / p99 (ms)`, `Step ${step}: throttles, errors, concurrency`]));
-      expect(titles).toEqual(expect.arrayContaining([`Queue sagashop-prod-${step}: depth`, `Queue sagashop-prod-${step}: oldest message age (s)`, `Queue sagashop-prod-${step}-dlq: dead letters`]));
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `Step ${step}: outcomes per minute`,
+          `Step ${step}: latency p50 / p99 (ms)`,
+          `Step ${step}: throttles, errors, concurrency`,
+        ]),
+      );
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `Queue sagashop-prod-${step}: depth`,
+          `Queue sagashop-prod-${step}: oldest message age (s)`,
+          `Queue sagashop-prod-${step}-dlq: dead letters`,
+        ]),
+      );
     }
     expect(titles.filter((title) => title.startsWith('Step ') && title.endsWith('outcomes per minute'))).toHaveLength(6);
     expect(dashboard.Properties.DashboardBody['Fn::Sub']).toContain('"FunctionName","sagashop-prod-reserveShipping"');
   });
 
-  it('gives every function the new queues\' URLs', () => {
+  it("gives every function the new queues' URLs", () => {
     for (const [name, fn] of functionsOf(packaged, 'prod')) {
       const variables = fn.Properties.Environment.Variables;
-      expect({ name, reserve: variables.RESERVE_SHIPPING_QUEUE_URL, release: variables.RELEASE_SHIPPING_QUEUE_URL }).toEqual({
+      expect({
+        name,
+        reserve: variables.RESERVE_SHIPPING_QUEUE_URL,
+        release: variables.RELEASE_SHIPPING_QUEUE_URL,
+      }).toEqual({
         name,
         reserve: { Ref: 'ReserveShippingQueue' },
         release: { Ref: 'ReleaseShippingQueue' },

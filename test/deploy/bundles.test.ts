@@ -13,8 +13,17 @@ import { startTokenRedisWithReplica, type TokenRedis } from './support/token-red
 // only packaging can break: a missing Lua file, a dependency left out, an import of the tree.
 
 const TOKEN = 'bundle-test-redis-token-4f1c9a';
-const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-const AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST', AWS_SECRET_ACCESS_KEY: 'bundle-test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const sqs = new SQSClient({
+  endpoint: process.env.SQS_ENDPOINT,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
+const AWS_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
+  AWS_SECRET_ACCESS_KEY: 'bundle-test',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 let prod: Packaged;
 let localstack: Packaged;
 let local: Packaged;
@@ -35,39 +44,50 @@ afterAll(() => {
 function requiredModules(code: string): string[] {
   const names = [...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1]);
   // The AWS SDK names these two only in error messages telling users what to install for SigV4a.
-  return [...new Set(names)].filter((name) => !builtinModules.includes(name.replace(/^node:/, '')) && !/^@aws-sdk\/signature-v4(-crt|a)$/.test(name));
+  return [...new Set(names)].filter(
+    (name) => !builtinModules.includes(name.replace(/^node:/, '')) && !/^@aws-sdk\/signature-v4(-crt|a)$/.test(name),
+  );
 }
 
 describe('the deployed bundles', () => {
   it.each([
     ['prod', () => prod],
     ['localstack', () => localstack],
-  ])('%s: each zip holds its handler alone, self-contained, with the Lua inlined and no fault injection or local default', (stage, packaged) => {
-    const host = new BundleHost(packaged(), stage, () => ({}));
-    try {
-      for (const name of host.names()) {
-        const files = host.unpack(name);
-        expect({ name, files: [...files.keys()].length }).toEqual({ name, files: 1 });
-        const code = [...files.values()][0];
-        expect({ name, missing: requiredModules(code) }).toEqual({ name, missing: [] });
-        expect({ name, faults: /SAGASHOP_CRASH|fault injection|SIGKILL/.test(code) }).toEqual({ name, faults: false });
-        expect({ name, localRedis: code.includes('127.0.0.1:6390') }).toEqual({ name, localRedis: false });
+  ])(
+    '%s: each zip holds its handler alone, self-contained, with the Lua inlined and no fault injection or local default',
+    (stage, packaged) => {
+      const host = new BundleHost(packaged(), stage, () => ({}));
+      try {
+        for (const name of host.names()) {
+          const files = host.unpack(name);
+          expect({ name, files: [...files.keys()].length }).toEqual({ name, files: 1 });
+          const code = [...files.values()][0];
+          expect({ name, missing: requiredModules(code) }).toEqual({ name, missing: [] });
+          expect({ name, faults: /SAGASHOP_CRASH|fault injection|SIGKILL/.test(code) }).toEqual({
+            name,
+            faults: false,
+          });
+          expect({ name, localRedis: code.includes('127.0.0.1:6390') }).toEqual({ name, localRedis: false });
+        }
+        const reserve = [...host.unpack('reserveStock').values()][0];
+        expect(reserve).toContain("redis.call('");
+        // The shared Lua is included by the esbuild plugin, not left as a directive.
+        expect(reserve).toContain('local function clock_ms()');
+        expect(reserve).not.toMatch(/^-- #include/m);
+      } finally {
+        void host.stop();
       }
-      const reserve = [...host.unpack('reserveStock').values()][0];
-      expect(reserve).toContain("redis.call('");
-      // The shared Lua is included by the esbuild plugin, not left as a directive.
-      expect(reserve).toContain('local function clock_ms()');
-      expect(reserve).not.toMatch(/^-- #include/m);
-    } finally {
-      void host.stop();
-    }
-  });
+    },
+  );
 
   it('local: the bundles keep the fault injection that npm run chaos needs', () => {
     const host = new BundleHost(local, 'local', () => ({}));
     try {
       for (const name of ['checkout', 'reserveStock', 'chargePayment', 'replayLog']) {
-        expect({ name, faults: [...host.unpack(name).values()][0].includes('fault injection: crashing at') }).toEqual({ name, faults: true });
+        expect({
+          name,
+          faults: [...host.unpack(name).values()][0].includes('fault injection: crashing at'),
+        }).toEqual({ name, faults: true });
       }
     } finally {
       void host.stop();
@@ -84,11 +104,18 @@ async function shopThroughBundles(shop: Shop, { batchInit }: { batchInit: boolea
   expect((await shop.call('addStock', { item_id, amount: '6' })).body).toEqual({ item_id, stock: 6 });
   expect((await shop.call('subtractStock', { item_id, amount: '1' })).body).toEqual({ item_id, stock: 5 });
   const { order_id } = (await shop.call('createOrder', { user_id })).body;
-  expect((await shop.call('addItem', { order_id, item_id, quantity: '2' })).body).toEqual({ order_id, total_cost: 40 });
+  expect((await shop.call('addItem', { order_id, item_id, quantity: '2' })).body).toEqual({
+    order_id,
+    total_cost: 40,
+  });
 
   const paid = await shop.checkout(order_id);
   expect(paid).toEqual({ status: 200, body: { order_id, paid: true }, contentType: 'application/json' });
-  expect((await shop.call('findOrder', { order_id })).body).toMatchObject({ order_id, paid: true, total_cost: 40 });
+  expect((await shop.call('findOrder', { order_id })).body).toMatchObject({
+    order_id,
+    paid: true,
+    total_cost: 40,
+  });
   expect((await shop.call('findUser', { user_id })).body).toEqual({ user_id, credit: 50 });
   expect((await shop.call('findItem', { item_id })).body).toEqual({ item_id, stock: 3, price: 20 });
 
@@ -105,14 +132,21 @@ async function shopThroughBundles(shop: Shop, { batchInit }: { batchInit: boolea
   // Deployed only where their routes are on (not on AWS by default).
   expect(shop.host.names().includes('batchInitItems')).toBe(batchInit);
   if (batchInit) {
-    expect((await shop.call('batchInitItems', { n: '3', starting_stock: '5', item_price: '1' })).body).toEqual({ msg: 'Batch init for stock successful' });
-    expect((await shop.call('batchInitUsers', { n: '3', starting_money: '5' })).body).toEqual({ msg: 'Batch init for users successful' });
-    expect((await shop.call('batchInitOrders', { n: '3', n_items: '3', n_users: '3', item_price: '1' })).body).toEqual({ msg: 'Batch init for orders successful' });
+    expect((await shop.call('batchInitItems', { n: '3', starting_stock: '5', item_price: '1' })).body).toEqual({
+      msg: 'Batch init for stock successful',
+    });
+    expect((await shop.call('batchInitUsers', { n: '3', starting_money: '5' })).body).toEqual({
+      msg: 'Batch init for users successful',
+    });
+    expect((await shop.call('batchInitOrders', { n: '3', n_items: '3', n_users: '3', item_price: '1' })).body).toEqual({
+      msg: 'Batch init for orders successful',
+    });
   }
 
   const report = await shop.host.invoke('replayLog', scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/replay'));
   expect(report).toEqual(expect.any(Object));
-  for (const name of ['reserveStock', 'chargePayment', 'completeOrder', 'releaseStock']) expect({ name, ran: (shop.invocations[name] ?? 0) > 0 }).toEqual({ name, ran: true });
+  for (const name of ['reserveStock', 'chargePayment', 'completeOrder', 'releaseStock'])
+    expect({ name, ran: (shop.invocations[name] ?? 0) > 0 }).toEqual({ name, ran: true });
 }
 
 describe('a checkout through the production bundles (HTTP API events, token from SSM)', () => {
@@ -143,12 +177,18 @@ describe('a checkout through the production bundles (HTTP API events, token from
   it('completes, each container reading the token from SSM once, no log line showing it', async () => {
     await shopThroughBundles(new Shop(host, '2.0', 'prod', sqs, queues), { batchInit: false });
     // The operator's API (behind IAM authorization on AWS; signed requests: operator.test.ts).
-    const overview = await host.invoke('operator', { ...httpEvent('2.0', 'GET /ops/overview', {}, 'prod'), rawPath: '/ops/overview' });
+    const overview = await host.invoke('operator', {
+      ...httpEvent('2.0', 'GET /ops/overview', {}, 'prod'),
+      rawPath: '/ops/overview',
+    });
     expect(overview.statusCode).toBe(200);
     const askedBy = ssm.requests.map((request) => request.body);
     expect(askedBy.length).toBe(host.names().length);
     for (const request of ssm.requests) {
-      expect(request).toMatchObject({ target: 'AmazonSSM.GetParameter', body: { Name: '/sagashop/prod/redis-auth', WithDecryption: true } });
+      expect(request).toMatchObject({
+        target: 'AmazonSSM.GetParameter',
+        body: { Name: '/sagashop/prod/redis-auth', WithDecryption: true },
+      });
       expect(request.authorization).toContain('/us-east-1/ssm/aws4_request');
     }
     expect(host.logs()).not.toContain(TOKEN);
@@ -179,7 +219,11 @@ describe('a checkout through the LocalStack bundles (REST API events)', () => {
   it('completes', async () => {
     const queues = await createStepQueues(sqs, `sagashop-bundles-localstack-${process.pid}`);
     // The compose network's redis:6379 is this machine's test Redis here.
-    const host = new BundleHost(localstack, 'localstack', (name, variables) => ({ ...withQueueUrls(variables, queues), REDIS_URL: process.env.REDIS_URL, ...AWS_ENV }));
+    const host = new BundleHost(localstack, 'localstack', (name, variables) => ({
+      ...withQueueUrls(variables, queues),
+      REDIS_URL: process.env.REDIS_URL,
+      ...AWS_ENV,
+    }));
     try {
       await shopThroughBundles(new Shop(host, '1.0', 'localstack', sqs, queues), { batchInit: true });
     } finally {

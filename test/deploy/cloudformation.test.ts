@@ -21,15 +21,21 @@ const resources = () => prod().template.Resources;
 const text = () => JSON.stringify(prod().template);
 
 describe('the production CloudFormation template', () => {
-  it('has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on, and the operator\'s', () => {
-    const routes = ofType(prod(), 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey).sort();
+  it("has an HTTP API route for every path of the contract but batch_init, which is off unless a parameter turns it on, and the operator's", () => {
+    const routes = ofType(prod(), 'AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties.RouteKey)
+      .sort();
     // The operator's API (IAM-authorized, test/deploy/operator.test.ts) is outside the contract.
     expect(routes).toEqual([...CONTRACT_ROUTES.filter((route) => !route.includes('/batch_init/')), 'ANY /ops/{proxy+}'].sort());
     expect(ofType(prod(), 'AWS::ApiGateway::RestApi')).toEqual([]);
   });
 
   it('throttles the API', () => {
-    expect(resources().HttpApiStage.Properties.DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    expect(resources().HttpApiStage.Properties.DefaultRouteSettings).toEqual({
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+    });
   });
 
   it('gives every saga queue a dead-letter queue through its redrive policy', () => {
@@ -39,11 +45,16 @@ describe('the production CloudFormation template', () => {
       const redrive = queues[name].Properties.RedrivePolicy;
       expect(queues[logicalIdOf(redrive.deadLetterTargetArn)]).toBeDefined();
       expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(3);
-      expect(queues[name].Properties.QueueName).toBe(`sagashop-prod-${name.replace('Queue', '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`);
+      expect(queues[name].Properties.QueueName).toBe(
+        `sagashop-prod-${name
+          .replace('Queue', '')
+          .replace(/([a-z])([A-Z])/g, '$1-$2')
+          .toLowerCase()}`,
+      );
     }
   });
 
-  it('maps every saga queue to its function with partial batch failures, and a visibility timeout ≥ 6 × its timeout (not the shell\'s)', () => {
+  it("maps every saga queue to its function with partial batch failures, and a visibility timeout ≥ 6 × its timeout (not the shell's)", () => {
     const mappings = ofType(prod(), 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
     expect(mappings.map((mapping) => logicalIdOf(mapping.EventSourceArn)).sort()).toEqual([...SAGA_QUEUES].sort());
     for (const mapping of mappings) {
@@ -79,20 +90,43 @@ describe('the production CloudFormation template', () => {
       }),
       ...Object.entries(SAGA.senders).map(([name, sender]) => [name, sendGrants(...sender.sendsTo.map(queueOf))]),
       // The operator's API reads every queue, sends to the steps' and empties the dead-letter ones.
-      ['operator', SAGA_QUEUES.flatMap((queue) => [`sqs:GetQueueAttributes ${queue}`, ...sendGrants(queue), ...['DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((action) => `sqs:${action} ${queue.replace(/Queue$/, 'Dlq')}`)])],
+      [
+        'operator',
+        SAGA_QUEUES.flatMap((queue) => [
+          `sqs:GetQueueAttributes ${queue}`,
+          ...sendGrants(queue),
+          ...['DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map(
+            (action) => `sqs:${action} ${queue.replace(/Queue$/, 'Dlq')}`,
+          ),
+        ]),
+      ],
     ]);
-    expect(expected).toMatchObject({ checkout: sendGrants('ReserveStockQueue'), completeOrder: consumeGrants('CompleteOrderQueue') });
+    expect(expected).toMatchObject({
+      checkout: sendGrants('ReserveStockQueue'),
+      completeOrder: consumeGrants('CompleteOrderQueue'),
+    });
     for (const [name, grants] of Object.entries(granted)) expect({ name, grants }).toEqual({ name, grants: (expected[name] ?? []).sort() });
   });
 
-  it('holds the Redis token\'s name only, and lets each role read only that parameter', () => {
-    const parameterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop/prod/redis-auth' };
+  it("holds the Redis token's name only, and lets each role read only that parameter", () => {
+    const parameterArn = {
+      'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop/prod/redis-auth',
+    };
     for (const [name, fn] of functionsOf(prod(), 'prod')) {
       const variables = fn.Properties.Environment.Variables;
-      expect({ name, url: variables.REDIS_URL, parameter: variables.REDIS_AUTH_PARAMETER }).toEqual({ name, url: PROD_PARAMS.redisUrl, parameter: '/sagashop/prod/redis-auth' });
+      expect({ name, url: variables.REDIS_URL, parameter: variables.REDIS_AUTH_PARAMETER }).toEqual({
+        name,
+        url: PROD_PARAMS.redisUrl,
+        parameter: '/sagashop/prod/redis-auth',
+      });
       // The network-interface rights (test/deploy/first-deploy.test.ts) aside.
-      const other = roleStatements(prod(), fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs|ec2):/.test(action)));
-      expect({ name, other }).toEqual({ name, other: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArn }] });
+      const other = roleStatements(prod(), fn).filter(
+        (statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs|ec2):/.test(action)),
+      );
+      expect({ name, other }).toEqual({
+        name,
+        other: [{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArn }],
+      });
     }
     expect(text()).not.toMatch(/kms:|secretsmanager:|ssm:GetParameters\b|ssm:\*/);
   });
@@ -120,17 +154,30 @@ describe('the production CloudFormation template', () => {
     expect(text()).not.toMatch(/localhost|127\.0\.0\.1|shell-secret|6390|6391|SAGASHOP_CRASH|SQS_ENDPOINT/);
   });
 
-  it('runs every function on a supported runtime, arm64, in the cache\'s VPC', () => {
+  it("runs every function on a supported runtime, arm64, in the cache's VPC", () => {
     // Framework 3.40 knew no runtime past nodejs20.x and warned "Invalid configuration"; osls knows it.
     expect(prod().output).not.toMatch(/Invalid configuration|Warning/);
     for (const [name, fn] of functionsOf(prod(), 'prod')) {
-      expect({ name, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({ name, runtime: 'nodejs22.x', arch: ['arm64'] });
-      expect({ name, vpc: fn.Properties.VpcConfig }).toEqual({ name, vpc: { SecurityGroupIds: [{ Ref: 'FunctionSecurityGroup' }, 'sg-0c3'], SubnetIds: ['subnet-0a1', 'subnet-0b2'] } });
+      expect({ name, runtime: fn.Properties.Runtime, arch: fn.Properties.Architectures }).toEqual({
+        name,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+      });
+      expect({ name, vpc: fn.Properties.VpcConfig }).toEqual({
+        name,
+        vpc: {
+          SecurityGroupIds: [{ Ref: 'FunctionSecurityGroup' }, 'sg-0c3'],
+          SubnetIds: ['subnet-0a1', 'subnet-0b2'],
+        },
+      });
     }
   });
 
   it('reaches SQS and SSM from the VPC through interface endpoints that let in only the functions', () => {
-    for (const [id, service] of [['SqsVpcEndpoint', 'sqs'], ['SsmVpcEndpoint', 'ssm']]) {
+    for (const [id, service] of [
+      ['SqsVpcEndpoint', 'sqs'],
+      ['SsmVpcEndpoint', 'ssm'],
+    ]) {
       expect(resources()[id]).toEqual({
         Type: 'AWS::EC2::VPCEndpoint',
         Properties: {
@@ -145,7 +192,12 @@ describe('the production CloudFormation template', () => {
       });
     }
     expect(resources().VpcEndpointSecurityGroup.Properties.SecurityGroupIngress).toEqual([
-      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: { Ref: 'FunctionSecurityGroup' } },
+      {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: { Ref: 'FunctionSecurityGroup' },
+      },
     ]);
     expect(resources().FunctionSecurityGroup.Properties.VpcId).toBe('vpc-0a1b2c3d');
   });

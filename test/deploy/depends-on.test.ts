@@ -25,7 +25,10 @@ describe('DependsOn in the production template', () => {
   it('names nothing its resource already references', () => {
     const redundant = Object.entries(prod().template.Resources).flatMap(([id, resource]) => {
       const referenced = references(resource.Properties);
-      return [resource.DependsOn ?? []].flat().filter((dependency) => referenced.has(dependency as string)).map((dependency) => `${id} → ${dependency}`);
+      return [resource.DependsOn ?? []]
+        .flat()
+        .filter((dependency) => referenced.has(dependency as string))
+        .map((dependency) => `${id} → ${dependency}`);
     });
     expect(redundant).toEqual([]);
   });
@@ -33,12 +36,19 @@ describe('DependsOn in the production template', () => {
   it('keeps each function waiting for its log group, which its properties do not name', () => {
     const functions = Object.entries(prod().template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
-    for (const [id, fn] of functions) expect({ id, dependsOn: [fn.DependsOn].flat() }).toEqual({ id, dependsOn: expect.arrayContaining([id.replace(/LambdaFunction$/, 'LogGroup')]) });
+    for (const [id, fn] of functions)
+      expect({ id, dependsOn: [fn.DependsOn].flat() }).toEqual({
+        id,
+        dependsOn: expect.arrayContaining([id.replace(/LambdaFunction$/, 'LogGroup')]),
+      });
   });
 
   it('drops an implied entry and keeps a list or a lone name as it was written', () => {
     const resources = {
-      Fn: { Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] }, Code: { 'Fn::Sub': '${Bucket}/x' } }, DependsOn: ['Role', 'Logs', 'Bucket'] },
+      Fn: {
+        Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] }, Code: { 'Fn::Sub': '${Bucket}/x' } },
+        DependsOn: ['Role', 'Logs', 'Bucket'],
+      },
       Mapping: { Properties: { FunctionName: { Ref: 'Fn' } }, DependsOn: 'Role' },
       Only: { Properties: { Name: { Ref: 'Fn' } }, DependsOn: 'Fn' },
       Conditional: { Properties: { Name: { 'Fn::If': ['IsProd', { Ref: 'Fn' }, 'x'] } }, DependsOn: ['Fn'] },

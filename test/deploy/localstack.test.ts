@@ -7,7 +7,18 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { SAGA, stepNamesOf } from '../../lib/saga/definition';
 import { freePort } from '../../scripts/stack/free-port';
-import { CONTRACT_ROUTES, LOCAL_SHELL, ROOT, SAGA_QUEUES, functionsOf, logicalIdOf, ofType, runServerless, sharedPackage, type Packaged } from './support/package';
+import {
+  CONTRACT_ROUTES,
+  LOCAL_SHELL,
+  ROOT,
+  SAGA_QUEUES,
+  functionsOf,
+  logicalIdOf,
+  ofType,
+  runServerless,
+  sharedPackage,
+  type Packaged,
+} from './support/package';
 
 // The LocalStack stage, as far as it can be proven without Docker: its package (which used to
 // hang), its template (REST routes, x86_64 here, queues, mappings, schedule), the commands that
@@ -45,16 +56,26 @@ describe('serverless package --stage localstack', () => {
     for (const [, method] of ofType(localstack, 'AWS::ApiGateway::Method')) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
   });
 
-  it('runs the functions on this machine\'s architecture and a runtime LocalStack 4.3 has', () => {
+  it("runs the functions on this machine's architecture and a runtime LocalStack 4.3 has", () => {
     const expected = process.arch === 'arm64' ? 'arm64' : 'x86_64';
     for (const [name, fn] of functionsOf(localstack, 'localstack')) {
-      expect({ name, arch: fn.Properties.Architectures, runtime: fn.Properties.Runtime }).toEqual({ name, arch: [expected], runtime: 'nodejs22.x' });
+      expect({ name, arch: fn.Properties.Architectures, runtime: fn.Properties.Runtime }).toEqual({
+        name,
+        arch: [expected],
+        runtime: 'nodejs22.x',
+      });
     }
   });
 
   it('has the saga queues with their DLQs, the mappings and the schedule', () => {
-    const queues = ofType(localstack, 'AWS::SQS::Queue').map(([, queue]) => queue.Properties.QueueName).sort();
-    expect(queues).toEqual(stepNamesOf(SAGA).flatMap((step) => [`sagashop-localstack-${step}`, `sagashop-localstack-${step}-dlq`]).sort());
+    const queues = ofType(localstack, 'AWS::SQS::Queue')
+      .map(([, queue]) => queue.Properties.QueueName)
+      .sort();
+    expect(queues).toEqual(
+      stepNamesOf(SAGA)
+        .flatMap((step) => [`sagashop-localstack-${step}`, `sagashop-localstack-${step}-dlq`])
+        .sort(),
+    );
     const mappings = ofType(localstack, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
     expect(mappings.map((mapping) => logicalIdOf(mapping.EventSourceArn)).sort()).toEqual([...SAGA_QUEUES].sort());
     for (const mapping of mappings) expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
@@ -62,13 +83,15 @@ describe('serverless package --stage localstack', () => {
     expect(rules).toEqual(['rate(5 minutes)']);
   });
 
-  it('points the functions at the compose network\'s Redis and takes nothing from the shell', () => {
+  it("points the functions at the compose network's Redis and takes nothing from the shell", () => {
     for (const [name, fn] of functionsOf(localstack, 'localstack')) {
       const variables = fn.Properties.Environment.Variables;
       expect({ name, redis: variables.REDIS_URL }).toEqual({ name, redis: 'redis://redis:6379' });
       expect(Object.keys(variables)).not.toEqual(expect.arrayContaining(['SQS_ENDPOINT']));
     }
-    expect(JSON.stringify(localstack.template)).not.toMatch(/localhost|127\.0\.0\.1|shell-secret|SAGASHOP_CRASH|REDIS_AUTH_PARAMETER|VpcConfig/);
+    expect(JSON.stringify(localstack.template)).not.toMatch(
+      /localhost|127\.0\.0\.1|shell-secret|SAGASHOP_CRASH|REDIS_AUTH_PARAMETER|VpcConfig/,
+    );
   });
 });
 
@@ -111,14 +134,22 @@ describe('the compose file', () => {
   ])('health check %s while completed is %s', async (_, completed) => {
     const server = createServer((request, response) => {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ completed, scripts: [{ stage: 'READY', state: completed ? 'SUCCESSFUL' : 'RUNNING' }] }));
+      response.end(
+        JSON.stringify({
+          completed,
+          scripts: [{ stage: 'READY', state: completed ? 'SUCCESSFUL' : 'RUNNING' }],
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const [kind, command] = compose.services.localstack.healthcheck.test;
       expect(kind).toBe('CMD-SHELL');
       const local = command.replace('http://localhost:4566', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-      const result = await promisify(execFile)('sh', ['-c', local]).then(() => 0, (error) => error.code);
+      const result = await promisify(execFile)('sh', ['-c', local]).then(
+        () => 0,
+        (error) => error.code,
+      );
       expect(result === 0).toBe(completed);
     } finally {
       server.close();

@@ -24,12 +24,21 @@ const resources = () => prod().template.Resources;
 const TOKEN = 'operator-test-redis-token-9d2e';
 const REGION = 'us-east-1';
 const OPERATOR_KEY = { accessKeyId: 'AKIDOPERATORTEST', secretAccessKey: 'operator-secret-key' };
-const AWS_ENV = { AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST', AWS_SECRET_ACCESS_KEY: 'bundle-test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const AWS_ENV = {
+  AWS_REGION: REGION,
+  AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
+  AWS_SECRET_ACCESS_KEY: 'bundle-test',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 
 /** One of the project's commands as a user runs it (node with tsx), with only `env` from the shell. */
 function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -47,35 +56,80 @@ describe('the operator route and the dashboard in the production template', () =
     const integration = resources()[operator[0].Target['Fn::Join'][1][1].Ref];
     expect(logicalIdOf(integration.Properties.IntegrationUri)).toBe('OperatorLambdaFunction');
     // The shop's own routes stay public (the contract); only the operator's needs a signature.
-    for (const route of routes.filter((candidate) => candidate !== operator[0])) expect({ route: route.RouteKey, auth: route.AuthorizationType }).toEqual({ route: route.RouteKey, auth: undefined });
+    for (const route of routes.filter((candidate) => candidate !== operator[0]))
+      expect({ route: route.RouteKey, auth: route.AuthorizationType }).toEqual({
+        route: route.RouteKey,
+        auth: undefined,
+      });
   });
 
-  it('lets the operator function read every queue, send to the steps\' queues and empty only the dead-letter queues', () => {
-    const statements = roleStatements(prod(), resources().OperatorLambdaFunction).filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('sqs:')));
-    const grants = statements.flatMap((statement: any) => [statement.Action].flat().flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)));
+  it("lets the operator function read every queue, send to the steps' queues and empty only the dead-letter queues", () => {
+    const statements = roleStatements(prod(), resources().OperatorLambdaFunction).filter((statement: any) =>
+      [statement.Action].flat().some((action: string) => action.startsWith('sqs:')),
+    );
+    const grants = statements.flatMap((statement: any) =>
+      [statement.Action]
+        .flat()
+        .flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
+    );
     const steps = stepNamesOf(SAGA).map((step) => step.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase()));
     expect(grants.sort()).toEqual(
-      steps.flatMap((step) => [`sqs:GetQueueAttributes ${step}Queue`, `sqs:SendMessage ${step}Queue`, ...['DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((action) => `sqs:${action} ${step}Dlq`)]).sort(),
+      steps
+        .flatMap((step) => [
+          `sqs:GetQueueAttributes ${step}Queue`,
+          `sqs:SendMessage ${step}Queue`,
+          ...['DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map((action) => `sqs:${action} ${step}Dlq`),
+        ])
+        .sort(),
     );
   });
 
   it('has a dashboard with a widget set per step and per queue of the declaration, and the overview', () => {
     const [[, dashboard]] = ofType(prod(), 'AWS::CloudWatch::Dashboard');
-    const titles = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub']).widgets.map((widget: any) => widget.properties.title).filter(Boolean);
+    const titles = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub'])
+      .widgets.map((widget: any) => widget.properties.title)
+      .filter(Boolean);
     for (const step of stepNamesOf(SAGA)) {
-      expect(titles).toEqual(expect.arrayContaining([`Step ${step}: outcomes per minute`, `Step ${step}: latency p50 / p99 (ms)`, `Step ${step}: throttles, errors, concurrency`]));
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `Step ${step}: outcomes per minute`,
+          `Step ${step}: latency p50 / p99 (ms)`,
+          `Step ${step}: throttles, errors, concurrency`,
+        ]),
+      );
       const queue = queueNameOf(SAGA, 'prod', step);
-      expect(titles).toEqual(expect.arrayContaining([`Queue ${queue}: depth`, `Queue ${queue}: oldest message age (s)`, `Queue ${deadLetterQueueNameOf(SAGA, 'prod', step)}: dead letters`]));
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `Queue ${queue}: depth`,
+          `Queue ${queue}: oldest message age (s)`,
+          `Queue ${deadLetterQueueNameOf(SAGA, 'prod', step)}: dead letters`,
+        ]),
+      );
     }
-    expect(titles).toEqual(expect.arrayContaining(['Checkouts by verdict per minute', 'Checkout latency p50 / p99 (ms), by verdict', 'Throttles, every function of the stage', 'Replay actions']));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Checkouts by verdict per minute',
+        'Checkout latency p50 / p99 (ms), by verdict',
+        'Throttles, every function of the stage',
+        'Replay actions',
+      ]),
+    );
     // Exactly what the generator makes of the declaration: nothing else, nothing left out.
-    expect(titles).toEqual(dashboardWidgets({ saga: SAGA, stage: 'prod' }).map((widget) => widget.properties.title).filter(Boolean));
+    expect(titles).toEqual(
+      dashboardWidgets({ saga: SAGA, stage: 'prod' })
+        .map((widget) => widget.properties.title)
+        .filter(Boolean),
+    );
     expect(dashboard.Properties.DashboardBody['Fn::Sub']).toContain('"ApiId","${HttpApi}"');
   });
 });
 
 describe('signed requests through an IAM-authorizing stand-in to the packaged operator function', () => {
-  const sqs = new SQSClient({ endpoint: process.env.SQS_ENDPOINT, region: REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const sqs = new SQSClient({
+    endpoint: process.env.SQS_ENDPOINT,
+    region: REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   let redis: TokenRedis;
   let ssm: Awaited<ReturnType<typeof startFakeSsm>>;
   let host: BundleHost;
@@ -94,7 +148,9 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
       AWS_ENDPOINT_URL_SSM: ssm.url,
       ...AWS_ENV,
     }));
-    gateway = await startIamGateway(host, REGION, { [OPERATOR_KEY.accessKeyId]: OPERATOR_KEY.secretAccessKey });
+    gateway = await startIamGateway(host, REGION, {
+      [OPERATOR_KEY.accessKeyId]: OPERATOR_KEY.secretAccessKey,
+    });
     shop = new Shop(host, '2.0', 'prod', sqs, queues);
     remote = new RemoteOperator({ api: new URL(gateway.url), region: REGION }, OPERATOR_KEY);
   }, 60_000);
@@ -106,7 +162,7 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
     sqs.destroy();
   });
 
-  it('answers the signed overview, a paid saga\'s history and the check', async () => {
+  it("answers the signed overview, a paid saga's history and the check", async () => {
     const { user_id } = (await shop.call('createUser')).body;
     await shop.call('addFunds', { user_id, amount: '100' });
     const { item_id } = (await shop.call('createItem', { price: '20' })).body;
@@ -137,20 +193,45 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
     // Signed for one saga, sent for another: the query is part of what is signed.
     const signedUrl = new URL(`${gateway.url}/ops/saga?id=abc`);
     const { signerFor } = await import('../../scripts/operator/sigv4');
-    const signed = await signerFor('execute-api', REGION, OPERATOR_KEY).sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: Number(signedUrl.port), path: '/ops/saga', query: { id: 'abc' }, headers: { host: signedUrl.host } });
+    const signed = await signerFor('execute-api', REGION, OPERATOR_KEY).sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: Number(signedUrl.port),
+      path: '/ops/saga',
+      query: { id: 'abc' },
+      headers: { host: signedUrl.host },
+    });
     const headers = { ...signed.headers } as Record<string, string>;
     delete headers.host;
     expect((await fetch(signedUrl, { headers })).status).toBe(200);
     expect((await fetch(`${gateway.url}/ops/saga?id=abd`, { headers })).status).toBe(403);
     expect((await fetch(`${gateway.url}/ops/check`, { headers })).status).toBe(403);
     // A POST whose signed body was changed on the way.
-    const post = await signerFor('execute-api', REGION, OPERATOR_KEY).sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: Number(signedUrl.port), path: '/ops/replay', query: {}, headers: { host: signedUrl.host, 'content-type': 'application/json' }, body: '{}' });
+    const post = await signerFor('execute-api', REGION, OPERATOR_KEY).sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: Number(signedUrl.port),
+      path: '/ops/replay',
+      query: {},
+      headers: { host: signedUrl.host, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const postHeaders = { ...post.headers } as Record<string, string>;
     delete postHeaders.host;
     expect((await fetch(`${gateway.url}/ops/replay`, { method: 'POST', headers: postHeaders, body: '{"x":1}' })).status).toBe(403);
-    const stranger = await signedFetch(new URL(`${gateway.url}/ops/check`), { service: 'execute-api', region: REGION, credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: OPERATOR_KEY.secretAccessKey } });
+    const stranger = await signedFetch(new URL(`${gateway.url}/ops/check`), {
+      service: 'execute-api',
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: OPERATOR_KEY.secretAccessKey },
+    });
     expect(stranger.status).toBe(403);
-    const wrongSecret = await signedFetch(new URL(`${gateway.url}/ops/check`), { service: 'execute-api', region: REGION, credentials: { ...OPERATOR_KEY, secretAccessKey: 'guessed' } });
+    const wrongSecret = await signedFetch(new URL(`${gateway.url}/ops/check`), {
+      service: 'execute-api',
+      region: REGION,
+      credentials: { ...OPERATOR_KEY, secretAccessKey: 'guessed' },
+    });
     expect(wrongSecret.status).toBe(403);
     expect(gateway.calls.slice(before).map((call) => call.refusal ?? call.status)).toEqual([
       'no SigV4 Authorization header',
@@ -165,33 +246,68 @@ describe('signed requests through an IAM-authorizing stand-in to the packaged op
   }, 60_000);
 
   it('answers a bad request with a clear 4xx from the function itself', async () => {
-    expect(await remote.request('GET', 'saga', new URLSearchParams({ id: 'not an id!' }))).toEqual({ status: 400, body: { error: expect.stringMatching(/order id or a saga id/) } });
-    expect(await remote.request('POST', 'redrive', new URLSearchParams({ step: 'ship-it' }))).toEqual({ status: 400, body: { error: 'unknown step "ship-it"' } });
+    expect(await remote.request('GET', 'saga', new URLSearchParams({ id: 'not an id!' }))).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/order id or a saga id/) },
+    });
+    expect(await remote.request('POST', 'redrive', new URLSearchParams({ step: 'ship-it' }))).toEqual({
+      status: 400,
+      body: { error: 'unknown step "ship-it"' },
+    });
     expect((await remote.request('GET', 'nothing-here')).status).toBe(404);
   }, 60_000);
 
-  it('moves a dead letter back to its step\'s queue when asked, signed', async () => {
+  it("moves a dead letter back to its step's queue when asked, signed", async () => {
     const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: `${queues['charge-payment'].split('/').pop()}-dlq` }));
     await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: '{"sagaId":"dead-letter-test"}' }));
     expect(await remote.redrive('charge-payment')).toEqual({ step: 'charge-payment', moved: 1, failed: 0 });
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues['charge-payment'], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues['charge-payment'],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
     expect(Messages.map((message) => message.Body)).toEqual(['{"sagaId":"dead-letter-test"}']);
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queues['charge-payment'], ReceiptHandle: Messages[0].ReceiptHandle }));
+    await sqs.send(
+      new DeleteMessageCommand({
+        QueueUrl: queues['charge-payment'],
+        ReceiptHandle: Messages[0].ReceiptHandle,
+      }),
+    );
     expect((await remote.overview()).queues.find((queue) => queue.step === 'charge-payment')!.dlq.visible).toBe(0);
   }, 60_000);
 
   it('npm run check and npm run saga with --api sign with the credentials of the default chain', async () => {
-    const env = { AWS_ACCESS_KEY_ID: OPERATOR_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: OPERATOR_KEY.secretAccessKey, AWS_REGION: REGION, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
-    const check = await runCommand(['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/check.ts'), '--api', gateway.url], env);
+    const env = {
+      AWS_ACCESS_KEY_ID: OPERATOR_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: OPERATOR_KEY.secretAccessKey,
+      AWS_REGION: REGION,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    };
+    const check = await runCommand(
+      ['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/check.ts'), '--api', gateway.url],
+      env,
+    );
     expect(check.output).toContain('log audit: OK');
     expect(check.code).toBe(0);
-    const saga = await runCommand(['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/saga.ts'), '--api', gateway.url, 'no-such-order'], env);
+    const saga = await runCommand(
+      ['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/saga.ts'), '--api', gateway.url, 'no-such-order'],
+      env,
+    );
     expect(saga).toMatchObject({ code: 1, output: expect.stringContaining('no saga of no-such-order') });
-    const refused = await runCommand(['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/check.ts'), '--api', gateway.url], { ...env, AWS_SECRET_ACCESS_KEY: 'wrong' });
-    expect(refused).toMatchObject({ code: 2, output: expect.stringContaining('refused the signed request (403)') });
+    const refused = await runCommand(
+      ['--require', './scripts/lua-require.cjs', '--import', 'tsx', join(ROOT, 'scripts/check.ts'), '--api', gateway.url],
+      { ...env, AWS_SECRET_ACCESS_KEY: 'wrong' },
+    );
+    expect(refused).toMatchObject({
+      code: 2,
+      output: expect.stringContaining('refused the signed request (403)'),
+    });
   }, 120_000);
 
-  it('the page\'s server with a remote API passes its requests on, signed', async () => {
+  it("the page's server with a remote API passes its requests on, signed", async () => {
     const page = await startOperatorServer(0, '127.0.0.1', remote);
     try {
       const overview = await fetch(`${page.url}/api/overview`);

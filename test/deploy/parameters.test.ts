@@ -24,7 +24,9 @@ describe('packaging a production stage', () => {
     expect(run.output).toContain('subnetIds must be a comma-separated list of subnet-... ids');
     expect(run.output).toContain('logRetentionDays must be one of 1, 3, 5');
     expect(run.output).toContain('replayRate must look like "5 minutes"');
-    expect(run.output).toContain('storeDurability must be one of fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none (got "always")');
+    expect(run.output).toContain(
+      'storeDurability must be one of fsync, replicas:N (or replicas:N:timeoutMs), memorydb, none (got "always")',
+    );
     expect(run.output).toContain('unknown parameter "redisURL"');
     expect(run.output).toContain('serverless deploy --stage prod');
     expect(run.output).toContain('--param="redisAuthParameter=/sagashop/prod/redis-auth"');
@@ -63,17 +65,33 @@ describe('a production stage with every optional parameter set', () => {
     const stage = variant.template.Resources.HttpApiStage.Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 60 });
     expect(Object.keys(stage.RouteSettings).sort()).toEqual(batch.sort());
-    for (const settings of Object.values(stage.RouteSettings)) expect(settings).toEqual({ ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1 });
+    for (const settings of Object.values(stage.RouteSettings))
+      expect(settings).toEqual({ ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1 });
   });
 
   it('lets the roles decrypt with the customer key through SSM only, and read only the named parameter', () => {
     for (const [name, fn] of functionsOf(variant, 'staging')) {
-      const other = roleStatements(variant, fn).filter((statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs|ec2):/.test(action)));
+      const other = roleStatements(variant, fn).filter(
+        (statement: any) => ![statement.Action].flat().every((action: string) => /^(sqs|logs|ec2):/.test(action)),
+      );
       expect({ name, other }).toEqual({
         name,
         other: [
-          { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop-staging-redis-auth' } },
-          { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: KMS_KEY, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } } },
+          {
+            Effect: 'Allow',
+            Action: ['ssm:GetParameter'],
+            Resource: {
+              'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/sagashop-staging-redis-auth',
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: ['kms:Decrypt'],
+            Resource: KMS_KEY,
+            Condition: {
+              StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+            },
+          },
         ],
       });
     }
@@ -87,7 +105,10 @@ describe('a production stage with every optional parameter set', () => {
     expect(ofType(variant, 'AWS::EC2::VPCEndpoint')).toEqual([]);
     expect(ofType(variant, 'AWS::EC2::SecurityGroup')).toEqual([]);
     for (const [, fn] of functionsOf(variant, 'staging')) {
-      expect(fn.Properties.VpcConfig).toEqual({ SecurityGroupIds: ['sg-0c3'], SubnetIds: ['subnet-0a1', 'subnet-0b2'] });
+      expect(fn.Properties.VpcConfig).toEqual({
+        SecurityGroupIds: ['sg-0c3'],
+        SubnetIds: ['subnet-0a1', 'subnet-0b2'],
+      });
       expect(fn.Properties.Architectures).toEqual(['x86_64']);
       expect(fn.Properties.Environment.Variables.ORDER_REDIS_URL).toBe('rediss-cluster://orders.cache.example.com:6379');
       expect(fn.Properties.Environment.Variables.STOCK_REDIS_URL).toBeUndefined();

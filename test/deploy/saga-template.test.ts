@@ -25,7 +25,9 @@ describe('the saga declaration', () => {
 
   it('lets the replay send to every step recovery re-sends', () => {
     const base: SagaProgress = { now: 10_000, deadlineAt: 60_000, lastMovedAt: 0 };
-    const resent = [decideRecovery(base, 0), decideRecovery({ ...base, reserve: 'done' }, 0)].map((action) => (action.kind === 'resend' ? resendTarget(action.service) : action.kind));
+    const resent = [decideRecovery(base, 0), decideRecovery({ ...base, reserve: 'done' }, 0)].map((action) =>
+      action.kind === 'resend' ? resendTarget(action.service) : action.kind,
+    );
     expect(resent).toEqual(SAGA.senders.replayLog.sendsTo);
   });
 });
@@ -35,20 +37,45 @@ describe('what serverless.yml takes from it', () => {
     expect(stepFunctions(SAGA).releaseStock).toEqual({
       handler: 'functions/saga/release-stock.handler',
       iamRoleStatements: [
-        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['CompleteOrderQueue', 'Arn'] } },
-        { Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['CompleteOrderQueue', 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:ChangeMessageVisibility',
+          Resource: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] },
+        },
       ],
-      events: [{ sqs: { arn: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 0, functionResponseType: 'ReportBatchItemFailures' } }],
+      events: [
+        {
+          sqs: {
+            arn: { 'Fn::GetAtt': ['ReleaseStockQueue', 'Arn'] },
+            batchSize: 10,
+            maximumBatchingWindow: 0,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
     });
-    expect(stepFunctions(SAGA).completeOrder).toMatchObject({ iamRoleStatements: [{ Action: 'sqs:ChangeMessageVisibility' }] });
+    expect(stepFunctions(SAGA).completeOrder).toMatchObject({
+      iamRoleStatements: [{ Action: 'sqs:ChangeMessageVisibility' }],
+    });
     // Bounded where the stage bounds it (AWS): the function's reserve, and its mapping's maximum.
-    expect(stepFunctions(SAGA, { perStep: 7, senders: {} }).completeOrder).toMatchObject({ reservedConcurrency: 7, events: [{ sqs: { maximumConcurrency: 7 } }] });
+    expect(stepFunctions(SAGA, { perStep: 7, senders: {} }).completeOrder).toMatchObject({
+      reservedConcurrency: 7,
+      events: [{ sqs: { maximumConcurrency: 7 } }],
+    });
     expect(queueResources(SAGA, { stage: 'local', visibilityTimeout: 2 }).ChargePaymentQueue).toEqual({
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: 'sagashop-local-charge-payment',
         VisibilityTimeout: 2,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ChargePaymentDlq', 'Arn'] }, maxReceiveCount: 5 },
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': ['ChargePaymentDlq', 'Arn'] },
+          maxReceiveCount: 5,
+        },
       },
     });
     expect(Object.keys(senderRights(SAGA)).sort()).toEqual(['checkout', 'replayLog']);

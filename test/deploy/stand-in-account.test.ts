@@ -76,9 +76,14 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
   beforeAll(async () => {
     let started = Date.now();
     const redisPort = await freePort();
-    redis = startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no'], {
-      logFile: join(dir, 'redis.log'),
-    });
+    redis = startProcess(
+      'redis',
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', TOKEN, '--save', '', '--appendonly', 'no'],
+      {
+        logFile: join(dir, 'redis.log'),
+      },
+    );
     standIn = await startStandIn(join(dir, 'moto.log'));
     await waitUntil(`redis-server on port ${redisPort}`, () => isListening(redisPort), 15_000, redis);
     prerequisites = await account<Prerequisites>(standIn.endpoint, 'prepare', STAGE, TOKEN);
@@ -98,8 +103,15 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
     started = Date.now();
     deployed = await account<Deployed>(standIn.endpoint, 'deployed', STAGE, zips);
     timings.readBack = Date.now() - started;
-    host = new BundleHost(deployedAsPackage(deployed, zips), STAGE, (name, variables) => ({ ...(variables as Record<string, string>), ...lambdaRuntime(standIn.endpoint) }));
-    sqs = new SQSClient({ endpoint: standIn.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'standin', secretAccessKey: 'standin' } });
+    host = new BundleHost(deployedAsPackage(deployed, zips), STAGE, (name, variables) => ({
+      ...(variables as Record<string, string>),
+      ...lambdaRuntime(standIn.endpoint),
+    }));
+    sqs = new SQSClient({
+      endpoint: standIn.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'standin', secretAccessKey: 'standin' },
+    });
   }, 300_000);
 
   afterAll(async () => {
@@ -109,18 +121,33 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
     packaged?.remove();
     rmSync(dir, { recursive: true, force: true });
     // The numbers docs/deploy-stand-in.md quotes.
-    process.stdout.write(`stand-in account timings (ms): ${JSON.stringify(timings)}; accepted, not modelled: ${JSON.stringify(deployed?.unmodelled)}\n`);
+    process.stdout.write(
+      `stand-in account timings (ms): ${JSON.stringify(timings)}; accepted, not modelled: ${JSON.stringify(deployed?.unmodelled)}\n`,
+    );
   });
 
   it('deploys: every packaged function, in the given subnets, its queue mapped with partial batch failures, the replay scheduled', () => {
     expect(deployed.stackStatus).toBe('UPDATE_COMPLETE');
-    expect(Object.keys(deployed.functions).sort()).toEqual(functionsOf(packaged, STAGE).map(([name]) => name).sort());
+    expect(Object.keys(deployed.functions).sort()).toEqual(
+      functionsOf(packaged, STAGE)
+        .map(([name]) => name)
+        .sort(),
+    );
     for (const [name, fn] of Object.entries(deployed.functions)) {
-      expect({ name, subnets: fn.VpcConfig.SubnetIds }).toEqual({ name, subnets: prerequisites.subnetIds.split(',') });
-      expect({ name, groups: fn.VpcConfig.SecurityGroupIds }).toEqual({ name, groups: expect.arrayContaining([prerequisites.securityGroupIds]) });
+      expect({ name, subnets: fn.VpcConfig.SubnetIds }).toEqual({
+        name,
+        subnets: prerequisites.subnetIds.split(','),
+      });
+      expect({ name, groups: fn.VpcConfig.SecurityGroupIds }).toEqual({
+        name,
+        groups: expect.arrayContaining([prerequisites.securityGroupIds]),
+      });
       // The token stays in SSM: the function holds only the parameter's name.
       expect({ name, token: JSON.stringify(fn.Variables).includes(TOKEN) }).toEqual({ name, token: false });
-      expect({ name, parameter: fn.Variables.REDIS_AUTH_PARAMETER }).toEqual({ name, parameter: prerequisites.redisAuthParameter });
+      expect({ name, parameter: fn.Variables.REDIS_AUTH_PARAMETER }).toEqual({
+        name,
+        parameter: prerequisites.redisAuthParameter,
+      });
     }
     expect(deployed.mappings.map((mapping) => mapping.function).sort()).toEqual(Object.values(STEPS).sort());
     for (const mapping of deployed.mappings) {
@@ -154,9 +181,16 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
     const { item_id } = (await shop.call('createItem', { price: '20' })).body;
     expect((await shop.call('addStock', { item_id, amount: '5' })).body).toEqual({ item_id, stock: 5 });
     const { order_id } = (await shop.call('createOrder', { user_id })).body;
-    expect((await shop.call('addItem', { order_id, item_id, quantity: '2' })).body).toEqual({ order_id, total_cost: 40 });
+    expect((await shop.call('addItem', { order_id, item_id, quantity: '2' })).body).toEqual({
+      order_id,
+      total_cost: 40,
+    });
 
-    expect(await shop.checkout(order_id)).toEqual({ status: 200, body: { order_id, paid: true }, contentType: 'application/json' });
+    expect(await shop.checkout(order_id)).toEqual({
+      status: 200,
+      body: { order_id, paid: true },
+      contentType: 'application/json',
+    });
     expect((await shop.call('findUser', { user_id })).body).toEqual({ user_id, credit: 10 });
     expect((await shop.call('findItem', { item_id })).body).toEqual({ item_id, stock: 3, price: 20 });
 
@@ -179,13 +213,24 @@ describe('the production stage deployed to a stand-in AWS account (moto)', () =>
     const started = Date.now();
     const remove = await runServerless(['remove', '--stage', STAGE, ...paramArgs(params)], framework(), 120_000);
     timings.remove = Date.now() - started;
-    expect({ code: remove.code, output: remove.code === 0 ? '' : remove.output }).toEqual({ code: 0, output: '' });
+    expect({ code: remove.code, output: remove.code === 0 ? '' : remove.output }).toEqual({
+      code: 0,
+      output: '',
+    });
     const retained = ofType(packaged, 'AWS::SQS::Queue')
       .filter(([, queue]) => (queue as { DeletionPolicy?: string }).DeletionPolicy === 'Retain')
       .map(([, queue]) => queue.Properties.QueueName as string);
     expect(retained.every((name) => name.endsWith('-dlq'))).toBe(true);
     const left = await account<Leftovers>(standIn.endpoint, 'leftovers', STAGE);
-    expect(left).toEqual({ stack: null, functions: [], queues: expect.any(Array), mappings: [], rules: [], roles: [], vpcEndpoints: expect.any(Array) });
+    expect(left).toEqual({
+      stack: null,
+      functions: [],
+      queues: expect.any(Array),
+      mappings: [],
+      rules: [],
+      roles: [],
+      vpcEndpoints: expect.any(Array),
+    });
     expect(left.queues.sort()).toEqual(retained.sort());
     // moto 5.2 deletes no VPC endpoint with its stack (its model has no delete handler); real
     // CloudFormation does. None but the stack's own may be there.

@@ -61,8 +61,27 @@ function eventFor(name: string): unknown {
     return httpEvent('2.0', route, params, '$default');
   }
   if (name === 'replayLog') return scheduledEvent('arn:aws:events:us-east-1:123456789012:rule/replay');
-  const body = JSON.stringify({ sagaId: 'x1', orderId: 'x2', userId: 'x3', lines: [['x4', 1]], totalCost: 1, deadlineAt: Date.now() + 60_000 });
-  return { Records: [{ messageId: 'm1', receiptHandle: 'r1', body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: 'us-east-1' }] };
+  const body = JSON.stringify({
+    sagaId: 'x1',
+    orderId: 'x2',
+    userId: 'x3',
+    lines: [['x4', 1]],
+    totalCost: 1,
+    deadlineAt: Date.now() + 60_000,
+  });
+  return {
+    Records: [
+      {
+        messageId: 'm1',
+        receiptHandle: 'r1',
+        body,
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        eventSource: 'aws:sqs',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
 }
 
 async function runUnconfigured(variant: 'deployed' | 'local', env: NodeJS.ProcessEnv): Promise<Record<string, Outcome>> {
@@ -80,12 +99,21 @@ async function runUnconfigured(variant: 'deployed' | 'local', env: NodeJS.Proces
   });
   const cases = functions.map(([name, fn]) => {
     const dot = fn.handler.lastIndexOf('.');
-    return { name, file: join(outdir, `${fn.handler.slice(0, dot)}.js`), exportName: fn.handler.slice(dot + 1), event: eventFor(name) };
+    return {
+      name,
+      file: join(outdir, `${fn.handler.slice(0, dot)}.js`),
+      exportName: fn.handler.slice(dot + 1),
+      event: eventFor(name),
+    };
   });
   writeFileSync(join(tmp, 'runner.cjs'), RUNNER);
   writeFileSync(join(tmp, `${variant}-cases.json`), JSON.stringify(cases));
   const results = join(tmp, `${variant}-results.json`);
-  await promisify(execFile)(process.execPath, [join(tmp, 'runner.cjs'), join(tmp, `${variant}-cases.json`), results], { cwd: tmp, env, timeout: 60_000 });
+  await promisify(execFile)(process.execPath, [join(tmp, 'runner.cjs'), join(tmp, `${variant}-cases.json`), results], {
+    cwd: tmp,
+    env,
+    timeout: 60_000,
+  });
   return JSON.parse(readFileSync(results, 'utf8'));
 }
 
@@ -93,15 +121,23 @@ function expectCleanFailure(name: string, outcome: Outcome): void {
   expect({ name, importError: outcome.importError }).toEqual({ name, importError: undefined });
   if (ROUTE_OF[name]) {
     const { statusCode, headers, body } = outcome.result ?? {};
-    expect({ name, threw: outcome.threw, error: statusCode >= 400 && statusCode <= 599 }).toEqual({ name, threw: undefined, error: true });
+    expect({ name, threw: outcome.threw, error: statusCode >= 400 && statusCode <= 599 }).toEqual({
+      name,
+      threw: undefined,
+      error: true,
+    });
     expect({ name, type: headers?.['Content-Type'] }).toEqual({ name, type: 'application/json' });
     expect({ name, keys: Object.keys(JSON.parse(body)) }).toEqual({ name, keys: ['error'] });
-    expect({ name, body }).not.toEqual({ name, body: expect.stringMatching(/stack|errorMessage|\bat \S+ \(|\/work|\.js|\.ts/) });
+    expect({ name, body }).not.toEqual({
+      name,
+      body: expect.stringMatching(/stack|errorMessage|\bat \S+ \(|\/work|\.js|\.ts/),
+    });
   } else if (name === 'replayLog') {
     expect({ name, claimsToHaveRun: outcome.result?.ran === true }).toEqual({ name, claimsToHaveRun: false });
   } else {
     // The record is retried: either reported failed or the whole batch thrown.
-    const failed = outcome.threw !== undefined || JSON.stringify(outcome.result) === JSON.stringify({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    const failed =
+      outcome.threw !== undefined || JSON.stringify(outcome.result) === JSON.stringify({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     expect({ name, failed, outcome }).toEqual({ name, failed: true, outcome });
   }
 }
@@ -118,7 +154,10 @@ describe('every function with nothing configured', () => {
   }, 120_000);
 
   it('local build, a Redis that is not there and no queue URLs: loads, and every invocation fails cleanly', async () => {
-    const results = await runUnconfigured('local', { PATH: process.env.PATH, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const results = await runUnconfigured('local', {
+      PATH: process.env.PATH,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     for (const [name, outcome] of Object.entries(results)) expectCleanFailure(name, outcome);
   }, 120_000);
 });

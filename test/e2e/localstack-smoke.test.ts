@@ -34,6 +34,8 @@ describe('npm run localstack:smoke', () => {
   it('fails at once, saying what to do, when LocalStack is not up', async () => {
     const { code, output } = await smoke([], { AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` });
     expect(code).toBe(1);
-    expect(output).toMatch(/localstack smoke: FAILED, LocalStack is not reachable at .*\(ECONNREFUSED\)\. Start it with `npm run localstack:up`/);
+    expect(output).toMatch(
+      /localstack smoke: FAILED, LocalStack is not reachable at .*\(ECONNREFUSED\)\. Start it with `npm run localstack:up`/,
+    );
   }, 60_000);
 });

@@ -52,7 +52,11 @@ describe('serverless offline with the companion plugin', () => {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const response = await fetch(`${api}${path}`);
       const text = await response.text();
-      expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({ path, status: 500, type: expect.stringMatching(/^application\/json/) });
+      expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({
+        path,
+        status: 500,
+        type: expect.stringMatching(/^application\/json/),
+      });
       expect(Object.keys(JSON.parse(text))).toEqual(['error']);
       expect(text).not.toMatch(/stack|errorMessage|errorType|\/work|\.ts|\.js|at import|inside the handler|SyntaxError/i);
     }
@@ -72,7 +76,12 @@ describe('serverless offline with the companion plugin', () => {
   ])('answers %s with a JSON 404 that names neither the framework nor any route', async (_what, method, path) => {
     const response = await fetch(`${api}${path}`, { method });
     const text = await response.text();
-    expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({ method, path, status: 404, type: expect.stringMatching(/^application\/json/) });
+    expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({
+      method,
+      path,
+      status: 404,
+      type: expect.stringMatching(/^application\/json/),
+    });
     expect(JSON.parse(text)).toEqual({ error: expect.any(String) });
     expect(text).not.toMatch(/serverless|offline|existingRoutes|currentRoute|answers|rejects|throws-at-import|loads-broken-file/i);
   });

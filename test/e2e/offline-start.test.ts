@@ -21,7 +21,12 @@ interface Ports {
   SQS_PORT: string;
 }
 
-async function isolated(): Promise<{ env: NodeJS.ProcessEnv; ports: Ports; dataDir: string; esbuildFolder: string }> {
+async function isolated(): Promise<{
+  env: NodeJS.ProcessEnv;
+  ports: Ports;
+  dataDir: string;
+  esbuildFolder: string;
+}> {
   const ports = {
     HTTP_PORT: String(await freePort()),
     LAMBDA_PORT: String(await freePort()),
@@ -30,7 +35,12 @@ async function isolated(): Promise<{ env: NodeJS.ProcessEnv; ports: Ports; dataD
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'sagashop-offline-'));
   const esbuildFolder = `.esbuild-test-${process.pid}-${Date.now()}`;
-  return { env: { ...withoutStackUrls(), ...ports, DATA_DIR: dataDir, ESBUILD_WORK_FOLDER: esbuildFolder }, ports, dataDir, esbuildFolder };
+  return {
+    env: { ...withoutStackUrls(), ...ports, DATA_DIR: dataDir, ESBUILD_WORK_FOLDER: esbuildFolder },
+    ports,
+    dataDir,
+    esbuildFolder,
+  };
 }
 
 const pidOf = (output: string, part: string) => Number(new RegExp(`^\\s+${part}\\s+\\S+\\s+.*\\(pid (\\d+)\\)`, 'm').exec(output)?.[1]);
@@ -71,13 +81,20 @@ describe('serverless offline start on its own', () => {
     await post(`/stock/add/${item_id}/5`);
     const { order_id } = (await post(`/orders/create/${user_id}`)).body;
     await post(`/orders/addItem/${order_id}/${item_id}/2`);
-    expect(await post(`/orders/checkout/${order_id}`)).toMatchObject({ status: 200, body: { order_id, paid: true } });
-    expect((await request(api, 'GET', `/payment/find_user/${user_id}`)).body).toEqual({ user_id, credit: 86 });
+    expect(await post(`/orders/checkout/${order_id}`)).toMatchObject({
+      status: 200,
+      body: { order_id, paid: true },
+    });
+    expect((await request(api, 'GET', `/payment/find_user/${user_id}`)).body).toEqual({
+      user_id,
+      credit: 86,
+    });
 
     void run.stop('SIGINT');
     expect(await exitWithin(run, 40_000)).toBe(0);
     expect([isAlive(redisPid), isAlive(sqsPid)]).toEqual([false, false]);
-    for (const port of [ports.HTTP_PORT, ports.REDIS_PORT, ports.SQS_PORT]) expect({ port, listening: await isListening(Number(port)) }).toEqual({ port, listening: false });
+    for (const port of [ports.HTTP_PORT, ports.REDIS_PORT, ports.SQS_PORT])
+      expect({ port, listening: await isListening(Number(port)) }).toEqual({ port, listening: false });
     expect(run.output()).toMatch(/stopping sqs\.\.\. done[\s\S]*stopping redis\.\.\. done/);
     // The data stays for the next start (npm start's or this one's), and no run record is left.
     expect(existsSync(join(setup.dataDir, 'redis'))).toBe(true);
@@ -112,7 +129,10 @@ describe('serverless offline start on its own', () => {
     } finally {
       clearInterval(probe);
     }
-    const problems = run.output().split('\n').filter((line) => /cannot be reached|cannot start/.test(line));
+    const problems = run
+      .output()
+      .split('\n')
+      .filter((line) => /cannot be reached|cannot start/.test(line));
     expect(problems).toEqual([
       `sagashop: serverless offline cannot start: Redis at redis://127.0.0.1:${deadPort} cannot be reached (connect ECONNREFUSED 127.0.0.1:${deadPort}): start it, or leave REDIS_URL unset and one is started`,
     ]);

@@ -29,7 +29,11 @@ const number = async (id: string) => Number((await page.textContent(`#${id}`))!.
  * within the same millisecond have no order between them.
  */
 const stepsShown = async () =>
-  (await page.$$eval('#saga-results .saga:first-of-type tr.step', (rows) => rows.map((row) => `${row.children[2].textContent} ${row.children[3].textContent}`))).sort();
+  (
+    await page.$$eval('#saga-results .saga:first-of-type tr.step', (rows) =>
+      rows.map((row) => `${row.children[2].textContent} ${row.children[3].textContent}`),
+    )
+  ).sort();
 
 async function order(userId: string, itemId: string, quantity: number): Promise<string> {
   const { order_id } = (await e2e.post(`/orders/create/${userId}`)).body;
@@ -38,10 +42,23 @@ async function order(userId: string, itemId: string, quantity: number): Promise<
 }
 
 beforeAll(async () => {
-  const executablePath = await ensureCommand('chromium', { apt: 'chromium', dnf: 'chromium', why: "for the operator page's browser test" });
+  const executablePath = await ensureCommand('chromium', {
+    apt: 'chromium',
+    dnf: 'chromium',
+    why: "for the operator page's browser test",
+  });
   // Root on CI: no sandbox; and nothing that would reach out to the network. playwright gives the
   // browser a fresh user-data dir in the temp folder and removes it on close.
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
   browser = await chromium.launch({ executablePath, args });
 }, 600_000);
 
@@ -112,7 +129,9 @@ describe("the operator's page", () => {
   it('runs the replay from the page and shows what it did', async () => {
     await page.click('#replay-button');
     await page.waitForSelector('#replay-report .replay-summary');
-    expect(await page.textContent('#replay-report')).toMatch(/^Ran in \d+ ms \(token \d+\): 0 open saga\(s\) examined, 0 finished saga\(s\) swept, \d+ log entries read/);
+    expect(await page.textContent('#replay-report')).toMatch(
+      /^Ran in \d+ ms \(token \d+\): 0 open saga\(s\) examined, 0 finished saga\(s\) swept, \d+ log entries read/,
+    );
   });
 
   it('shows a refused saga with its compensation, and takes a screenshot', async () => {

@@ -16,10 +16,18 @@ describe('the started stack', () => {
   });
 
   it('holds every queue and dead-letter queue that serverless.yml declares', async () => {
-    const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${e2e.ports.sqsPort}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = new SQSClient({
+      endpoint: `http://127.0.0.1:${e2e.ports.sqsPort}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
     const names = QueueUrls.map((url) => url.split('/').pop()).sort();
-    expect(names).toEqual(stepNamesOf(SAGA).flatMap((step) => [`sagashop-local-${step}`, `sagashop-local-${step}-dlq`]).sort());
+    expect(names).toEqual(
+      stepNamesOf(SAGA)
+        .flatMap((step) => [`sagashop-local-${step}`, `sagashop-local-${step}-dlq`])
+        .sort(),
+    );
     sqs.destroy();
   });
 });
@@ -30,10 +38,15 @@ describe('every route over HTTP', () => {
     expect(created.status).toBe(200);
     expect(created.contentType).toMatch(/^application\/json/);
     const { item_id } = created.body;
-    expect(await get(`/stock/find/${item_id}`)).toMatchObject({ status: 200, body: { item_id, stock: 0, price: 12 } });
+    expect(await get(`/stock/find/${item_id}`)).toMatchObject({
+      status: 200,
+      body: { item_id, stock: 0, price: 12 },
+    });
     expect((await post(`/stock/add/${item_id}/5`)).body).toEqual({ item_id, stock: 5 });
     expect((await post(`/stock/subtract/${item_id}/2`)).body).toEqual({ item_id, stock: 3 });
-    expect((await post('/stock/batch_init/100/7/3')).body).toEqual({ msg: 'Batch init for stock successful' });
+    expect((await post('/stock/batch_init/100/7/3')).body).toEqual({
+      msg: 'Batch init for stock successful',
+    });
     expect((await get('/stock/find/99')).body).toEqual({ item_id: '99', stock: 7, price: 3 });
   });
 
@@ -42,7 +55,9 @@ describe('every route over HTTP', () => {
     expect((await get(`/payment/find_user/${user_id}`)).body).toEqual({ user_id, credit: 0 });
     expect((await post(`/payment/add_funds/${user_id}/30`)).body).toEqual({ user_id, credit: 30 });
     expect((await post(`/payment/pay/${user_id}/10`)).body).toEqual({ user_id, credit: 20 });
-    expect((await post('/payment/batch_init/100/50')).body).toEqual({ msg: 'Batch init for users successful' });
+    expect((await post('/payment/batch_init/100/50')).body).toEqual({
+      msg: 'Batch init for users successful',
+    });
     expect((await get('/payment/find_user/42')).body).toEqual({ user_id: '42', credit: 50 });
   });
 
@@ -50,9 +65,20 @@ describe('every route over HTTP', () => {
     const { user_id } = (await post('/payment/create_user')).body;
     const { item_id } = (await post('/stock/item/create/4')).body;
     const { order_id } = (await post(`/orders/create/${user_id}`)).body;
-    expect((await post(`/orders/addItem/${order_id}/${item_id}/3`)).body).toEqual({ order_id, total_cost: 12 });
-    expect((await get(`/orders/find/${order_id}`)).body).toEqual({ order_id, paid: false, items: [[item_id, 3]], user_id, total_cost: 12 });
-    expect((await post('/orders/batch_init/100/100/100/3')).body).toEqual({ msg: 'Batch init for orders successful' });
+    expect((await post(`/orders/addItem/${order_id}/${item_id}/3`)).body).toEqual({
+      order_id,
+      total_cost: 12,
+    });
+    expect((await get(`/orders/find/${order_id}`)).body).toEqual({
+      order_id,
+      paid: false,
+      items: [[item_id, 3]],
+      user_id,
+      total_cost: 12,
+    });
+    expect((await post('/orders/batch_init/100/100/100/3')).body).toEqual({
+      msg: 'Batch init for orders successful',
+    });
     expect((await get('/orders/find/5')).body).toMatchObject({ order_id: '5', paid: false, total_cost: 6 });
   });
 
@@ -76,7 +102,11 @@ describe('every route over HTTP', () => {
       ['/orders/addItem/unknown-order/0/1', 404],
     ] as const) {
       const answer = await post(path);
-      expect({ path, status: answer.status, type: answer.contentType }).toEqual({ path, status, type: expect.stringMatching(/^application\/json/) });
+      expect({ path, status: answer.status, type: answer.contentType }).toEqual({
+        path,
+        status,
+        type: expect.stringMatching(/^application\/json/),
+      });
       expect(typeof answer.body.error).toBe('string');
     }
     expect((await get(`/payment/find_user/${user_id}`)).body.credit).toBe(5);
@@ -92,7 +122,12 @@ describe('every route over HTTP', () => {
     ] as const) {
       const response = await fetch(`${e2e.stack.api}${path}`, { method });
       const text = await response.text();
-      expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({ method, path, status: 404, type: expect.stringMatching(/^application\/json/) });
+      expect({ method, path, status: response.status, type: response.headers.get('content-type') }).toEqual({
+        method,
+        path,
+        status: 404,
+        type: expect.stringMatching(/^application\/json/),
+      });
       expect(JSON.parse(text)).toEqual({ error: expect.any(String) });
       expect(text).not.toMatch(/serverless|offline|route not found|existingRoutes|\/stock|\/orders|\/ids/i);
     }

@@ -5,7 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
+import {
+  isolatedStackPorts,
+  removeStackFolders,
+  request,
+  startStack,
+  type RunningStack,
+  type StackPorts,
+} from '../../scripts/stack/child-stack';
 import { isListening } from '../../scripts/stack/processes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,7 +54,9 @@ function launcherPid(ports: StackPorts): number | undefined {
 
 /** Every process of a run: what it spawned (its group), the launcher, the parts. */
 function everyPid(stack: RunningStack, ports: StackPorts): number[] {
-  return [-stack.child.pid!, launcherPid(ports), ...Object.values(partPids(stack.output()))].filter((pid): pid is number => pid !== undefined);
+  return [-stack.child.pid!, launcherPid(ports), ...Object.values(partPids(stack.output()))].filter(
+    (pid): pid is number => pid !== undefined,
+  );
 }
 
 /** A test that failed must not leave servers behind for the next one. */
@@ -112,8 +121,14 @@ function holdRequestOpen(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {}); // the stop destroys it: that is the point
-    socket.once('connect', () => socket.write('POST /orders/create/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n'));
-    socket.once('data', (chunk) => (/^HTTP\/1\.1 100 /.test(String(chunk)) ? resolve(socket) : reject(new Error(`expected 100 Continue, got: ${chunk}`))));
+    socket.once('connect', () =>
+      socket.write(
+        'POST /orders/create/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n',
+      ),
+    );
+    socket.once('data', (chunk) =>
+      /^HTTP\/1\.1 100 /.test(String(chunk)) ? resolve(socket) : reject(new Error(`expected 100 Continue, got: ${chunk}`)),
+    );
   });
 }
 
@@ -176,7 +191,10 @@ async function stopUnderLoad(first: NodeJS.Signals, twice: boolean): Promise<voi
       await outputMatches(stack, signalledAt, /stopping api\.\.\./);
       const launcher = launcherPid(ports)!;
       // Still stopping: the API waits for the held request.
-      expect({ launcherAlive: alive(launcher), apiAlive: alive(parts.api) }).toEqual({ launcherAlive: true, apiAlive: true });
+      expect({ launcherAlive: alive(launcher), apiAlive: alive(parts.api) }).toEqual({
+        launcherAlive: true,
+        apiAlive: true,
+      });
       secondCtrlC(stack, launcher);
     }
     const stopped = await within(30_000, () => pids.every((pid) => !alive(pid)));
@@ -185,8 +203,13 @@ async function stopUnderLoad(first: NodeJS.Signals, twice: boolean): Promise<voi
 
     // The output's tail rides along so that a failure shows how far the stop got.
     const tail = stack.output().slice(-400);
-    expect({ stopped, stillAlive: pids.filter(alive), tail }).toEqual({ stopped: true, stillAlive: [], tail });
-    for (const port of [ports.httpPort, ports.lambdaPort, ports.sqsPort, ports.redisPort]) expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
+    expect({ stopped, stillAlive: pids.filter(alive), tail }).toEqual({
+      stopped: true,
+      stillAlive: [],
+      tail,
+    });
+    for (const port of [ports.httpPort, ports.lambdaPort, ports.sqsPort, ports.redisPort])
+      expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
     const out = stack.output();
     expect(out).toMatch(/stopping api\.\.\.[^\n]* done\n {2}stopping sqs\.\.\.[^\n]* done\n {2}stopping redis\.\.\.[^\n]* done\n/);
     expect((out.match(/already stopping/g) ?? []).length).toBeLessThanOrEqual(1);
@@ -201,7 +224,11 @@ async function stopUnderLoad(first: NodeJS.Signals, twice: boolean): Promise<voi
 }
 
 describe('stopping `npm start` under load with a signal to its process group', () => {
-  it('SIGTERM (docker stop, systemd, CI): every part stops, in order, within 30 s; no process left; ports free', () => stopUnderLoad('SIGTERM', false), 180_000);
+  it(
+    'SIGTERM (docker stop, systemd, CI): every part stops, in order, within 30 s; no process left; ports free',
+    () => stopUnderLoad('SIGTERM', false),
+    180_000,
+  );
 
   it('Ctrl-C twice in quick succession: the second does not cut the stop short', () => stopUnderLoad('SIGINT', true), 180_000);
 });
@@ -233,10 +260,16 @@ describe('starting again', () => {
 
     const second = await startStack(ports);
     spawned.push(...everyPid(second, ports));
-    const leftoverLines = second.output().split('\n').filter((text) => /leftover/i.test(text));
+    const leftoverLines = second
+      .output()
+      .split('\n')
+      .filter((text) => /leftover/i.test(text));
     expect(leftoverLines).toEqual([expect.stringMatching(new RegExp(`redis \\(pid ${parts.redis}, port ${ports.redisPort}\\).* done$`))]);
     expect(alive(parts.redis)).toBe(false);
-    expect((await request(second.api, 'GET', `/payment/find_user/${user_id}`)).body).toEqual({ user_id, credit: 4242 });
+    expect((await request(second.api, 'GET', `/payment/find_user/${user_id}`)).body).toEqual({
+      user_id,
+      credit: 4242,
+    });
     expect(readFileSync(join(ports.dataDir, 'logs', 'redis.log'), 'utf8')).toMatch(/ready to exit, bye bye/);
 
     expect(await second.stop()).toBe(0);
@@ -245,16 +278,29 @@ describe('starting again', () => {
   }, 240_000);
 
   it('a port held by a program that is not ours: refused, naming it, and left alone', async () => {
-    const stranger: ChildProcess = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${ports.redisPort}, '127.0.0.1')`], { stdio: 'ignore' });
+    const stranger: ChildProcess = spawn(
+      process.execPath,
+      ['-e', `require('node:net').createServer().listen(${ports.redisPort}, '127.0.0.1')`],
+      { stdio: 'ignore' },
+    );
     spawned.push(stranger.pid!);
     expect(await waitListening(ports.redisPort)).toBe(true);
     // A record that claims the stranger is our Redis (a pid reused since): it must not be believed.
     mkdirSync(join(ports.dataDir, 'run'), { recursive: true });
-    const forged = { name: 'redis', pid: stranger.pid, port: ports.redisPort, match: ['redis-server', String(ports.redisPort)] };
+    const forged = {
+      name: 'redis',
+      pid: stranger.pid,
+      port: ports.redisPort,
+      match: ['redis-server', String(ports.redisPort)],
+    };
     writeFileSync(join(ports.dataDir, 'run', 'redis.pid'), `${stranger.pid}\n${JSON.stringify(forged)}\n`);
 
     const refusal = startStack(ports);
-    await expect(refusal).rejects.toThrow(new RegExp(`exited \\(1\\)[\\s\\S]*port ${ports.redisPort} is already in use by pid ${stranger.pid} .*not part of this stack.*REDIS_PORT`));
+    await expect(refusal).rejects.toThrow(
+      new RegExp(
+        `exited \\(1\\)[\\s\\S]*port ${ports.redisPort} is already in use by pid ${stranger.pid} .*not part of this stack.*REDIS_PORT`,
+      ),
+    );
     expect(alive(stranger.pid!)).toBe(true);
     for (const port of [ports.httpPort, ports.sqsPort]) expect(await isListening(port)).toBe(false);
     stranger.kill('SIGKILL');
@@ -265,7 +311,11 @@ describe('starting again', () => {
     // What a CI run met when its test picked the same free port twice: the launcher started Redis and
     // the SQS endpoint, then blamed the API's port on "a program that is not ours", its own endpoint.
     const refusal = startStack({ ...ports, httpPort: ports.sqsPort });
-    await expect(refusal).rejects.toThrow(new RegExp(`exited \\(1\\)[\\s\\S]*sagashop could not start: HTTP_PORT and SQS_PORT are both ${ports.sqsPort}: each part of the stack needs a port of its own`));
+    await expect(refusal).rejects.toThrow(
+      new RegExp(
+        `exited \\(1\\)[\\s\\S]*sagashop could not start: HTTP_PORT and SQS_PORT are both ${ports.sqsPort}: each part of the stack needs a port of its own`,
+      ),
+    );
     const output = await refusal.catch((error: Error) => error.message);
     expect(output).not.toMatch(/^\s+(redis|sqs)\s+\S+/m);
     expect(output).not.toMatch(/^\s+at /m);

@@ -40,12 +40,18 @@ describe('a crash forced at each boundary', () => {
       for (let round = 0; round < 3; round++) {
         // Leave sagas half-done with their messages lost (the SQS endpoint restarts while the
         // functions are down), so only the replay can finish them; then a replay dies half-way.
-        await stack.load(16, sleep(800).then(() => stack.kill('offline')));
+        await stack.load(
+          16,
+          sleep(800).then(() => stack.kill('offline')),
+        );
         await stack.kill('sqs');
         await stack.startSqs();
         await sleep(1_200);
         await stack.startOffline({ at: 'mid-replay', probability: 0.6 });
-        await fetch(`${stack.lambdaApi}/2015-03-31/functions/sagashop-local-replayLog/invocations`, { method: 'POST', body: '{}' }).catch(() => {});
+        await fetch(`${stack.lambdaApi}/2015-03-31/functions/sagashop-local-replayLog/invocations`, {
+          method: 'POST',
+          body: '{}',
+        }).catch(() => {});
         await sleep(500);
         if (stack.isUp('offline')) await stack.kill('offline');
         else {

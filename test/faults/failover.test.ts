@@ -36,7 +36,10 @@ it('a failover to a lagging replica under checkout load, with REDIS_DURABILITY=r
 });
 
 it('the control: the same failover with REDIS_DURABILITY=none is seen to lose what clients were told', async () => {
-  const { failover: fault, result } = await failover('6c. failover to a lagging replica, REDIS_DURABILITY=none (control: must be VIOLATED)', 'none');
+  const { failover: fault, result } = await failover(
+    '6c. failover to a lagging replica, REDIS_DURABILITY=none (control: must be VIOLATED)',
+    'none',
+  );
   const toldPaidNotPaid = result.problems.filter((problem) => /answered 200 but is not paid/.test(problem));
   console.log(`control: ${toldPaidNotPaid.length} checkout(s) answered 200 whose order is not paid`);
   expect(fault.lostBytes).toBeGreaterThan(0);

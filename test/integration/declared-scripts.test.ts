@@ -13,7 +13,15 @@ describe('a declared script', () => {
     args: ['count'],
     each: { keys: ['item'], args: ['name', 'amount'] },
     reply: {
-      echo: { first: 'string', second: 'string', count: 'string', items: 'integer', item: 'string', name: 'string', amount: 'string' },
+      echo: {
+        first: 'string',
+        second: 'string',
+        count: 'string',
+        items: 'integer',
+        item: 'string',
+        name: 'string',
+        amount: 'string',
+      },
     },
   });
 
@@ -28,7 +36,16 @@ describe('a declared script', () => {
         { item: '{order}:i3', name: 'three', amount: 3 },
       ],
     });
-    expect(reply).toEqual({ status: 'echo', first: '{order}:a', second: '{order}:b', count: '7', items: 3, item: '{order}:i2', name: 'two', amount: '2' });
+    expect(reply).toEqual({
+      status: 'echo',
+      first: '{order}:a',
+      second: '{order}:b',
+      count: '7',
+      items: 3,
+      item: '{order}:i2',
+      name: 'two',
+      amount: '2',
+    });
   });
 
   it('refuses a reply of another shape with an error naming the script', async () => {
@@ -36,8 +53,16 @@ describe('a declared script', () => {
     const answering = (lua: string) => defineScript({ name: 'shape-check', source: `return ${lua}`, keys: ['k'], reply: statuses });
     const run = (lua: string) => answering(lua)(redisFor('order'), { k: '{order}:k' });
     await expect(run("{'done'}")).resolves.toEqual({ status: 'done' });
-    await expect(run("{'refused', 'missing'}")).resolves.toEqual({ status: 'refused', why: 'missing', credit: undefined });
-    await expect(run("{'refused', 'short', '12'}")).resolves.toEqual({ status: 'refused', why: 'short', credit: '12' });
+    await expect(run("{'refused', 'missing'}")).resolves.toEqual({
+      status: 'refused',
+      why: 'missing',
+      credit: undefined,
+    });
+    await expect(run("{'refused', 'short', '12'}")).resolves.toEqual({
+      status: 'refused',
+      why: 'short',
+      credit: '12',
+    });
     for (const wrong of ["{'gone'}", "{'refused', 'other'}", "{'refused'}", "{'done', 'extra'}", "{'refused', 'short', 12}", '1']) {
       await expect(run(wrong)).rejects.toThrow(/^shape-check: unexpected reply/);
     }

@@ -15,7 +15,11 @@ const call = async (handler: unknown, version: PayloadVersion, name: string, par
 describe.each<PayloadVersion>(['2.0', '1.0'])('payload %s', (version) => {
   it('reads path parameters and answers 200 with JSON', async () => {
     const created = await call(createItem, version, 'createItem', { price: '7' });
-    expect(created).toEqual({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: expect.any(String) });
+    expect(created).toEqual({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+      body: expect.any(String),
+    });
     const { item_id } = JSON.parse(created.body);
     const found = await call(findItem, version, 'findItem', { item_id });
     expect(JSON.parse(found.body)).toEqual({ item_id, stock: 0, price: 7 });

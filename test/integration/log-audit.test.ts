@@ -21,17 +21,40 @@ describe('the log audit (pure)', () => {
       entry('2-0', { step: 'reserve-stock', outcome: 'done', balances: 'a 5 3,b 9 8' }),
       entry('3-0', { step: 'release-stock', outcome: 'released', balances: 'a 3 5' }),
     ];
-    expect(auditChains(entries, new Map([['item a', 5], ['item b', 8]]))).toEqual({ audited: 2, violations: [] });
-    expect(auditChains(entries, new Map([['item a', 6]])).violations).toEqual(['item a: the log ends at 5, but the balance is 6: changed outside the log']);
+    expect(
+      auditChains(
+        entries,
+        new Map([
+          ['item a', 5],
+          ['item b', 8],
+        ]),
+      ),
+    ).toEqual({ audited: 2, violations: [] });
+    expect(auditChains(entries, new Map([['item a', 6]])).violations).toEqual([
+      'item a: the log ends at 5, but the balance is 6: changed outside the log',
+    ]);
     const gap = [...entries, entry('4-0', { step: 'subtract-stock', id: 'a', before: '7', after: '6' })];
-    expect(auditChains(gap, new Map([['item a', 6]])).violations).toEqual([expect.stringMatching(/item a: logged 5 before entry 4-0, which found 7/)]);
+    expect(auditChains(gap, new Map([['item a', 6]])).violations).toEqual([
+      expect.stringMatching(/item a: logged 5 before entry 4-0, which found 7/),
+    ]);
   });
 
   it('follows a charge given back by recovery (refund-charge) like the charge itself', () => {
-    const payment = (id: string, fields: Record<string, string>): LogEntry => ({ service: 'payment', id, fields });
+    const payment = (id: string, fields: Record<string, string>): LogEntry => ({
+      service: 'payment',
+      id,
+      fields,
+    });
     const entries = [
       payment('1-0', { step: 'charge-payment', outcome: 'done', user: 'u', before: '100', after: '94' }),
-      payment('2-0', { step: 'refund-charge', outcome: 'refunded', user: 'u', before: '94', after: '100', amount: '6' }),
+      payment('2-0', {
+        step: 'refund-charge',
+        outcome: 'refunded',
+        user: 'u',
+        before: '94',
+        after: '100',
+        amount: '6',
+      }),
       payment('3-0', { step: 'refund-charge', outcome: 'nothing-charged', user: 'v' }),
     ];
     expect(auditChains(entries, new Map([['user u', 100]]))).toEqual({ audited: 1, violations: [] });
@@ -43,9 +66,20 @@ describe('the log audit (pure)', () => {
       entry('1-0', { step: 'batch-init', items: '2', first: '0', stock: '5', price: '1' }),
       entry('2-0', { step: 'batch-init', items: '2', first: '2', stock: '7', price: '1' }),
     ];
-    expect(auditChains(entries, new Map([['item 1', 5], ['item 3', 7], ['item 4', 1]])).violations).toEqual([]);
+    expect(
+      auditChains(
+        entries,
+        new Map([
+          ['item 1', 5],
+          ['item 3', 7],
+          ['item 4', 1],
+        ]),
+      ).violations,
+    ).toEqual([]);
     const moved = [...entries, entry('3-0', { step: 'subtract-stock', id: '1', before: '7', after: '6' })];
-    expect(auditChains(moved, new Map([['item 1', 6]])).violations).toEqual([expect.stringMatching(/item 1: logged 5 before entry 3-0, which found 7/)]);
+    expect(auditChains(moved, new Map([['item 1', 6]])).violations).toEqual([
+      expect.stringMatching(/item 1: logged 5 before entry 3-0, which found 7/),
+    ]);
   });
 
   it('takes a batch_init as the new start of the items it covers', () => {
@@ -60,8 +94,8 @@ describe('the log audit (pure)', () => {
   });
 });
 
-describe('npm run check\'s log audit, against real Redis', () => {
-  it('sees no change outside the log when a reservation lands right behind batch_init\'s writes (issue 19, point 8)', async () => {
+describe("npm run check's log audit, against real Redis", () => {
+  it("sees no change outside the log when a reservation lands right behind batch_init's writes (issue 19, point 8)", async () => {
     await batchInitItems(2, 50, 2);
     const user = await createUser();
     await changeCredit(user, 100);
@@ -78,7 +112,7 @@ describe('npm run check\'s log audit, against real Redis', () => {
     expect((await auditLogs(await readSystemState())).violations).toEqual([]);
   });
 
-  it('passes after direct changes, checkouts and compensations, and catches a balance changed behind the log\'s back', async () => {
+  it("passes after direct changes, checkouts and compensations, and catches a balance changed behind the log's back", async () => {
     await batchInitItems(3, 50, 2);
     const item = await createItem(4);
     await changeStock(item, 10);

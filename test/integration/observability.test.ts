@@ -48,7 +48,14 @@ const fn = { checkout, findItem, reserve, charge, release, complete, replay } as
   Handler
 >;
 
-const context = (awsRequestId: string): Context => ({ awsRequestId, functionName: 'sagashop-local-test', invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:test', memoryLimitInMB: '512', functionVersion: '$LATEST' }) as Context;
+const context = (awsRequestId: string): Context =>
+  ({
+    awsRequestId,
+    functionName: 'sagashop-local-test',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:test',
+    memoryLimitInMB: '512',
+    functionVersion: '$LATEST',
+  }) as Context;
 
 beforeAll(async () => {
   configureTest(SETTINGS);
@@ -88,23 +95,39 @@ async function newOrder(credit: number, price: number): Promise<string> {
 
 let steps = 0;
 const record = (body: string, receiveCount: number): SQSRecord =>
-  ({ messageId: `msg-${(steps += 1)}`, body, attributes: { ApproximateReceiveCount: String(receiveCount) } }) as unknown as SQSRecord;
+  ({
+    messageId: `msg-${(steps += 1)}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+  }) as unknown as SQSRecord;
 
 /** Lambda's event source, by hand: every step's queue delivered to its handler until `done` settles. */
 async function deliverUntil(done: Promise<unknown>): Promise<void> {
   let settled = false;
   void done.finally(() => (settled = true));
-  const handlers = { 'reserve-stock': fn.reserve, 'charge-payment': fn.charge, 'release-stock': fn.release, 'complete-order': fn.complete };
+  const handlers = {
+    'reserve-stock': fn.reserve,
+    'charge-payment': fn.charge,
+    'release-stock': fn.release,
+    'complete-order': fn.complete,
+  };
   while (!settled) {
     for (const [step, handler] of Object.entries(handlers)) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stepQueues[step as keyof typeof stepQueues], MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
-      if (Messages.length > 0) await handler({ Records: Messages.map((message) => record(message.Body!, 1)) } satisfies SQSEvent, context(`step-${steps}`));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stepQueues[step as keyof typeof stepQueues],
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 300,
+        }),
+      );
+      if (Messages.length > 0)
+        await handler({ Records: Messages.map((message) => record(message.Body!, 1)) } satisfies SQSEvent, context(`step-${steps}`));
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-describe('the functions\' log lines and metrics', () => {
+describe("the functions' log lines and metrics", () => {
   it('give every line of two concurrent checkouts its own request, order and saga ids without an async context per invocation, and count each verdict', async () => {
     const [paidOrder, refusedOrder] = [await newOrder(100, 10), await newOrder(1, 10)];
     // Without an async context per invocation: in Node 20 one costs every promise of the process.
@@ -119,14 +142,35 @@ describe('the functions\' log lines and metrics', () => {
 
     const verdicts = logLines().filter((line) => /^checkout (paid|refused|timeout|error)$/.test(line.message));
     expect(verdicts).toHaveLength(2);
-    for (const [requestId, orderId, verdict] of [['http-paid', paidOrder, 'paid'], ['http-refused', refusedOrder, 'refused']]) {
+    for (const [requestId, orderId, verdict] of [
+      ['http-paid', paidOrder, 'paid'],
+      ['http-refused', refusedOrder, 'refused'],
+    ]) {
       const line = verdicts.find((candidate) => candidate.function_request_id === requestId);
-      expect(line).toMatchObject({ level: 'INFO', message: `checkout ${verdict}`, orderId, verdict, sagaId: expect.any(String), service: 'sagashop' });
+      expect(line).toMatchObject({
+        level: 'INFO',
+        message: `checkout ${verdict}`,
+        orderId,
+        verdict,
+        sagaId: expect.any(String),
+        service: 'sagashop',
+      });
       expect(line.latencyMs).toBeGreaterThan(0);
       // The saga steps' lines (debug) name the same saga and order, under their own request ids.
       const stepLines = logLines().filter((candidate) => candidate.sagaId === line.sagaId && /^[a-z]+-[a-z]+: /.test(candidate.message));
-      expect(stepLines.map((candidate) => candidate.message)).toEqual(expect.arrayContaining(['reserve-stock: done', 'charge-payment: ' + (verdict === 'paid' ? 'done' : 'refused'), 'complete-order: done']));
-      for (const candidate of stepLines) expect(candidate).toMatchObject({ orderId, function_request_id: expect.stringMatching(/^step-/), messageId: expect.any(String) });
+      expect(stepLines.map((candidate) => candidate.message)).toEqual(
+        expect.arrayContaining([
+          'reserve-stock: done',
+          'charge-payment: ' + (verdict === 'paid' ? 'done' : 'refused'),
+          'complete-order: done',
+        ]),
+      );
+      for (const candidate of stepLines)
+        expect(candidate).toMatchObject({
+          orderId,
+          function_request_id: expect.stringMatching(/^step-/),
+          messageId: expect.any(String),
+        });
     }
 
     const checkoutBlobs = blobs().filter((blob) => metricNames(blob).includes('Checkouts'));
@@ -138,7 +182,15 @@ describe('the functions\' log lines and metrics', () => {
       expect(blob.Checkouts).toBe(1);
     }
     const stepBlobs = blobs().filter((blob) => metricNames(blob).includes('StepOutcome'));
-    expect(stepBlobs.map((blob) => `${blob.Step} ${blob.Outcome}`)).toEqual(expect.arrayContaining(['reserve-stock done', 'charge-payment done', 'charge-payment refused', 'release-stock done', 'complete-order done']));
+    expect(stepBlobs.map((blob) => `${blob.Step} ${blob.Outcome}`)).toEqual(
+      expect.arrayContaining([
+        'reserve-stock done',
+        'charge-payment done',
+        'charge-payment refused',
+        'release-stock done',
+        'complete-order done',
+      ]),
+    );
     for (const blob of stepBlobs) {
       expect(dimensions(blob)).toEqual([['service', 'Step', 'Outcome']]);
       expect(metricNames(blob).sort()).toEqual(['StepLatency', 'StepOutcome']);
@@ -149,15 +201,24 @@ describe('the functions\' log lines and metrics', () => {
 
   it('logs an unexpected error with its cause, never the secret it carries, and answers without it', async () => {
     lib.secrets.hideInLogs(TOKEN);
-    const refusedAuth = Object.assign(new Error(`WRONGPASS invalid password (${TOKEN})`), { command: { name: 'auth', args: [TOKEN] } });
+    const refusedAuth = Object.assign(new Error(`WRONGPASS invalid password (${TOKEN})`), {
+      command: { name: 'auth', args: [TOKEN] },
+    });
     jest.spyOn(lib.stock, 'findItem').mockRejectedValueOnce(new Error('the item could not be read', { cause: refusedAuth }));
     const answer = await fn.findItem(httpEvent('GET', '/stock/find/{item_id}', { item_id: 'x1' }), context('http-broken'));
     expect(answer.statusCode).toBe(500);
     expect(answer.body).not.toMatch(/WRONGPASS|could not be read/);
     const line = logLines().find((candidate) => candidate.function_request_id === 'http-broken');
-    expect(line).toMatchObject({ level: 'ERROR', message: 'request failed', error: { name: 'Error', message: 'the item could not be read' } });
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      message: 'request failed',
+      error: { name: 'Error', message: 'the item could not be read' },
+    });
     expect(line.error.stack).toContain('observability.test.ts');
-    expect(line.error.cause).toMatchObject({ message: 'WRONGPASS invalid password (***)', command: { name: 'auth', args: ['***'] } });
+    expect(line.error.cause).toMatchObject({
+      message: 'WRONGPASS invalid password (***)',
+      command: { name: 'auth', args: ['***'] },
+    });
     expect(printed.join('\n')).not.toContain(TOKEN);
   });
 
@@ -171,13 +232,22 @@ describe('the functions\' log lines and metrics', () => {
       .slice(before)
       .map((line) => JSON.parse(line))
       .filter((line) => line.function_request_id === 'http-unsent' && line.level === 'ERROR');
-    expect(errors.map((line) => line.message).sort()).toEqual(['checkout: the first message could not be sent; recovery will finish or cancel the saga', 'request failed']);
+    expect(errors.map((line) => line.message).sort()).toEqual([
+      'checkout: the first message could not be sent; recovery will finish or cancel the saga',
+      'request failed',
+    ]);
     const { sagaId } = errors[0];
     expect(sagaId).toEqual(expect.any(String));
-    for (const line of errors) expect(line).toMatchObject({ orderId, sagaId, error: expect.objectContaining({ message: expect.any(String) }) });
+    for (const line of errors)
+      expect(line).toMatchObject({
+        orderId,
+        sagaId,
+        error: expect.objectContaining({ message: expect.any(String) }),
+      });
     // Nothing waits for that saga's verdict any more: the wait would otherwise hold its
     // subscription until CHECKOUT_WAIT_MS (10 s) had passed.
-    const listeners = async () => ((await lib.redis.redisFor('order').pubsub('NUMSUB', lib.sagaOrder.verdictChannel(sagaId))) as [string, number])[1];
+    const listeners = async () =>
+      ((await lib.redis.redisFor('order').pubsub('NUMSUB', lib.sagaOrder.verdictChannel(sagaId))) as [string, number])[1];
     for (let tries = 0; tries < 50 && (await listeners()) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await listeners()).toBe(0);
   });
@@ -185,7 +255,9 @@ describe('the functions\' log lines and metrics', () => {
   it('names what a process was doing on the line it prints as an armed crash point kills it', async () => {
     const orderId = await newOrder(100, 10);
     const kill = jest.spyOn(process, 'kill').mockImplementation(() => true); // the process lives on
-    configureTest({ SAGASHOP_CRASH_AT: 'after-begin-before-send,after-write-before-send,after-send-before-delete' });
+    configureTest({
+      SAGASHOP_CRASH_AT: 'after-begin-before-send,after-write-before-send,after-send-before-delete',
+    });
     const before = printed.length;
     try {
       const answer = fn.checkout(httpEvent('POST', '/orders/checkout/{order_id}', { order_id: orderId }), context('http-crash'));
@@ -201,10 +273,23 @@ describe('the functions\' log lines and metrics', () => {
       .map((line) => JSON.parse(line))
       .filter((line) => /^fault injection: crashing at /.test(line.message));
     const at = (point: string) => crashes.filter((line) => line.message.endsWith(point));
-    expect(at('after-begin-before-send')).toEqual([expect.objectContaining({ level: 'ERROR', function_request_id: 'http-crash', orderId, sagaId: expect.any(String) })]);
+    expect(at('after-begin-before-send')).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        function_request_id: 'http-crash',
+        orderId,
+        sagaId: expect.any(String),
+      }),
+    ]);
     const { sagaId } = at('after-begin-before-send')[0];
     expect(at('after-write-before-send').length).toBeGreaterThanOrEqual(3); // reserve, charge, complete
-    for (const line of at('after-write-before-send')) expect(line).toMatchObject({ function_request_id: expect.stringMatching(/^step-/), messageId: expect.any(String), orderId, sagaId });
+    for (const line of at('after-write-before-send'))
+      expect(line).toMatchObject({
+        function_request_id: expect.stringMatching(/^step-/),
+        messageId: expect.any(String),
+        orderId,
+        sagaId,
+      });
     expect(at('after-send-before-delete').length).toBeGreaterThanOrEqual(3);
     for (const line of at('after-send-before-delete')) expect(line).toMatchObject({ function_request_id: expect.stringMatching(/^step-/) });
   });
@@ -218,7 +303,11 @@ describe('the functions\' log lines and metrics', () => {
       ['reserve-stock: the message failed and will be retried', 2],
       ['reserve-stock: the message failed its last delivery and goes to the dead-letter queue', 5],
     ]);
-    expect(errors[0].error).toMatchObject({ name: 'Refusal', message: expect.any(String), stack: expect.any(String) });
+    expect(errors[0].error).toMatchObject({
+      name: 'Refusal',
+      message: expect.any(String),
+      stack: expect.any(String),
+    });
     const fresh = printed.slice(before).flatMap((line) => (line.startsWith('{"_aws"') ? [JSON.parse(line)] : []));
     const risk = fresh.find((blob) => metricNames(blob).includes('DeadLetterRisk'));
     expect(risk).toMatchObject({ Step: 'reserve-stock', DeadLetterRisk: 1 });
@@ -240,9 +329,19 @@ describe('the functions\' log lines and metrics', () => {
     for (const blob of actions) expect(dimensions(blob)).toEqual([['service', 'Action']]);
     const summary = fresh.find((blob) => blob._aws && metricNames(blob).includes('OpenSagasPastDeadline'));
     expect(dimensions(summary)).toEqual([['service']]);
-    expect(summary).toMatchObject({ ReplayFailed: 0, SagasSwept: 0, OpenSagasPastDeadline: expect.any(Number) });
+    expect(summary).toMatchObject({
+      ReplayFailed: 0,
+      SagasSwept: 0,
+      OpenSagasPastDeadline: expect.any(Number),
+    });
     expect(summary.OpenSagasPastDeadline).toBeGreaterThanOrEqual(1);
-    expect(fresh).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'replay-log: done', function_request_id: 'replay-1' }));
+    expect(fresh).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'replay-log: done',
+        function_request_id: 'replay-1',
+      }),
+    );
   });
 
   it('counts a replay that throws as failed, and logs why before the invocation fails', async () => {
@@ -250,7 +349,14 @@ describe('the functions\' log lines and metrics', () => {
     const before = printed.length;
     await expect(fn.replay({}, context('replay-2'))).rejects.toThrow('the order Redis is gone');
     const fresh = printed.slice(before).map((line) => JSON.parse(line));
-    expect(fresh).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'replay-log: failed', function_request_id: 'replay-2', error: expect.objectContaining({ cause: expect.objectContaining({ message: 'ECONNREFUSED' }) }) }));
+    expect(fresh).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'replay-log: failed',
+        function_request_id: 'replay-2',
+        error: expect.objectContaining({ cause: expect.objectContaining({ message: 'ECONNREFUSED' }) }),
+      }),
+    );
     expect(fresh.find((blob) => blob._aws)).toMatchObject({ ReplayFailed: 1 });
   });
 });

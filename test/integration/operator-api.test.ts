@@ -80,7 +80,11 @@ const get = async (path: string) => {
   return { status: response.status, body: (await response.json()) as any };
 };
 const post = async (path: string, type = 'application/json') => {
-  const response = await fetch(`${ops.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: '{}' });
+  const response = await fetch(`${ops.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: '{}',
+  });
   return { status: response.status, body: (await response.json()) as any };
 };
 
@@ -99,10 +103,18 @@ describe("the operator page's server", () => {
     expect(body.metrics.totals).toMatchObject({ begun: 3, finished: 2, paid: 1, refused: 1, byReplay: 0 });
     expect(body.metrics.totals.p50).toEqual(expect.any(Number));
     expect(body.metrics.perSecond.counts.reduce((a: number, b: number) => a + b, 0)).toBe(2);
-    expect(body.sagas).toMatchObject({ open: 1, pastDeadline: 1, oldest: [expect.objectContaining({ sagaId: 'ops-stuck' })] });
-    expect(body.queues.map((queue: any) => [queue.step, queue.queue.name.replace(/^ops-\d+-\d+-/, ''), queue.dlq.name.replace(/^ops-\d+-\d+-/, '')])).toEqual(
-      STEP_NAMES.map((step) => [step, step, `${step}-dlq`]),
-    );
+    expect(body.sagas).toMatchObject({
+      open: 1,
+      pastDeadline: 1,
+      oldest: [expect.objectContaining({ sagaId: 'ops-stuck' })],
+    });
+    expect(
+      body.queues.map((queue: any) => [
+        queue.step,
+        queue.queue.name.replace(/^ops-\d+-\d+-/, ''),
+        queue.dlq.name.replace(/^ops-\d+-\d+-/, ''),
+      ]),
+    ).toEqual(STEP_NAMES.map((step) => [step, step, `${step}-dlq`]));
   });
 
   it('search: an order id gives its sagas with every step, and the same text npm run saga prints', async () => {
@@ -131,7 +143,11 @@ describe("the operator page's server", () => {
   it('the replay button runs the replay and reports what it did; the overview shows it at once', async () => {
     expect((await post('/api/replay', 'text/plain')).status).toBe(415);
     const { body } = await post('/api/replay');
-    expect(body).toMatchObject({ ran: true, swept: 0, lines: [expect.objectContaining({ sagaId: 'ops-stuck', action: 'compensate', why: 'past its deadline' })] });
+    expect(body).toMatchObject({
+      ran: true,
+      swept: 0,
+      lines: [expect.objectContaining({ sagaId: 'ops-stuck', action: 'compensate', why: 'past its deadline' })],
+    });
     expect(body.lines[0].result).toMatch(/^refused/);
     const after = (await get('/api/overview')).body;
     expect(after.sagas).toMatchObject({ open: 0, pastDeadline: 0 });
@@ -144,7 +160,11 @@ describe("the operator page's server", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the overview is read at most once a second
     const before = (await get('/api/overview')).body.queues.find((queue: any) => queue.step === 'reserve-stock');
     expect(before.dlq.visible).toBe(3);
-    expect((await post('/api/redrive?step=reserve-stock')).body).toEqual({ step: 'reserve-stock', moved: 3, failed: 0 });
+    expect((await post('/api/redrive?step=reserve-stock')).body).toEqual({
+      step: 'reserve-stock',
+      moved: 3,
+      failed: 0,
+    });
     expect(await drain(client, dlq)).toEqual([]);
     expect((await drain(client, url)).map((body) => body.n).sort()).toEqual([1, 2, 3]);
     expect((await post('/api/redrive?step=no-such-step')).status).toBe(400);

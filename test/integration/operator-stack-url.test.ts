@@ -8,7 +8,7 @@ import { stackApiUrl } from '../../scripts/operator/remote';
 
 const KEY = { accessKeyId: 'AKIDREMOTETEST', secretAccessKey: 'remote-test-secret' };
 
-describe('a stage\'s API URL from its stack', () => {
+describe("a stage's API URL from its stack", () => {
   let server: Server;
   let endpoint: string;
   const seen: { body: string; authorization: string }[] = [];
@@ -37,14 +37,21 @@ describe('a stage\'s API URL from its stack', () => {
         <member><OutputKey>HttpApiUrl</OutputKey><OutputValue>https://abc123.execute-api.eu-west-1.amazonaws.com</OutputValue></member>
       </Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
     };
-    expect((await stackApiUrl('sagashop-prod', 'eu-west-1', KEY, endpoint)).href).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/');
+    expect((await stackApiUrl('sagashop-prod', 'eu-west-1', KEY, endpoint)).href).toBe(
+      'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+    );
     expect(new URLSearchParams(seen.at(-1)!.body).get('StackName')).toBe('sagashop-prod');
     expect(new URLSearchParams(seen.at(-1)!.body).get('Action')).toBe('DescribeStacks');
-    expect(seen.at(-1)!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDREMOTETEST\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, /);
+    expect(seen.at(-1)!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDREMOTETEST\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, /,
+    );
   });
 
   it('says so when the stack is missing or is not a sagashop stage', async () => {
-    answer = { status: 400, xml: '<ErrorResponse><Error><Message>Stack with id sagashop-nope does not exist</Message></Error></ErrorResponse>' };
+    answer = {
+      status: 400,
+      xml: '<ErrorResponse><Error><Message>Stack with id sagashop-nope does not exist</Message></Error></ErrorResponse>',
+    };
     await expect(stackApiUrl('sagashop-nope', 'us-east-1', KEY, endpoint)).rejects.toThrow('Stack with id sagashop-nope does not exist');
     answer = { status: 200, xml: '<DescribeStacksResponse><Outputs></Outputs></DescribeStacksResponse>' };
     await expect(stackApiUrl('sagashop-other', 'us-east-1', KEY, endpoint)).rejects.toThrow('has no HttpApiUrl output');

@@ -18,10 +18,42 @@ let port: number;
 beforeAll(async () => {
   port = await freePort();
   // The default user is off: only the ACL user with its password gets in.
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--user', 'default', 'off', '--user', 'sagashop', 'on', `>${PASSWORD}`, '~*', '&*', '+@all'], { stdio: 'ignore' });
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--user',
+      'default',
+      'off',
+      '--user',
+      'sagashop',
+      'on',
+      `>${PASSWORD}`,
+      '~*',
+      '&*',
+      '+@all',
+    ],
+    { stdio: 'ignore' },
+  );
   ssm = await startFakeSsm({ '/sagashop/prod/redis-acl': PASSWORD });
-  Object.assign(process.env, { AWS_ENDPOINT_URL_SSM: ssm.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
-  configureTest({ REDIS_URL: `redis://sagashop@127.0.0.1:${port}`, REDIS_AUTH_PARAMETER: '/sagashop/prod/redis-acl', REDIS_DURABILITY: 'memorydb' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
+  configureTest({
+    REDIS_URL: `redis://sagashop@127.0.0.1:${port}`,
+    REDIS_AUTH_PARAMETER: '/sagashop/prod/redis-acl',
+    REDIS_DURABILITY: 'memorydb',
+  });
   await new Promise((resolve) => setTimeout(resolve, 300));
 });
 afterAll(async () => {
@@ -34,11 +66,18 @@ it('packages a MemoryDB stage: an ACL user in the URL, its password only in SSM,
   const settings = stageSettings({
     stage: 'prod',
     region: 'eu-west-1',
-    params: { ...PROD_PARAMS, redisUrl: 'rediss-cluster://sagashop@clustercfg.shop.abc123.memorydb.eu-west-1.amazonaws.com:6379', storeDurability: 'memorydb' },
+    params: {
+      ...PROD_PARAMS,
+      redisUrl: 'rediss-cluster://sagashop@clustercfg.shop.abc123.memorydb.eu-west-1.amazonaws.com:6379',
+      storeDurability: 'memorydb',
+    },
     env: {},
     hostArch: 'x64',
   });
-  expect(settings.environment).toMatchObject({ REDIS_URL: 'rediss-cluster://sagashop@clustercfg.shop.abc123.memorydb.eu-west-1.amazonaws.com:6379', REDIS_DURABILITY: 'memorydb' });
+  expect(settings.environment).toMatchObject({
+    REDIS_URL: 'rediss-cluster://sagashop@clustercfg.shop.abc123.memorydb.eu-west-1.amazonaws.com:6379',
+    REDIS_DURABILITY: 'memorydb',
+  });
   expect(JSON.stringify(settings)).not.toContain(PASSWORD);
 });
 

@@ -45,14 +45,21 @@ describe('the saga sender splits its batches by size', () => {
     ];
     const [before, huge, after, last] = await Promise.allSettled(sent);
     expect([before.status, after.status, last.status]).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-    expect(huge).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/charge-payment.*1048576 bytes/) }) });
+    expect(huge).toMatchObject({
+      status: 'rejected',
+      reason: expect.objectContaining({ message: expect.stringMatching(/charge-payment.*1048576 bytes/) }),
+    });
     const arrived = await drain(sqs, queues['charge-payment']);
     expect(arrived.map((body) => body.sagaId).sort()).toEqual(['after', 'before', 'last']);
   });
 
   it('packs in order, ten to a request, and up to exactly 1 MiB together', () => {
     const sizes = (batches: { size: number }[][]) => batches.map((batch) => batch.map((message) => message.size));
-    expect(sizes(packBatches(Array.from({ length: 25 }, () => ({ size: 10 }))))).toEqual([Array(10).fill(10), Array(10).fill(10), Array(5).fill(10)]);
+    expect(sizes(packBatches(Array.from({ length: 25 }, () => ({ size: 10 }))))).toEqual([
+      Array(10).fill(10),
+      Array(10).fill(10),
+      Array(5).fill(10),
+    ]);
     expect(sizes(packBatches([600_000, 448_576, 1, 700_000, 400_000].map((size) => ({ size }))))).toEqual([
       [600_000, 448_576],
       [1, 700_000],

@@ -30,7 +30,13 @@ function stepFunction(system: SagaSystem, step: StepName) {
 }
 
 /** Delivers bag[index] to its step; the next message (if any) joins the bag. */
-export async function deliver(model: SagaModel, system: SagaSystem, stats: ExplorationStats, index: number, faults: DeliveryFaults): Promise<void> {
+export async function deliver(
+  model: SagaModel,
+  system: SagaSystem,
+  stats: ExplorationStats,
+  index: number,
+  faults: DeliveryFaults,
+): Promise<void> {
   const entry = model.bag[index];
   if (!faults.keep) model.bag.splice(index, 1);
   stats.deliveries++;
@@ -89,7 +95,14 @@ export interface ReplayTuning {
 export type ReplayReport = Awaited<ReturnType<SagaSystem['lib']['replay']['replayLog']>> & { more?: boolean };
 
 /** One replay with staleMs 0, a short lock, its sends into the bag and the fault injected. */
-export async function replay(model: SagaModel, system: SagaSystem, stats: ExplorationStats, fault: ReplayFault, label: string, tuning: ReplayTuning = {}): Promise<ReplayReport> {
+export async function replay(
+  model: SagaModel,
+  system: SagaSystem,
+  stats: ExplorationStats,
+  fault: ReplayFault,
+  label: string,
+  tuning: ReplayTuning = {},
+): Promise<ReplayReport> {
   const { lib } = system;
   let writes = 0;
   stats.replays++;
@@ -117,10 +130,14 @@ export async function replay(model: SagaModel, system: SagaSystem, stats: Explor
       if (picked) await deliver(model, system, stats, picked.index, { keep: fault.keep, crashBeforeSend: false });
     },
   });
-  for (const line of report.lines) count(stats, `replay ${line.action}${/^(stopped|crashed)/.test(line.result) ? ` (${line.result.split(':')[0]})` : ''}`);
+  for (const line of report.lines)
+    count(stats, `replay ${line.action}${/^(stopped|crashed)/.test(line.result) ? ` (${line.result.split(':')[0]})` : ''}`);
   if (report.swept > 0) count(stats, 'replay swept markers');
   const lines = report.lines.map((line) => `${short(line.sagaId)} ${line.action}: ${line.result}`).join('; ');
   const how = report.ran ? `token ${report.token}` : 'did not run';
-  note(model, `${label}: ${how}${report.note ? ` (${report.note})` : ''}${lines ? ` — ${lines}` : ''}${report.swept ? `; swept ${report.swept}` : ''}${report.more ? '; more to do' : ''}`);
+  note(
+    model,
+    `${label}: ${how}${report.note ? ` (${report.note})` : ''}${lines ? ` — ${lines}` : ''}${report.swept ? `; swept ${report.swept}` : ''}${report.more ? '; more to do' : ''}`,
+  );
   return report;
 }

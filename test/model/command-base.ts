@@ -1,5 +1,14 @@
 import type * as fc from 'fast-check';
-import { COMMAND_DEADLINE_MS, describeError, ModelViolation, note, withinDeadline, type ExplorationStats, type SagaModel, type SagaSystem } from './model';
+import {
+  COMMAND_DEADLINE_MS,
+  describeError,
+  ModelViolation,
+  note,
+  withinDeadline,
+  type ExplorationStats,
+  type SagaModel,
+  type SagaSystem,
+} from './model';
 import { observe } from './observe';
 
 /** What fast-check hands every command besides the model: the system and the shared counters. */
@@ -25,7 +34,10 @@ export abstract class ModelCommand implements fc.AsyncCommand<SagaModel, Real> {
       if (error instanceof ModelViolation) throw error;
       // Refusals are answers (see `answered`); anything else the real code throws is a defect.
       note(model, `  threw ${describeError(error)}`);
-      throw new ModelViolation(model, [`${this.toString()} threw ${describeError(error)}`, ...real.system.crashes.map((crash) => `the process crashed: uncaught ${describeError(crash)}`)]);
+      throw new ModelViolation(model, [
+        `${this.toString()} threw ${describeError(error)}`,
+        ...real.system.crashes.map((crash) => `the process crashed: uncaught ${describeError(crash)}`),
+      ]);
     }
     real.stats.commands++;
     await observe(model, real.system);

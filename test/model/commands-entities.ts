@@ -11,7 +11,10 @@ export const MISSING_USER = 'nobody';
 export const MISSING_ITEM = 'gone';
 
 export class CreateItem extends ModelCommand {
-  constructor(readonly price: number, readonly stock: number) {
+  constructor(
+    readonly price: number,
+    readonly stock: number,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
@@ -42,7 +45,10 @@ export class CreateUser extends ModelCommand {
 }
 
 export class CreateOrder extends ModelCommand {
-  constructor(readonly userPick: number, readonly missingUser: boolean) {
+  constructor(
+    readonly userPick: number,
+    readonly missingUser: boolean,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
@@ -57,7 +63,12 @@ export class CreateOrder extends ModelCommand {
 }
 
 export class AddItem extends ModelCommand {
-  constructor(readonly orderPick: number, readonly itemPick: number, readonly quantity: number, readonly missingItem: boolean) {
+  constructor(
+    readonly orderPick: number,
+    readonly itemPick: number,
+    readonly quantity: number,
+    readonly missingItem: boolean,
+  ) {
     super();
   }
   check(model: Readonly<SagaModel>): boolean {
@@ -66,7 +77,11 @@ export class AddItem extends ModelCommand {
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
     const orderId = pickNewest(model.orders, this.orderPick)!.value;
     const itemId = this.missingItem ? MISSING_ITEM : pickNewest(model.items, this.itemPick)!.value;
-    const total = await answered(model, 'addItem', lib.orderStore.addItemToOrder(orderId, itemId, this.quantity, model.prices.get(itemId) ?? 1));
+    const total = await answered(
+      model,
+      'addItem',
+      lib.orderStore.addItemToOrder(orderId, itemId, this.quantity, model.prices.get(itemId) ?? 1),
+    );
     if (total !== undefined) note(model, `  order ${orderId} + ${this.quantity} × ${itemId}: total ${total}`);
   }
   toString(): string {
@@ -76,7 +91,10 @@ export class AddItem extends ModelCommand {
 
 /** An order with its lines in one command, so sagas have something to check out early on. */
 export class PlaceOrder extends ModelCommand {
-  constructor(readonly userPick: number | 'missing', readonly lines: [itemPick: number | 'missing', quantity: number][]) {
+  constructor(
+    readonly userPick: number | 'missing',
+    readonly lines: [itemPick: number | 'missing', quantity: number][],
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
@@ -86,19 +104,26 @@ export class PlaceOrder extends ModelCommand {
     let total: number | undefined = 0;
     for (const [itemPick, quantity] of this.lines) {
       const itemId = itemPick === 'missing' ? MISSING_ITEM : pickNewest(model.items, itemPick)!.value;
-      total = (await answered(model, 'addItem', lib.orderStore.addItemToOrder(orderId, itemId, quantity, model.prices.get(itemId) ?? 1))) ?? total;
+      total =
+        (await answered(model, 'addItem', lib.orderStore.addItemToOrder(orderId, itemId, quantity, model.prices.get(itemId) ?? 1))) ??
+        total;
     }
     note(model, `  order ${orderId} of user ${userId}: ${this.lines.length} line(s), total ${total}`);
   }
   toString(): string {
-    const lines = this.lines.map(([item, quantity]) => `${quantity} × ${item === 'missing' ? MISSING_ITEM : `item pick ${item}`}`).join(', ');
+    const lines = this.lines
+      .map(([item, quantity]) => `${quantity} × ${item === 'missing' ? MISSING_ITEM : `item pick ${item}`}`)
+      .join(', ');
     return `placeOrder(${this.userPick === 'missing' ? MISSING_USER : `user pick ${this.userPick}`}: ${lines})`;
   }
 }
 
 /** A direct stock change; `fill` raises the stock to 2^53-1, so a release has no room. */
 export class ChangeStock extends ModelCommand {
-  constructor(readonly itemPick: number, readonly delta: number | 'fill') {
+  constructor(
+    readonly itemPick: number,
+    readonly delta: number | 'fill',
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
@@ -116,7 +141,10 @@ export class ChangeStock extends ModelCommand {
 
 /** add funds (positive) or pay (negative); `fill` raises the credit to 2^53-1. */
 export class ChangeCredit extends ModelCommand {
-  constructor(readonly userPick: number, readonly delta: number | 'fill') {
+  constructor(
+    readonly userPick: number,
+    readonly delta: number | 'fill',
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
@@ -144,7 +172,13 @@ function seededRandom(seed: number): () => number {
 }
 
 export class BatchInitOrders extends ModelCommand {
-  constructor(readonly count: number, readonly itemCount: number, readonly userCount: number, readonly price: number, readonly seed: number) {
+  constructor(
+    readonly count: number,
+    readonly itemCount: number,
+    readonly userCount: number,
+    readonly price: number,
+    readonly seed: number,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {

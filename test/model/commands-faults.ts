@@ -48,7 +48,10 @@ export class LoseWrites extends ModelCommand {
     // The logs went back too: the ledger reads them again from their start.
     system.ledger.reset();
     count(stats, `crash of a Redis host: writes lost (${this.services})`);
-    note(model, `  durability ${mode}: ${lost.join(', ')} went back to the durable point (${removed} keys dropped, ${restored} restored); the queue keeps its ${model.bag.length} message(s)`);
+    note(
+      model,
+      `  durability ${mode}: ${lost.join(', ')} went back to the durable point (${removed} keys dropped, ${restored} restored); the queue keeps its ${model.bag.length} message(s)`,
+    );
   }
   toString(): string {
     return `loseWrites(${this.services})`;
@@ -57,11 +60,19 @@ export class LoseWrites extends ModelCommand {
 
 /** Items "0".."count-1" set afresh, whatever sagas hold of them. */
 export class BatchInitItems extends ModelCommand {
-  constructor(readonly count: number, readonly stock: number, readonly price: number) {
+  constructor(
+    readonly count: number,
+    readonly stock: number,
+    readonly price: number,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
-    const done = await answered(model, 'batch_init of items', lib.stockStore.batchInitItems(this.count, this.stock, this.price).then(() => true));
+    const done = await answered(
+      model,
+      'batch_init of items',
+      lib.stockStore.batchInitItems(this.count, this.stock, this.price).then(() => true),
+    );
     if (!done) return;
     for (let index = 0; index < this.count; index++) {
       const id = String(index);
@@ -77,11 +88,18 @@ export class BatchInitItems extends ModelCommand {
 
 /** Users "0".."count-1" set afresh, whatever sagas have charged them or are about to. */
 export class BatchInitUsers extends ModelCommand {
-  constructor(readonly count: number, readonly credit: number) {
+  constructor(
+    readonly count: number,
+    readonly credit: number,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem): Promise<void> {
-    const done = await answered(model, 'batch_init of users', lib.paymentStore.batchInitUsers(this.count, this.credit).then(() => true));
+    const done = await answered(
+      model,
+      'batch_init of users',
+      lib.paymentStore.batchInitUsers(this.count, this.credit).then(() => true),
+    );
     if (!done) return;
     for (let index = 0; index < this.count; index++) if (!model.users.includes(String(index))) model.users.push(String(index));
     note(model, `  users 0..${this.count - 1} set to credit ${this.credit}`);
@@ -96,7 +114,12 @@ export class BatchInitUsers extends ModelCommand {
  * Recovery must decide every one of them, however few it takes per page.
  */
 export class Backlog extends ModelCommand {
-  constructor(readonly size: number, readonly deadline: 'long' | 'tiny', readonly itemPick: number, readonly userPick: number) {
+  constructor(
+    readonly size: number,
+    readonly deadline: 'long' | 'tiny',
+    readonly itemPick: number,
+    readonly userPick: number,
+  ) {
     super();
   }
   protected async act(model: SagaModel, { lib }: SagaSystem, stats: ExplorationStats): Promise<void> {
@@ -106,12 +129,25 @@ export class Backlog extends ModelCommand {
     for (let index = 0; index < this.size; index++) {
       const orderId = await lib.orderStore.createOrder(userId);
       model.orders.push(orderId);
-      if ((await answered(model, 'addItem', lib.orderStore.addItemToOrder(orderId, itemId, 1, model.prices.get(itemId) ?? 1))) === undefined) continue;
+      if (
+        (await answered(model, 'addItem', lib.orderStore.addItemToOrder(orderId, itemId, 1, model.prices.get(itemId) ?? 1))) === undefined
+      )
+        continue;
       const sagaId = `${model.runId}s${model.sagas.length + 1}`;
-      const started = await answered(model, `checkout of order ${orderId}`, lib.sagaOrder.beginCheckout(orderId, sagaId, this.deadline === 'long' ? LONG_DEADLINE_MS : TINY_DEADLINE_MS));
+      const started = await answered(
+        model,
+        `checkout of order ${orderId}`,
+        lib.sagaOrder.beginCheckout(orderId, sagaId, this.deadline === 'long' ? LONG_DEADLINE_MS : TINY_DEADLINE_MS),
+      );
       if (started?.kind !== 'started') continue;
       stats.sagas++;
-      model.sagas.push({ sagaId, orderId, incarnation: model.orderIncarnation.get(orderId) ?? 0, facts: started.facts, deadline: this.deadline });
+      model.sagas.push({
+        sagaId,
+        orderId,
+        incarnation: model.orderIncarnation.get(orderId) ?? 0,
+        facts: started.facts,
+        deadline: this.deadline,
+      });
       begun++;
     }
     note(model, `  ${begun} saga(s) begun for user ${userId}, item ${itemId}, none of their first messages sent`);
@@ -127,7 +163,12 @@ export class Backlog extends ModelCommand {
  * saying there is more to do must have decided every saga that was open when it began.
  */
 export class OffClockReplay extends ModelCommand {
-  constructor(readonly skewMs: number, readonly sagaPage: number, readonly logPage: number, readonly oneRound: boolean) {
+  constructor(
+    readonly skewMs: number,
+    readonly sagaPage: number,
+    readonly logPage: number,
+    readonly oneRound: boolean,
+  ) {
     super();
   }
   protected async act(model: SagaModel, system: SagaSystem, stats: ExplorationStats): Promise<void> {
@@ -144,7 +185,9 @@ export class OffClockReplay extends ModelCommand {
     const openAfter = new Set(await order.zrange(system.lib.sagaOrder.OPEN_SAGAS_KEY, 0, -1));
     const skipped = openBefore.filter((sagaId) => openAfter.has(sagaId) && !examined.has(sagaId));
     if (skipped.length > 0) {
-      throw new ModelViolation(model, [`a replay ended without saying there was more to do, yet never looked at ${skipped.length} open saga(s): ${skipped.slice(0, 5).join(', ')}`]);
+      throw new ModelViolation(model, [
+        `a replay ended without saying there was more to do, yet never looked at ${skipped.length} open saga(s): ${skipped.slice(0, 5).join(', ')}`,
+      ]);
     }
   }
   toString(): string {

@@ -10,7 +10,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class Checkout extends ModelCommand {
   /** `firstSent` false: the checkout's process died after begin-checkout, before its send. */
-  constructor(readonly orderPick: number, readonly deadline: 'long' | 'tiny', readonly firstSent: boolean) {
+  constructor(
+    readonly orderPick: number,
+    readonly deadline: 'long' | 'tiny',
+    readonly firstSent: boolean,
+  ) {
     super();
   }
   check(model: Readonly<SagaModel>): boolean {
@@ -27,7 +31,9 @@ export class Checkout extends ModelCommand {
       const holder = model.sagas.find((saga) => saga.sagaId === begun.sagaId);
       note(model, `  order ${orderId} is being checked out by ${begun.sagaId}`);
       if (!holder || holder.orderId !== orderId || holder.told !== undefined) {
-        throw new ModelViolation(model, [`checkout of order ${orderId} was told saga ${begun.sagaId} runs, which is ${holder ? `finished (${holder.told})` : 'unknown'}`]);
+        throw new ModelViolation(model, [
+          `checkout of order ${orderId} was told saga ${begun.sagaId} runs, which is ${holder ? `finished (${holder.told})` : 'unknown'}`,
+        ]);
       }
       return;
     }
@@ -36,7 +42,10 @@ export class Checkout extends ModelCommand {
     model.sagas.push({ sagaId, orderId, incarnation, facts: begun.facts, deadline: this.deadline });
     if (this.firstSent) model.bag.push({ step: 'reserve-stock', message: begun.facts });
     const lines = begun.facts.lines.map(([item, quantity]) => `${item}×${quantity}`).join(' ');
-    note(model, `  saga ${sagaId} began: order ${orderId}, user ${begun.facts.userId}, ${lines}, total ${begun.facts.totalCost}${this.firstSent ? '' : '; first message never sent'}`);
+    note(
+      model,
+      `  saga ${sagaId} began: order ${orderId}, user ${begun.facts.userId}, ${lines}, total ${begun.facts.totalCost}${this.firstSent ? '' : '; first message never sent'}`,
+    );
   }
   toString(): string {
     return `checkout(order pick ${this.orderPick}, ${this.deadline} deadline${this.firstSent ? '' : ', crash before the first send'})`;
@@ -44,7 +53,11 @@ export class Checkout extends ModelCommand {
 }
 
 export class Deliver extends ModelCommand {
-  constructor(readonly pick: number, readonly keep: boolean, readonly crashBeforeSend: boolean) {
+  constructor(
+    readonly pick: number,
+    readonly keep: boolean,
+    readonly crashBeforeSend: boolean,
+  ) {
     super();
   }
   check(model: Readonly<SagaModel>): boolean {
@@ -52,7 +65,10 @@ export class Deliver extends ModelCommand {
   }
   protected async act(model: SagaModel, system: SagaSystem, stats: ExplorationStats): Promise<void> {
     const picked = pickNewest(model.bag, this.pick)!;
-    await deliver(model, system, stats, picked.index, { keep: this.keep, crashBeforeSend: this.crashBeforeSend });
+    await deliver(model, system, stats, picked.index, {
+      keep: this.keep,
+      crashBeforeSend: this.crashBeforeSend,
+    });
   }
   toString(): string {
     return `deliver(pick ${this.pick}${this.keep ? ', keep a duplicate' : ''}${this.crashBeforeSend ? ', crash before the send' : ''})`;
@@ -79,7 +95,10 @@ export class Drop extends ModelCommand {
 
 export class Replay extends ModelCommand {
   /** `overlapping`: a second, undisturbed replay starts at the same moment (Promise.all). */
-  constructor(readonly fault: ReplayFault, readonly overlapping: boolean) {
+  constructor(
+    readonly fault: ReplayFault,
+    readonly overlapping: boolean,
+  ) {
     super();
   }
   protected async act(model: SagaModel, system: SagaSystem, stats: ExplorationStats): Promise<void> {

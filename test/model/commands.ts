@@ -22,8 +22,23 @@ const writeIndex = fc.nat({ max: 3 });
 const replayFault: fc.Arbitrary<ReplayFault> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), atWrite: writeIndex }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('lose-lock' as const), atWrite: writeIndex, newerReplayRuns: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const), atWrite: writeIndex, pick, keep: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('lose-lock' as const),
+      atWrite: writeIndex,
+      newerReplayRuns: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('deliver' as const),
+      atWrite: writeIndex,
+      pick,
+      keep: fc.boolean(),
+    }),
+  },
 );
 
 type CommandArbitrary = fc.Arbitrary<fc.AsyncCommand<SagaModel, Real>>;
@@ -52,7 +67,14 @@ export interface CommandChoices {
   backlogs: boolean;
 }
 
-export const ALL_COMMANDS: CommandChoices = { fills: true, freeOrders: true, lostWrites: true, batchInitBalances: true, clockSkew: 'both', backlogs: true };
+export const ALL_COMMANDS: CommandChoices = {
+  fills: true,
+  freeOrders: true,
+  lostWrites: true,
+  batchInitBalances: true,
+  clockSkew: 'both',
+  backlogs: true,
+};
 
 /** A non-zero delta, or (now and then) 'fill': up to 2^53-1. */
 function balanceDelta(min: number, max: number, choices: CommandChoices): fc.Arbitrary<number | 'fill'> {
@@ -63,7 +85,10 @@ function balanceDelta(min: number, max: number, choices: CommandChoices): fc.Arb
 const somePrice = (max: number, choices: CommandChoices) => fc.integer({ min: choices.freeOrders ? 0 : 1, max });
 
 const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrary: CommandArbitrary }[] => [
-  { weight: 1, arbitrary: fc.tuple(somePrice(5, choices), fc.nat({ max: 8 })).map(([price, stock]) => new CreateItem(price, stock)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(somePrice(5, choices), fc.nat({ max: 8 })).map(([price, stock]) => new CreateItem(price, stock)),
+  },
   { weight: 1, arbitrary: fc.nat({ max: 40 }).map((credit) => new CreateUser(credit)) },
   {
     weight: 5,
@@ -71,30 +96,59 @@ const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrar
       .tuple(pickOrMissing, fc.array(fc.tuple(pickOrMissing, fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 }))
       .map(([user, lines]) => new PlaceOrder(user, lines)),
   },
-  { weight: 1, arbitrary: fc.tuple(pick, rarely(4)).map(([user, missing]) => new CreateOrder(user, missing)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(pick, rarely(4)).map(([user, missing]) => new CreateOrder(user, missing)),
+  },
   {
     weight: 2,
-    arbitrary: fc.tuple(pick, pick, fc.integer({ min: 1, max: 3 }), rarely(19)).map(([order, item, quantity, missing]) => new AddItem(order, item, quantity, missing)),
+    arbitrary: fc
+      .tuple(pick, pick, fc.integer({ min: 1, max: 3 }), rarely(19))
+      .map(([order, item, quantity, missing]) => new AddItem(order, item, quantity, missing)),
   },
   {
     weight: 6,
-    arbitrary: fc.tuple(pick, fc.constantFrom('long' as const, 'tiny' as const), rarely(5)).map(([order, deadline, lost]) => new Checkout(order, deadline, !lost)),
+    arbitrary: fc
+      .tuple(pick, fc.constantFrom('long' as const, 'tiny' as const), rarely(5))
+      .map(([order, deadline, lost]) => new Checkout(order, deadline, !lost)),
   },
-  { weight: 16, arbitrary: fc.tuple(pick, fc.boolean(), rarely(6)).map(([which, keep, crash]) => new Deliver(which, keep, crash)) },
+  {
+    weight: 16,
+    arbitrary: fc.tuple(pick, fc.boolean(), rarely(6)).map(([which, keep, crash]) => new Deliver(which, keep, crash)),
+  },
   { weight: 1, arbitrary: pick.map((which) => new Drop(which)) },
-  { weight: 4, arbitrary: fc.tuple(replayFault, rarely(4)).map(([fault, overlapping]) => new Replay(fault, overlapping)) },
-  { weight: 1, arbitrary: fc.tuple(pick, balanceDelta(-4, 6, choices)).map(([item, delta]) => new ChangeStock(item, delta)) },
-  { weight: 1, arbitrary: fc.tuple(pick, balanceDelta(-15, 20, choices)).map(([user, delta]) => new ChangeCredit(user, delta)) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(replayFault, rarely(4)).map(([fault, overlapping]) => new Replay(fault, overlapping)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(pick, balanceDelta(-4, 6, choices)).map(([item, delta]) => new ChangeStock(item, delta)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(pick, balanceDelta(-15, 20, choices)).map(([user, delta]) => new ChangeCredit(user, delta)),
+  },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), somePrice(4, choices), fc.nat())
+      .tuple(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        somePrice(4, choices),
+        fc.nat(),
+      )
       .map(([count, items, users, price, seed]) => new BatchInitOrders(count, items, users, price, seed)),
   },
   {
     weight: 1,
     arbitrary: fc
-      .oneof({ weight: 4, arbitrary: fc.constant(REPLAY_LOCK_MS + 20) }, { weight: 3, arbitrary: fc.constant(PAST_THE_GRACE_MS) }, { weight: 1, arbitrary: fc.constant(PAST_THE_WINDOW_MS) })
+      .oneof(
+        { weight: 4, arbitrary: fc.constant(REPLAY_LOCK_MS + 20) },
+        { weight: 3, arbitrary: fc.constant(PAST_THE_GRACE_MS) },
+        { weight: 1, arbitrary: fc.constant(PAST_THE_WINDOW_MS) },
+      )
       .map((ms) => new Wait(ms)),
   },
   { weight: 1, arbitrary: fc.constant(new ExpireMarkers(PAST_THE_WINDOW_MS)) },
@@ -102,16 +156,28 @@ const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrar
   ...(choices.lostWrites
     ? [
         { weight: 1, arbitrary: fc.constant(new MarkDurablePoint()) },
-        { weight: 1, arbitrary: fc.constantFrom('stock' as const, 'payment' as const, 'order' as const, 'all' as const).map((services) => new LoseWrites(services)) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom('stock' as const, 'payment' as const, 'order' as const, 'all' as const)
+            .map((services) => new LoseWrites(services)),
+        },
       ]
     : []),
   ...(choices.batchInitBalances
     ? [
         {
           weight: 1,
-          arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 8 }), somePrice(4, choices)).map(([count, stock, price]) => new BatchInitItems(count, stock, price)),
+          arbitrary: fc
+            .tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 8 }), somePrice(4, choices))
+            .map(([count, stock, price]) => new BatchInitItems(count, stock, price)),
         },
-        { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 40 })).map(([count, credit]) => new BatchInitUsers(count, credit)) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.integer({ min: 1, max: 3 }), fc.nat({ max: 40 }))
+            .map(([count, credit]) => new BatchInitUsers(count, credit)),
+        },
       ]
     : []),
   ...(choices.backlogs
@@ -129,8 +195,19 @@ const commandArbitraries = (choices: CommandChoices): { weight: number; arbitrar
         {
           weight: 2,
           arbitrary: fc
-            .tuple(fc.constantFrom(0, ...CLOCK_SKEWS_MS.filter((skew) => choices.clockSkew === 'both' || (choices.clockSkew === 'ahead' && skew > 0))), fc.integer({ min: choices.backlogs ? 1 : 1000, max: choices.backlogs ? 3 : 1000 }), fc.constantFrom(2, 5), fc.boolean())
-            .map(([skew, sagaPage, logPage, oneRound]) => new OffClockReplay(skew, sagaPage, choices.backlogs ? logPage : 5000, oneRound && choices.backlogs)),
+            .tuple(
+              fc.constantFrom(
+                0,
+                ...CLOCK_SKEWS_MS.filter((skew) => choices.clockSkew === 'both' || (choices.clockSkew === 'ahead' && skew > 0)),
+              ),
+              fc.integer({ min: choices.backlogs ? 1 : 1000, max: choices.backlogs ? 3 : 1000 }),
+              fc.constantFrom(2, 5),
+              fc.boolean(),
+            )
+            .map(
+              ([skew, sagaPage, logPage, oneRound]) =>
+                new OffClockReplay(skew, sagaPage, choices.backlogs ? logPage : 5000, oneRound && choices.backlogs),
+            ),
         },
       ]
     : []),

@@ -24,7 +24,9 @@ function verdictEffects(saga: SagaRecord, verdict: 'paid' | 'refused', ledger: L
   if (verdict === 'paid') {
     if (record.charges !== 1) violations.push(`saga ${saga.sagaId} ${why} paid, but its credit was taken ${record.charges} time(s)`);
     if (!sameQuantities(held, saga.facts.lines)) {
-      violations.push(`saga ${saga.sagaId} ${why} paid, but holds ${describe(held)} of stock instead of ${describe(new Map(saga.facts.lines))}`);
+      violations.push(
+        `saga ${saga.sagaId} ${why} paid, but holds ${describe(held)} of stock instead of ${describe(new Map(saga.facts.lines))}`,
+      );
     }
   } else {
     if (record.charges !== 0) violations.push(`saga ${saga.sagaId} ${why} refused, but its credit was taken (${record.chargedAmount})`);
@@ -48,35 +50,44 @@ export function safetyViolations(model: SagaModel, ledger: Ledger, state: System
       return;
     }
     const expected = direct - inSagas;
-    if (value !== expected) violations.push(`${entity} has ${field} ${value}, but direct changes minus what sagas ${sagasDid} give ${expected}`);
+    if (value !== expected)
+      violations.push(`${entity} has ${field} ${value}, but direct changes minus what sagas ${sagasDid} give ${expected}`);
   };
   for (const item of state.items) balance(`item ${item.id}`, 'stock', item.stock, item.direct, stockHeld.get(item.id) ?? 0, 'hold');
   for (const user of state.users) balance(`user ${user.id}`, 'credit', user.credit, user.direct, creditTaken.get(user.id) ?? 0, 'took');
   const open = new Set(state.openSagaIds);
   for (const order of state.orders) {
-    if (order.checkout !== '' && !open.has(order.checkout)) violations.push(`order ${order.id} is held by saga ${order.checkout}, which is not open`);
+    if (order.checkout !== '' && !open.has(order.checkout))
+      violations.push(`order ${order.id} is held by saga ${order.checkout}, which is not open`);
   }
   for (const saga of model.sagas) {
     const record = ledger.of(saga.sagaId);
     if (record.reserves > 1) violations.push(`saga ${saga.sagaId} took its stock ${record.reserves} times`);
-    if (record.releases > record.reserves) violations.push(`saga ${saga.sagaId} gave stock back ${record.releases} time(s) after taking it ${record.reserves} time(s)`);
+    if (record.releases > record.reserves)
+      violations.push(`saga ${saga.sagaId} gave stock back ${record.releases} time(s) after taking it ${record.reserves} time(s)`);
     if (record.charges > 1) violations.push(`saga ${saga.sagaId} was charged ${record.charges} times`);
     if (record.charges === 1 && record.chargedAmount !== saga.facts.totalCost) {
       violations.push(`saga ${saga.sagaId} was charged ${record.chargedAmount} for a total of ${saga.facts.totalCost}`);
     }
-    if (record.verdicts.length > 1) violations.push(`saga ${saga.sagaId} got ${record.verdicts.length} verdicts: ${record.verdicts.join(', ')}`);
+    if (record.verdicts.length > 1)
+      violations.push(`saga ${saga.sagaId} got ${record.verdicts.length} verdicts: ${record.verdicts.join(', ')}`);
     if (saga.told === undefined) continue;
     if (open.has(saga.sagaId)) violations.push(`saga ${saga.sagaId} is still listed open after its verdict ${saga.told}`);
-    if (record.verdicts[0] !== saga.told) violations.push(`saga ${saga.sagaId}: the client was told ${saga.told}, the log says ${record.verdicts[0]}`);
+    if (record.verdicts[0] !== saga.told)
+      violations.push(`saga ${saga.sagaId}: the client was told ${saga.told}, the log says ${record.verdicts[0]}`);
     violations.push(...verdictEffects(saga, saga.told, ledger, 'was told'));
   }
   // An order is paid exactly when one saga of its current version was completed as paid.
   for (const order of state.orders) {
     const incarnation = model.orderIncarnation.get(order.id) ?? 0;
-    const paidBy = model.sagas.filter((saga) => saga.orderId === order.id && saga.incarnation === incarnation && ledger.of(saga.sagaId).verdicts[0] === 'paid');
-    if (paidBy.length > 1) violations.push(`order ${order.id} was paid by ${paidBy.length} sagas: ${paidBy.map((saga) => saga.sagaId).join(', ')}`);
+    const paidBy = model.sagas.filter(
+      (saga) => saga.orderId === order.id && saga.incarnation === incarnation && ledger.of(saga.sagaId).verdicts[0] === 'paid',
+    );
+    if (paidBy.length > 1)
+      violations.push(`order ${order.id} was paid by ${paidBy.length} sagas: ${paidBy.map((saga) => saga.sagaId).join(', ')}`);
     if (order.paid && paidBy.length === 0) violations.push(`order ${order.id} is paid, but no saga of it was completed as paid`);
-    if (!order.paid && paidBy.length > 0) violations.push(`order ${order.id} is not paid, but saga ${paidBy[0].sagaId} was completed as paid`);
+    if (!order.paid && paidBy.length > 0)
+      violations.push(`order ${order.id} is not paid, but saga ${paidBy[0].sagaId} was completed as paid`);
   }
   return violations;
 }

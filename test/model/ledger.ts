@@ -138,7 +138,8 @@ export class Ledger {
         ledger.reserves++;
         ledger.reservedAt = at;
         ledger.reservedLines = parseLines(entry.lines);
-        for (const [item, quantity] of ledger.reservedLines) ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
+        for (const [item, quantity] of ledger.reservedLines)
+          ledger.reservedTotal.set(item, (ledger.reservedTotal.get(item) ?? 0) + quantity);
         return;
       case 'release-stock': {
         if (entry.outcome !== 'released') return;

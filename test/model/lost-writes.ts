@@ -55,7 +55,11 @@ export async function takeSnapshot(lib: SagaLib): Promise<Snapshot> {
 }
 
 /** The services' Redis back to the snapshot: every write since is gone. Returns how many keys differ in count. */
-export async function restoreSnapshot(lib: SagaLib, snapshot: Snapshot, services: readonly Service[]): Promise<{ removed: number; restored: number }> {
+export async function restoreSnapshot(
+  lib: SagaLib,
+  snapshot: Snapshot,
+  services: readonly Service[],
+): Promise<{ removed: number; restored: number }> {
   let removed = 0;
   let restored = 0;
   for (const service of services) {

@@ -58,7 +58,14 @@ export interface ExplorationStats {
   outcomes: Record<string, number>;
 }
 
-export const newStats = (): ExplorationStats => ({ runs: 0, commands: 0, deliveries: 0, replays: 0, sagas: 0, outcomes: {} });
+export const newStats = (): ExplorationStats => ({
+  runs: 0,
+  commands: 0,
+  deliveries: 0,
+  replays: 0,
+  sagas: 0,
+  outcomes: {},
+});
 
 export function count(stats: ExplorationStats, outcome: string): void {
   stats.outcomes[outcome] = (stats.outcomes[outcome] ?? 0) + 1;

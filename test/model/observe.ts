@@ -44,7 +44,8 @@ export async function settle(model: SagaModel, system: SagaSystem, stats: Explor
   const order = system.lib.redis.redisFor('order');
   for (let round = 0; ; round++) {
     for (let delivered = 0; model.bag.length > 0; delivered++) {
-      if (delivered >= MAX_DELIVERIES_PER_ROUND) throw new ModelViolation(model, [`messages keep coming: ${model.bag.length} still in flight after ${delivered} deliveries`]);
+      if (delivered >= MAX_DELIVERIES_PER_ROUND)
+        throw new ModelViolation(model, [`messages keep coming: ${model.bag.length} still in flight after ${delivered} deliveries`]);
       await deliver(model, system, stats, 0, { keep: false, crashBeforeSend: false });
     }
     await observe(model, system);
@@ -59,6 +60,7 @@ export async function settle(model: SagaModel, system: SagaSystem, stats: Explor
   const state = await system.lib.inspection.readSystemState();
   const violations = settledViolations(model, system.ledger, state, system.lib.invariants.checkInvariants);
   if (violations.length > 0) throw new ModelViolation(model, violations);
-  for (const saga of model.sagas) count(stats, `saga ${system.ledger.of(saga.sagaId).verdicts[0]}${saga.deadline === 'tiny' ? ' (tiny deadline)' : ''}`);
+  for (const saga of model.sagas)
+    count(stats, `saga ${system.ledger.of(saga.sagaId).verdicts[0]}${saga.deadline === 'tiny' ? ' (tiny deadline)' : ''}`);
   note(model, 'settled: every invariant holds');
 }

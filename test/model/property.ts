@@ -4,7 +4,18 @@
 import * as fc from 'fast-check';
 import { sagaCommands, type CommandChoices } from './commands';
 import type { Real } from './command-base';
-import { BATCH_ITEM_PRICE, BATCH_ITEM_STOCK, BATCH_ITEMS, BATCH_USER_CREDIT, BATCH_USERS, newModel, newSystem, withinDeadline, type ExplorationStats, type SagaModel } from './model';
+import {
+  BATCH_ITEM_PRICE,
+  BATCH_ITEM_STOCK,
+  BATCH_ITEMS,
+  BATCH_USER_CREDIT,
+  BATCH_USERS,
+  newModel,
+  newSystem,
+  withinDeadline,
+  type ExplorationStats,
+  type SagaModel,
+} from './model';
 import { settle } from './observe';
 import type { SagaLib } from './saga-lib';
 
@@ -41,7 +52,11 @@ export function sagaModelProperty(lib: SagaLib, stats: ExplorationStats, options
 }
 
 /** One run of the given commands from scratch, settled and checked; returns its history. */
-export async function runCommands(lib: SagaLib, stats: ExplorationStats, sequence: Iterable<fc.AsyncCommand<SagaModel, Real>>): Promise<string[]> {
+export async function runCommands(
+  lib: SagaLib,
+  stats: ExplorationStats,
+  sequence: Iterable<fc.AsyncCommand<SagaModel, Real>>,
+): Promise<string[]> {
   stats.runs++;
   await startFromScratch(lib);
   const model = newModel(`m${stats.runs}`);

@@ -43,7 +43,21 @@ export function configureModel(redisUrl: string, settings: NodeJS.ProcessEnv = {
   const windows = Object.fromEntries(Object.entries(MODEL_WINDOWS).map(([name, value]) => [name, String(value)]));
   const perService = { STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '', ORDER_REDIS_URL: '', IDS_REDIS_URL: '' };
   config.configure(config.readConfig({ ...process.env, ...perService, ...windows, ...settings, REDIS_URL: redisUrl }));
-  return { redis, config: config.config, replay, steps, checkout, orderStore, stockStore, paymentStore, sagaOrder, sagaStock, sagaPayment, inspection, invariants };
+  return {
+    redis,
+    config: config.config,
+    replay,
+    steps,
+    checkout,
+    orderStore,
+    stockStore,
+    paymentStore,
+    sagaOrder,
+    sagaStock,
+    sagaPayment,
+    inspection,
+    invariants,
+  };
 }
 
 export type SagaLib = ReturnType<typeof configureModel>;

@@ -52,6 +52,8 @@ describe('a Redis host that crashes back to an earlier instant', () => {
   it('is seen by the model where REDIS_DURABILITY=none lets it lose the reservation (the control)', async () => {
     configureModel(process.env.REDIS_URL!, { REDIS_DURABILITY: 'none' });
     // Issue 19, point 1: the order ends paid and charged, and the stock was never taken.
-    await expect(runCommands(lib, newStats(), reservationLost())).rejects.toThrow(/was told paid, but holds nothing of stock instead of 1×1/);
+    await expect(runCommands(lib, newStats(), reservationLost())).rejects.toThrow(
+      /was told paid, but holds nothing of stock instead of 1×1/,
+    );
   });
 });

@@ -17,7 +17,11 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sagashop-test-'));
   const redisPort = await freePort();
   const sqsPort = await freePort();
-  testServers.redis = await startRedis({ port: redisPort, dataDir: join(dir, 'redis'), logFile: join(dir, 'redis.log') });
+  testServers.redis = await startRedis({
+    port: redisPort,
+    dataDir: join(dir, 'redis'),
+    logFile: join(dir, 'redis.log'),
+  });
   testServers.sqs = await startSqs({ port: sqsPort, logFile: join(dir, 'sqs.log') });
   // Workers inherit this environment; worker-env.ts gives each worker its own database.
   process.env.TEST_REDIS_BASE_URL = `redis://127.0.0.1:${redisPort}`;

@@ -39,5 +39,9 @@ export interface Answer {
 export async function call(handler: unknown, pathParameters: Record<string, string> = {}): Promise<Answer> {
   const result = await (handler as HttpHandler)(httpEvent('POST', '/test', pathParameters), lambdaContext);
   const headers = result.headers ?? {};
-  return { status: result.statusCode ?? 0, body: JSON.parse(String(result.body)), contentType: String(headers['Content-Type'] ?? '') };
+  return {
+    status: result.statusCode ?? 0,
+    body: JSON.parse(String(result.body)),
+    contentType: String(headers['Content-Type'] ?? ''),
+  };
 }

@@ -5,7 +5,9 @@ const { loadLua } = require('../../scripts/lua/include-shared.cjs');
 
 module.exports = {
   process(_source, filename) {
-    return { code: `module.exports = { __esModule: true, default: ${JSON.stringify(loadLua(filename).text)} };` };
+    return {
+      code: `module.exports = { __esModule: true, default: ${JSON.stringify(loadLua(filename).text)} };`,
+    };
   },
   // Jest caches by the file's own text: a change in an included file must count too.
   getCacheKey(_source, filename) {

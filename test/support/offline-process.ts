@@ -46,7 +46,16 @@ export function runOffline(cwd: string, env: NodeJS.ProcessEnv): OfflineRun {
 /** The environment of the test process without what names a Redis or an SQS endpoint. */
 export function withoutStackUrls(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const copy = { ...env };
-  for (const name of ['REDIS_URL', 'STOCK_REDIS_URL', 'PAYMENT_REDIS_URL', 'ORDER_REDIS_URL', 'IDS_REDIS_URL', 'SQS_ENDPOINT', 'TEST_REDIS_BASE_URL']) delete copy[name];
+  for (const name of [
+    'REDIS_URL',
+    'STOCK_REDIS_URL',
+    'PAYMENT_REDIS_URL',
+    'ORDER_REDIS_URL',
+    'IDS_REDIS_URL',
+    'SQS_ENDPOINT',
+    'TEST_REDIS_BASE_URL',
+  ])
+    delete copy[name];
   return copy;
 }
 

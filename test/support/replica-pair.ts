@@ -22,7 +22,10 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 const field = async (client: Redis, name: string) => new RegExp(`${name}:(\\S+)`).exec(await client.info('replication'))?.[1];
 
 async function linked(master: Redis, replica: Redis): Promise<void> {
-  await until('the replica is linked', async () => (await field(replica, 'master_link_status')) === 'up' && /slave0:.*state=online/.test(await master.info('replication')));
+  await until(
+    'the replica is linked',
+    async () => (await field(replica, 'master_link_status')) === 'up' && /slave0:.*state=online/.test(await master.info('replication')),
+  );
 }
 
 export interface ReplicaPair {
@@ -40,7 +43,14 @@ export async function startReplicaPair(): Promise<ReplicaPair> {
   const ports = [await freePort(), await freePort()];
   const servers: ManagedProcess[] = [];
   for (const [index, port] of ports.entries()) {
-    servers.push(await startRedis({ port, dataDir: join(dir, String(index)), logFile: join(dir, `${index}.log`), extraArgs: ['--appendonly', 'no', '--repl-diskless-sync-delay', '0'] }));
+    servers.push(
+      await startRedis({
+        port,
+        dataDir: join(dir, String(index)),
+        logFile: join(dir, `${index}.log`),
+        extraArgs: ['--appendonly', 'no', '--repl-diskless-sync-delay', '0'],
+      }),
+    );
   }
   let [master, replica] = ports.map(admin);
   let [masterPort, replicaPort] = ports;

@@ -20,19 +20,34 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function sagaPump(sqs: SQSClient, queues: Record<StepName, string>) {
   /** Delivers the messages waiting in one step's queue to its handler; a failed one comes back after 1 s. */
   async function deliver(step: StepName): Promise<{ handled: number; failed: number }> {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[step], MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues[step],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 1,
+      }),
+    );
     if (Messages.length === 0) return { handled: 0, failed: 0 };
-    const records = Messages.map((message) => ({ messageId: message.MessageId!, body: message.Body!, attributes: { ApproximateReceiveCount: '1' } }));
+    const records = Messages.map((message) => ({
+      messageId: message.MessageId!,
+      body: message.Body!,
+      attributes: { ApproximateReceiveCount: '1' },
+    }));
     const { batchItemFailures } = await HANDLERS[step]({ Records: records } as unknown as SQSEvent, {});
     const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
     for (const message of Messages) {
-      if (!failed.has(message.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queues[step], ReceiptHandle: message.ReceiptHandle! }));
+      if (!failed.has(message.MessageId!))
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queues[step], ReceiptHandle: message.ReceiptHandle! }));
     }
     return { handled: Messages.length, failed: failed.size };
   }
 
   /** Delivers every queue's messages until `done` (bounded: a saga that never settles fails the test). */
-  async function pumpUntil(done: () => Promise<boolean> | boolean, beforeStep: (step: StepName) => Promise<void> = async () => {}): Promise<void> {
+  async function pumpUntil(
+    done: () => Promise<boolean> | boolean,
+    beforeStep: (step: StepName) => Promise<void> = async () => {},
+  ): Promise<void> {
     for (let round = 0; round < 300; round++) {
       if (await done()) return;
       for (const step of STEP_NAMES) {
@@ -46,7 +61,16 @@ export function sagaPump(sqs: SQSClient, queues: Record<StepName, string>) {
 
   /** How many messages wait (visible) in a step's queue. */
   const waiting = async (step: StepName) =>
-    Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues[step], AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages);
+    Number(
+      (
+        await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queues[step],
+            AttributeNames: ['ApproximateNumberOfMessages'],
+          }),
+        )
+      ).Attributes?.ApproximateNumberOfMessages,
+    );
 
   return { deliver, pumpUntil, waiting };
 }

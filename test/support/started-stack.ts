@@ -1,4 +1,11 @@
-import { isolatedStackPorts, removeStackFolders, request, startStack, type RunningStack, type StackPorts } from '../../scripts/stack/child-stack';
+import {
+  isolatedStackPorts,
+  removeStackFolders,
+  request,
+  startStack,
+  type RunningStack,
+  type StackPorts,
+} from '../../scripts/stack/child-stack';
 
 export interface StackSetup {
   /** Starts what the stack should use instead of its own Redis; returns the environment naming it. */

@@ -2,7 +2,7 @@
 // a real Redis: test/integration/durability/setting.test.ts.)
 import { parseDurability, readConfig } from '@lib/clients/config';
 
-it('reads each setting, with the replicas\' wait bounded by default', () => {
+it("reads each setting, with the replicas' wait bounded by default", () => {
   expect(parseDurability('fsync')).toEqual({ mode: 'fsync' });
   expect(parseDurability('memorydb')).toEqual({ mode: 'memorydb' });
   expect(parseDurability('none')).toEqual({ mode: 'none' });

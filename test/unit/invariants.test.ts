@@ -7,7 +7,18 @@ const balanced = (): SystemState => ({
   ],
   users: [{ id: 'u', credit: 80, direct: 100 }],
   orders: [
-    { id: 'o1', paid: true, userId: 'u', totalCost: 20, lines: [['a', 2], ['b', 1], ['a', 1]], checkout: '' },
+    {
+      id: 'o1',
+      paid: true,
+      userId: 'u',
+      totalCost: 20,
+      lines: [
+        ['a', 2],
+        ['b', 1],
+        ['a', 1],
+      ],
+      checkout: '',
+    },
     { id: 'o2', paid: false, userId: 'u', totalCost: 50, lines: [['a', 5]], checkout: '' },
   ],
   openSagaIds: [],

@@ -12,7 +12,9 @@ import { defineScript } from '@lib/store/script';
 const ROOT = join(__dirname, '..', '..');
 const LUA_DIR = join(ROOT, 'lib', 'store', 'lua');
 const SHARED_DIR = join(LUA_DIR, 'shared');
-const { loadLua } = require('../../scripts/lua/include-shared.cjs') as { loadLua: (file: string) => { text: string; files: string[] } };
+const { loadLua } = require('../../scripts/lua/include-shared.cjs') as {
+  loadLua: (file: string) => { text: string; files: string[] };
+};
 const esbuildPlugins = require('../../scripts/lua/esbuild-plugin.cjs');
 
 const scripts = readdirSync(LUA_DIR).filter((file) => file.endsWith('.lua'));
@@ -30,17 +32,24 @@ describe('shared Lua, included at build time', () => {
     expect(sharedFunctions).toEqual(expect.arrayContaining(['clock_ms', 'append_log', 'refusal_of', 'settle']));
   });
 
-  it.each(scripts)('%s as jest loads it: no directive left, each shared helper it calls defined exactly once, before its first use', (file) => {
-    const text: string = require(join(LUA_DIR, file)).default;
-    expect(text).not.toMatch(/#include/);
-    for (const name of sharedFunctions) {
-      const calls = occurrences(text, `${name}(`) - occurrences(text, `local function ${name}(`);
-      if (calls === 0) continue;
-      expect({ file, name, definitions: occurrences(text, `local function ${name}(`) }).toEqual({ file, name, definitions: 1 });
-      const definedFirst = text.indexOf(`${name}(`) === text.indexOf(`local function ${name}(`) + 'local function '.length;
-      expect({ file, name, definedFirst }).toEqual({ file, name, definedFirst: true });
-    }
-  });
+  it.each(scripts)(
+    '%s as jest loads it: no directive left, each shared helper it calls defined exactly once, before its first use',
+    (file) => {
+      const text: string = require(join(LUA_DIR, file)).default;
+      expect(text).not.toMatch(/#include/);
+      for (const name of sharedFunctions) {
+        const calls = occurrences(text, `${name}(`) - occurrences(text, `local function ${name}(`);
+        if (calls === 0) continue;
+        expect({ file, name, definitions: occurrences(text, `local function ${name}(`) }).toEqual({
+          file,
+          name,
+          definitions: 1,
+        });
+        const definedFirst = text.indexOf(`${name}(`) === text.indexOf(`local function ${name}(`) + 'local function '.length;
+        expect({ file, name, definedFirst }).toEqual({ file, name, definedFirst: true });
+      }
+    },
+  );
 
   it('settles the same way in the two steps that share it: the helper, not a copy', () => {
     for (const file of ['reserve-stock.lua', 'charge-payment.lua', 'abort-charge.lua']) {
@@ -55,9 +64,19 @@ describe('shared Lua, included at build time', () => {
     const entry = join(tmp, 'entry.mjs');
     writeFileSync(
       entry,
-      scripts.map((file, index) => `import s${index} from ${JSON.stringify(join(LUA_DIR, file))}; export const s${index}x = s${index};`).join('\n'),
+      scripts
+        .map((file, index) => `import s${index} from ${JSON.stringify(join(LUA_DIR, file))}; export const s${index}x = s${index};`)
+        .join('\n'),
     );
-    const bundled = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', write: false, plugins: esbuildPlugins, logLevel: 'silent' });
+    const bundled = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      write: false,
+      plugins: esbuildPlugins,
+      logLevel: 'silent',
+    });
     const bundle = { exports: {} as Record<string, string> };
     // Runs esbuild's bundle as CommonJS, to compare what it embeds with what the require hook loads.
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
@@ -65,13 +84,22 @@ describe('shared Lua, included at build time', () => {
     const fromEsbuild = Object.fromEntries(scripts.map((file, index) => [file, bundle.exports[`s${index}x`]]));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--require', join(ROOT, 'scripts', 'lua-require.cjs'), '-e', `process.stdout.write(JSON.stringify(${JSON.stringify(scripts.map((file) => join(LUA_DIR, file)))}.map((file) => require(file).default)))`],
+      [
+        '--require',
+        join(ROOT, 'scripts', 'lua-require.cjs'),
+        '-e',
+        `process.stdout.write(JSON.stringify(${JSON.stringify(scripts.map((file) => join(LUA_DIR, file)))}.map((file) => require(file).default)))`,
+      ],
       { cwd: tmp },
     );
     const fromNode = Object.fromEntries((JSON.parse(stdout) as string[]).map((text, index) => [scripts[index], text]));
     for (const file of scripts) {
       const fromJest: string = require(join(LUA_DIR, file)).default;
-      expect({ file, esbuild: fromEsbuild[file] === fromJest, node: fromNode[file] === fromJest }).toEqual({ file, esbuild: true, node: true });
+      expect({ file, esbuild: fromEsbuild[file] === fromJest, node: fromNode[file] === fromJest }).toEqual({
+        file,
+        esbuild: true,
+        node: true,
+      });
     }
   });
 

@@ -8,7 +8,8 @@ const entry = (fields: Record<string, string | number>): LogEntry => ({
   fields: Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, String(value)])),
 });
 const begin = (saga: string, t: number) => entry({ step: 'begin-checkout', saga, order: `o-${saga}`, t });
-const complete = (saga: string, t: number, verdict = 'paid', recovery = '') => entry({ step: 'complete-order', saga, verdict, recovery, t });
+const complete = (saga: string, t: number, verdict = 'paid', recovery = '') =>
+  entry({ step: 'complete-order', saga, verdict, recovery, t });
 
 const NOW = 1_700_000_000_000;
 
@@ -25,7 +26,8 @@ describe('checkout metrics from the order log', () => {
     const metrics = new CheckoutMetrics(60_000);
     const entries: LogEntry[] = [];
     // 100 sagas finished in the last 5-s bucket, latencies 1..100 ms; 2 refused, one by the replay.
-    for (let i = 1; i <= 100; i++) entries.push(begin(`s${i}`, NOW - 3_000), complete(`s${i}`, NOW - 3_000 + i, i <= 2 ? 'refused' : 'paid', i === 1 ? '4' : ''));
+    for (let i = 1; i <= 100; i++)
+      entries.push(begin(`s${i}`, NOW - 3_000), complete(`s${i}`, NOW - 3_000 + i, i <= 2 ? 'refused' : 'paid', i === 1 ? '4' : ''));
     metrics.add(entries);
     const snap = metrics.snapshot(NOW);
     expect(snap.perSecond.counts).toHaveLength(60);
@@ -37,13 +39,28 @@ describe('checkout metrics from the order log', () => {
     expect([snap.latency.p50[filled], snap.latency.p99[filled]]).toEqual([50, 99]);
     expect(snap.latency.p50.filter((value) => value !== null)).toHaveLength(1);
     expect(filled).toBeLessThanOrEqual(last);
-    expect(snap.totals).toMatchObject({ begun: 100, finished: 100, paid: 98, refused: 2, byReplay: 1, p50: 50, p99: 99, perSecondLast10s: 10 });
+    expect(snap.totals).toMatchObject({
+      begun: 100,
+      finished: 100,
+      paid: 98,
+      refused: 2,
+      byReplay: 1,
+      p50: 50,
+      p99: 99,
+      perSecondLast10s: 10,
+    });
   });
 
   it('counts a verdict whose begin it never read, without a latency', () => {
     const metrics = new CheckoutMetrics(60_000);
     metrics.add([complete('old', NOW - 1_000, 'refused', '9')]);
-    expect(metrics.snapshot(NOW).totals).toMatchObject({ finished: 1, refused: 1, byReplay: 1, p50: null, p99: null });
+    expect(metrics.snapshot(NOW).totals).toMatchObject({
+      finished: 1,
+      refused: 1,
+      byReplay: 1,
+      p50: null,
+      p99: null,
+    });
   });
 
   it('forgets what falls out of the window, read incrementally across snapshots', () => {

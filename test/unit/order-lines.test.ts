@@ -2,7 +2,11 @@ import { decodeLines, encodeLines, quantitiesPerItem } from '@lib/domain/order';
 
 describe('order lines', () => {
   it('round-trips lines, keeping their order and repeated items', () => {
-    const lines: [string, number][] = [['a', 2], ['b', 1], ['a', 3]];
+    const lines: [string, number][] = [
+      ['a', 2],
+      ['b', 1],
+      ['a', 3],
+    ];
     expect(decodeLines(encodeLines(lines))).toEqual(lines);
   });
 
@@ -17,6 +21,15 @@ describe('order lines', () => {
   });
 
   it('sums the quantities of an item listed twice', () => {
-    expect([...quantitiesPerItem([['a', 2], ['b', 1], ['a', 3]])]).toEqual([['a', 5], ['b', 1]]);
+    expect([
+      ...quantitiesPerItem([
+        ['a', 2],
+        ['b', 1],
+        ['a', 3],
+      ]),
+    ]).toEqual([
+      ['a', 5],
+      ['b', 1],
+    ]);
   });
 });

@@ -11,7 +11,10 @@ describe('the recovery decision', () => {
 
   it('re-sends the lost message within the deadline', () => {
     expect(decideRecovery({ ...base }, 10_000)).toMatchObject({ kind: 'resend', service: 'stock' });
-    expect(decideRecovery({ ...base, reserve: 'done' }, 10_000)).toMatchObject({ kind: 'resend', service: 'payment' });
+    expect(decideRecovery({ ...base, reserve: 'done' }, 10_000)).toMatchObject({
+      kind: 'resend',
+      service: 'payment',
+    });
   });
 
   it('compensates after the deadline, but never refunds a charged saga', () => {
@@ -40,7 +43,7 @@ describe('the orphan decision', () => {
     expect(decideOrphan({ knownToOrders: false }).kind).toBe('none');
   });
 
-  it('judges an entry only once deadline, grace and the clocks\' margin have passed since it was written', () => {
+  it("judges an entry only once deadline, grace and the clocks' margin have passed since it was written", () => {
     expect(orphanCutoff(1_000_000, 60_000, 60_000, 12_000)).toBe(868_000);
   });
 });

@@ -5,7 +5,12 @@ import { parseRedisUrl } from '@lib/clients/redis-url';
 
 describe('Redis URLs', () => {
   it('reads a single server, with TLS, credentials and a database', () => {
-    expect(parseRedisUrl('redis://127.0.0.1:6390')).toEqual({ cluster: false, tls: false, seeds: [{ host: '127.0.0.1', port: 6390 }], db: undefined });
+    expect(parseRedisUrl('redis://127.0.0.1:6390')).toEqual({
+      cluster: false,
+      tls: false,
+      seeds: [{ host: '127.0.0.1', port: 6390 }],
+      db: undefined,
+    });
     expect(parseRedisUrl('rediss://default:s%40cret@cache.example.com:6379/2')).toEqual({
       cluster: false,
       tls: true,
@@ -14,14 +19,21 @@ describe('Redis URLs', () => {
       password: 's@cret',
       db: 2,
     });
-    expect(parseRedisUrl('redis://:token@host')).toMatchObject({ username: undefined, password: 'token', seeds: [{ host: 'host', port: 6379 }] });
+    expect(parseRedisUrl('redis://:token@host')).toMatchObject({
+      username: undefined,
+      password: 'token',
+      seeds: [{ host: 'host', port: 6379 }],
+    });
   });
 
   it('reads a cluster from its seed nodes', () => {
     expect(parseRedisUrl('rediss-cluster://:token@a:7000,b:7001')).toEqual({
       cluster: true,
       tls: true,
-      seeds: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
+      seeds: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
       username: undefined,
       password: 'token',
       db: undefined,
@@ -32,7 +44,10 @@ describe('Redis URLs', () => {
     expect(parseRedisUrl('redis-sentinel://127.0.0.1:26379,10.0.0.2:26380/mymaster')).toEqual({
       cluster: false,
       tls: false,
-      seeds: [{ host: '127.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }],
+      seeds: [
+        { host: '127.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
       sentinelMaster: 'mymaster',
       db: undefined,
     });
@@ -53,7 +68,14 @@ describe('Redis URLs', () => {
       const duplicate = client.duplicate();
       duplicate.disconnect();
       for (const options of [client.options, duplicate.options]) {
-        expect(options).toMatchObject({ sentinels: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 2 }], name: 'shop', db: 2 });
+        expect(options).toMatchObject({
+          sentinels: [
+            { host: '127.0.0.1', port: 1 },
+            { host: '127.0.0.1', port: 2 },
+          ],
+          name: 'shop',
+          db: 2,
+        });
       }
     } finally {
       client.disconnect();

@@ -12,7 +12,7 @@ describe('secrets in messages and logs', () => {
     expect(redactUrl('redis://cache:6379')).toBe('redis://cache:6379');
   });
 
-  it('never quotes a bad Redis URL\'s password in the configuration error', () => {
+  it("never quotes a bad Redis URL's password in the configuration error", () => {
     expect(() => readConfig({ REDIS_URL: 'redis://:hunter2-token@cache:notaport' })).toThrow(/\(got redis:\/\/\*\*\*@cache:notaport\)/);
     try {
       readConfig({ STOCK_REDIS_URL: 'http://:hunter2-token@cache' });
@@ -27,7 +27,9 @@ describe('secrets in messages and logs', () => {
     console.error = (line: unknown) => void written.push(String(line));
     try {
       hideInLogs('s3cr3t/token+value');
-      const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['s3cr3t/token+value'] } });
+      const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+        command: { name: 'auth', args: ['s3cr3t/token+value'] },
+      });
       console.error('request failed', error, 's3cr3t%2Ftoken%2Bvalue');
     } finally {
       console.error = original;
@@ -49,7 +51,9 @@ describe('the Redis token from SSM', () => {
       return 'token-from-ssm-123';
     });
     expect(() => auth.token()).toThrow(/before it was loaded/);
-    await expect(auth.load()).rejects.toThrow('could not read the Redis AUTH token from SSM parameter /app/redis-auth: ThrottlingException: Rate exceeded');
+    await expect(auth.load()).rejects.toThrow(
+      'could not read the Redis AUTH token from SSM parameter /app/redis-auth: ThrottlingException: Rate exceeded',
+    );
     fail = false;
     await Promise.all([auth.load(), auth.load(), auth.load()]);
     await auth.load();

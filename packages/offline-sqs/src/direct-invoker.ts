@@ -50,7 +50,10 @@ export function directInvoker(spec: FunctionSpec) {
     };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${spec.functionKey} timed out after ${spec.timeoutSeconds} s`)), spec.timeoutSeconds * 1000);
+      timer = setTimeout(
+        () => reject(new Error(`${spec.functionKey} timed out after ${spec.timeoutSeconds} s`)),
+        spec.timeoutSeconds * 1000,
+      );
     });
     try {
       return await Promise.race([handler!(event, context), timedOut]);

@@ -99,7 +99,11 @@ export function toRecord(message: Message, queueArn: string, region: string): SQ
  * success; none if the function failed; all but the reported ones with ReportBatchItemFailures —
  * and none if a report names a message that was not in the batch.
  */
-export function messagesToDelete(records: SQSRecord[], result: { ok: true; value: unknown } | { ok: false }, reportBatchItemFailures: boolean): SQSRecord[] {
+export function messagesToDelete(
+  records: SQSRecord[],
+  result: { ok: true; value: unknown } | { ok: false },
+  reportBatchItemFailures: boolean,
+): SQSRecord[] {
   if (!result.ok) return [];
   if (!reportBatchItemFailures) return records;
   const failures = (result.value as SQSBatchResponse | undefined)?.batchItemFailures;
@@ -220,7 +224,9 @@ export class SqsEventSource {
     try {
       result = { ok: true, value: await this.options.invoke({ Records: records }) };
     } catch (error) {
-      this.options.log?.(`invocation for ${queueArn} failed; its ${records.length} message(s) will be retried: ${(error as Error).message}`);
+      this.options.log?.(
+        `invocation for ${queueArn} failed; its ${records.length} message(s) will be retried: ${(error as Error).message}`,
+      );
       result = { ok: false };
     }
     const done = messagesToDelete(records, result, reportBatchItemFailures);

@@ -16,7 +16,8 @@ export const OPTIONS_KEY = 'offlineSqs';
 function positiveInteger(raw: unknown, name: string, most: number): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > most) throw new Error(`custom.${OPTIONS_KEY}.${name} must be a whole number from 1 to ${most} (got ${JSON.stringify(raw)})`);
+  if (!Number.isInteger(value) || value < 1 || value > most)
+    throw new Error(`custom.${OPTIONS_KEY}.${name} must be a whole number from 1 to ${most} (got ${JSON.stringify(raw)})`);
   return value;
 }
 
@@ -27,5 +28,9 @@ export function readOptions(custom: Record<string, unknown> | undefined): Offlin
   const unknown = Object.keys(raw).filter((name) => !known.has(name));
   if (unknown.length > 0) throw new Error(`custom.${OPTIONS_KEY} has no option ${unknown.join(', ')} (it knows ${[...known].join(', ')})`);
   const endpoint = typeof raw.endpoint === 'string' && raw.endpoint.trim() !== '' ? raw.endpoint.trim() : undefined;
-  return { endpoint, batchSize: positiveInteger(raw.batchSize, 'batchSize', 10), pollers: positiveInteger(raw.pollers, 'pollers', 100) ?? 4 };
+  return {
+    endpoint,
+    batchSize: positiveInteger(raw.batchSize, 'batchSize', 10),
+    pollers: positiveInteger(raw.pollers, 'pollers', 100) ?? 4,
+  };
 }

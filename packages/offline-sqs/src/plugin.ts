@@ -76,7 +76,10 @@ export class OfflineSqsPlugin {
 
   /** The SDK signs every request; a local endpoint accepts any key, but there must be one. */
   private get credentials() {
-    return { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' };
+    return {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    };
   }
 
   private async prepare(): Promise<void> {
@@ -86,7 +89,9 @@ export class OfflineSqsPlugin {
     this.codeDir = resolve(this.serverless.config.servicePath, String(location));
     const { endpoint } = this.options;
     if (!endpoint) {
-      this.utils.log.warning(`offline-sqs: custom.${OPTIONS_KEY}.endpoint is not set, so no queues were created and no SQS events will run.`);
+      this.utils.log.warning(
+        `offline-sqs: custom.${OPTIONS_KEY}.endpoint is not set, so no queues were created and no SQS events will run.`,
+      );
       return;
     }
     this.sqs = new SQSClient({ endpoint, region: this.region, credentials: this.credentials });
@@ -123,7 +128,12 @@ export class OfflineSqsPlugin {
           memorySize: definition.memorySize ?? provider.memorySize ?? 1024,
           region: this.region,
         },
-        environment: { ...process.env, ...provider.environment, ...definition.environment, IS_OFFLINE: 'true' },
+        environment: {
+          ...process.env,
+          ...provider.environment,
+          ...definition.environment,
+          IS_OFFLINE: 'true',
+        },
         sources: (sqsEvents as { sqs: SqsEventConfig }[]).map(({ sqs: config }) => {
           const logicalId = logicalIdOf(config.arn);
           if (!logicalId || !this.queues.has(logicalId)) throw new Error(`offline-sqs: ${functionKey}'s sqs event names no declared queue`);

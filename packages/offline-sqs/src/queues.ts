@@ -1,8 +1,4 @@
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface QueueDefinition {
   logicalId: string;
@@ -56,7 +52,10 @@ export async function ensureQueues(sqs: SQSClient, definitions: QueueDefinition[
     if (queue.deadLetterQueue) {
       const deadLetterTargetArn = queues.get(queue.deadLetterQueue)?.arn;
       if (!deadLetterTargetArn) throw new Error(`${queue.logicalId}: dead-letter queue ${queue.deadLetterQueue} is not declared`);
-      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn, maxReceiveCount: queue.maxReceiveCount ?? 5 });
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn,
+        maxReceiveCount: queue.maxReceiveCount ?? 5,
+      });
     }
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));

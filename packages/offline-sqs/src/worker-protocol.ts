@@ -12,7 +12,12 @@ export interface WorkerSetup {
   functions: {
     spec: FunctionSpec;
     environment: Record<string, string>;
-    sources: { logicalId: string; batchSize: number; concurrency: number; reportBatchItemFailures: boolean }[];
+    sources: {
+      logicalId: string;
+      batchSize: number;
+      concurrency: number;
+      reportBatchItemFailures: boolean;
+    }[];
   }[];
 }
 

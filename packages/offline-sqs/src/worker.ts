@@ -14,7 +14,11 @@ const log = (message: string) => post({ kind: 'log', message });
 
 // Receives and deletes go through our own client (they are most of this thread's SQS work); the
 // rare re-creation of lost queues keeps the AWS SDK.
-const messages = new SqsClient({ endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials });
+const messages = new SqsClient({
+  endpoint: setup.endpoint,
+  region: setup.region,
+  credentials: setup.credentials,
+});
 const sqs = new SQSClient({ endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials });
 const queues = new Map(Object.entries(setup.queues));
 let recreating: Promise<void> | null = null;

@@ -1,4 +1,12 @@
-import { ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { messagesToDelete, SqsEventSource, type EventSourceOptions } from '../src';
 import { useLocalEndpoint } from './local-endpoint';
@@ -8,7 +16,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
 async function queue(attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs().send(new CreateQueueCommand({ QueueName: `source-${process.pid}-${++counter}`, Attributes: attributes }));
+  const { QueueUrl } = await sqs().send(
+    new CreateQueueCommand({ QueueName: `source-${process.pid}-${++counter}`, Attributes: attributes }),
+  );
   const { Attributes } = await sqs().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
@@ -45,7 +55,10 @@ async function until(condition: () => boolean, timeoutMs = 10_000) {
 
 const counts = async (url: string) => {
   const { Attributes } = await sqs().send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
 };
@@ -62,7 +75,11 @@ describe('the offline SQS event source', () => {
     // "At once" means: not the 5 s of serverless-offline-sqs; the benchmark measures the real figure.
     expect(seen[0].at - sentAt).toBeLessThan(1_000);
     const [record] = seen[0].event.Records;
-    expect(record).toMatchObject({ body: 'hello', eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '1' } });
+    expect(record).toMatchObject({
+      body: 'hello',
+      eventSource: 'aws:sqs',
+      attributes: { ApproximateReceiveCount: '1' },
+    });
   });
 
   it('hands message attributes to the function as Lambda does: a binary value as base64', async () => {
@@ -73,13 +90,20 @@ describe('the offline SQS event source', () => {
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: 'with attributes',
-        MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' }, blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 250]) } },
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'x' },
+          blob: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 250]) },
+        },
       }),
     );
     await until(() => seen.length === 1);
     expect(seen[0].messageAttributes).toEqual({
       kind: { dataType: 'String', stringValue: 'x', binaryValue: undefined },
-      blob: { dataType: 'Binary', stringValue: undefined, binaryValue: Buffer.from([1, 2, 250]).toString('base64') },
+      blob: {
+        dataType: 'Binary',
+        stringValue: undefined,
+        binaryValue: Buffer.from([1, 2, 250]).toString('base64'),
+      },
     });
     expect(seen[0].md5OfBody).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -90,7 +114,12 @@ describe('the offline SQS event source', () => {
     source(url, async (event) => {
       handled += event.Records.length;
     });
-    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
+    await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })),
+      }),
+    );
     await until(() => handled === 10);
     await sleep(100);
     expect(await counts(url)).toBe(0);
@@ -100,14 +129,29 @@ describe('the offline SQS event source', () => {
     const { url } = await queue();
     let handled = 0;
     // A window far longer than the test: only a full batch of ten, or the stop, sends deletes.
-    const eventSource = source(url, async (event) => void (handled += event.Records.length), { batchSize: 1, concurrency: 1, deleteWindowMs: 60_000 });
+    const eventSource = source(url, async (event) => void (handled += event.Records.length), {
+      batchSize: 1,
+      concurrency: 1,
+      deleteWindowMs: 60_000,
+    });
     const deletesBefore = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
     const deletes = () => {
       const now = stats().actions.DeleteMessageBatch ?? { requests: 0, messages: 0 };
-      return { requests: now.requests - deletesBefore.requests, messages: (now.messages ?? 0) - (deletesBefore.messages ?? 0) };
+      return {
+        requests: now.requests - deletesBefore.requests,
+        messages: (now.messages ?? 0) - (deletesBefore.messages ?? 0),
+      };
     };
     for (const first of [0, 10]) {
-      await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: first === 0 ? 10 : 2 }, (_, i) => ({ Id: `${i}`, MessageBody: `${first + i}` })) }));
+      await sqs().send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: Array.from({ length: first === 0 ? 10 : 2 }, (_, i) => ({
+            Id: `${i}`,
+            MessageBody: `${first + i}`,
+          })),
+        }),
+      );
     }
     await until(() => handled === 12);
     await until(() => deletes().requests === 1);
@@ -134,7 +178,12 @@ describe('the offline SQS event source', () => {
       },
       { concurrency: 4, batchSize: 2 },
     );
-    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 8 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })) }));
+    await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Array.from({ length: 8 }, (_, i) => ({ Id: `${i}`, MessageBody: `${i}` })),
+      }),
+    );
     await until(() => handled === 8);
     expect(mostInFlight).toBeGreaterThan(1);
   });
@@ -150,8 +199,18 @@ describe('the offline SQS event source', () => {
       },
       { concurrency: 4, batchSize: 2, waitTimeSeconds: 1 },
     );
-    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `a${i}` })) }));
-    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `b${i}` })) }));
+    await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `a${i}` })),
+      }),
+    );
+    await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `${i}`, MessageBody: `b${i}` })),
+      }),
+    );
     let most = 0;
     while (handled < 20) {
       most = Math.max(most, eventSource.pollers);
@@ -168,12 +227,21 @@ describe('the offline SQS event source', () => {
   it('redelivers only the records reported in batchItemFailures', async () => {
     const { url } = await queue({ VisibilityTimeout: '1' });
     const deliveries: Record<string, number> = {};
-    source(url, async (event) => {
-      for (const record of event.Records) deliveries[record.body] = (deliveries[record.body] ?? 0) + 1;
-      const failing = event.Records.filter((record) => record.body === 'bad' && deliveries.bad === 1);
-      return { batchItemFailures: failing.map((record) => ({ itemIdentifier: record.messageId })) };
-    }, { concurrency: 1 });
-    await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['good', 'bad', 'fine'].map((body) => ({ Id: body, MessageBody: body })) }));
+    source(
+      url,
+      async (event) => {
+        for (const record of event.Records) deliveries[record.body] = (deliveries[record.body] ?? 0) + 1;
+        const failing = event.Records.filter((record) => record.body === 'bad' && deliveries.bad === 1);
+        return { batchItemFailures: failing.map((record) => ({ itemIdentifier: record.messageId })) };
+      },
+      { concurrency: 1 },
+    );
+    await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: ['good', 'bad', 'fine'].map((body) => ({ Id: body, MessageBody: body })),
+      }),
+    );
     await until(() => deliveries.bad === 2, 5_000);
     await sleep(1_500);
     expect(deliveries).toEqual({ good: 1, bad: 2, fine: 1 });
@@ -185,13 +253,23 @@ describe('the offline SQS event source', () => {
     // visibility on its own queue; the event source must neither delete it nor hide it again.
     const { url } = await queue({ VisibilityTimeout: '60' });
     const deliveries: number[] = [];
-    source(url, async (event) => {
-      const [record] = event.Records;
-      deliveries.push(Number(record.attributes.ApproximateReceiveCount));
-      if (deliveries.length > 1) return { batchItemFailures: [] };
-      await sqs().send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 1 }));
-      return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
-    }, { concurrency: 1, batchSize: 1 });
+    source(
+      url,
+      async (event) => {
+        const [record] = event.Records;
+        deliveries.push(Number(record.attributes.ApproximateReceiveCount));
+        if (deliveries.length > 1) return { batchItemFailures: [] };
+        await sqs().send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: url,
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: 1,
+          }),
+        );
+        return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+      },
+      { concurrency: 1, batchSize: 1 },
+    );
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'retried soon' }));
     // Far less than the queue's 60 s: only the shortened visibility brings it back within this.
     await until(() => deliveries.length === 2, 20_000);
@@ -203,12 +281,19 @@ describe('the offline SQS event source', () => {
 
   it('redelivers the whole batch when the function throws, until the redrive policy moves it to the DLQ', async () => {
     const dlq = await queue();
-    const { url } = await queue({ VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }) });
+    const { url } = await queue({
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
+    });
     let attempts = 0;
-    source(url, async () => {
-      attempts++;
-      throw new Error('handler crashed');
-    }, { concurrency: 1 });
+    source(
+      url,
+      async () => {
+        attempts++;
+        throw new Error('handler crashed');
+      },
+      { concurrency: 1 },
+    );
     await sqs().send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'doomed' }));
     await until(() => attempts === 2, 5_000);
     const { Messages = [] } = await sqs().send(new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 5 }));
@@ -244,7 +329,10 @@ describe('which messages a batch deletes', () => {
   });
 
   it('keeps the reported failures', () => {
-    expect(messagesToDelete(records, { ok: true, value: { batchItemFailures: [{ itemIdentifier: 'b' }] } }, true)).toEqual([records[0], records[2]]);
+    expect(messagesToDelete(records, { ok: true, value: { batchItemFailures: [{ itemIdentifier: 'b' }] } }, true)).toEqual([
+      records[0],
+      records[2],
+    ]);
   });
 
   it('treats a report naming an unknown message as a failure of the whole batch, as Lambda does', () => {

@@ -17,7 +17,11 @@ export function useLocalEndpoint(): {
   let messages: SqsClient;
   beforeAll(async () => {
     endpoint = await startSqsEndpoint();
-    const options = { endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+    const options = {
+      endpoint: endpoint.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    };
     sqs = new SQSClient(options);
     messages = new SqsClient(options);
   });

@@ -15,8 +15,12 @@ describe('the plugin options (custom.offlineSqs)', () => {
   });
 
   it('refuses, naming the option, what it cannot use', () => {
-    expect(() => readOptions({ offlineSqs: { batchSize: 11 } })).toThrow('custom.offlineSqs.batchSize must be a whole number from 1 to 10 (got 11)');
+    expect(() => readOptions({ offlineSqs: { batchSize: 11 } })).toThrow(
+      'custom.offlineSqs.batchSize must be a whole number from 1 to 10 (got 11)',
+    );
     expect(() => readOptions({ offlineSqs: { pollers: 0 } })).toThrow(/custom.offlineSqs.pollers must be/);
-    expect(() => readOptions({ offlineSqs: { batchsize: 1 } })).toThrow('custom.offlineSqs has no option batchsize (it knows endpoint, batchSize, pollers)');
+    expect(() => readOptions({ offlineSqs: { batchsize: 1 } })).toThrow(
+      'custom.offlineSqs has no option batchsize (it knows endpoint, batchSize, pollers)',
+    );
   });
 });

@@ -35,16 +35,30 @@ describe('offline queue creation', () => {
     const second = await ensureQueues(sqs(), queueDefinitions(resources));
     expect([...second]).toEqual([...first]);
     const { Attributes } = await sqs().send(
-      new GetQueueAttributesCommand({ QueueUrl: first.get('WorkQueue')!.url, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: first.get('WorkQueue')!.url,
+        AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'],
+      }),
     );
     const dlq = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: first.get('WorkDlq')!.url, AttributeNames: ['QueueArn'] }));
     expect(first.get('WorkDlq')!.arn).toBe(dlq.Attributes!.QueueArn);
     expect(Attributes?.VisibilityTimeout).toBe('60');
-    expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlq.Attributes!.QueueArn, maxReceiveCount: 3 });
+    expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({
+      deadLetterTargetArn: dlq.Attributes!.QueueArn,
+      maxReceiveCount: 3,
+    });
   });
 
   it('refuses a redrive policy that names an undeclared queue', async () => {
-    const broken = { Lonely: { Type: 'AWS::SQS::Queue', Properties: { QueueName: `${prefix}-lonely`, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Missing', 'Arn'] } } } } };
+    const broken = {
+      Lonely: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          QueueName: `${prefix}-lonely`,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Missing', 'Arn'] } },
+        },
+      },
+    };
     await expect(ensureQueues(sqs(), queueDefinitions(broken))).rejects.toThrow(/Missing is not declared/);
   });
 });

@@ -60,8 +60,7 @@ function ours(endpoint: string): Hop & { close(): void } {
 function sdk(endpoint: string): Hop & { close(): void } {
   const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 3 });
   return {
-    send: (url) =>
-      sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: body }] })),
+    send: (url) => sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: body }] })),
     receive: async (url) =>
       (
         (

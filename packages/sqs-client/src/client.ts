@@ -79,19 +79,11 @@ export class SqsClient {
   }
 
   async receiveMessage(input: ReceiveMessageInput, options?: CallOptions): Promise<ReceiveMessageResult> {
-    const answer = await this.call<Partial<ReceiveMessageResult>>(
-      'ReceiveMessage',
-      input,
-      (input.WaitTimeSeconds ?? 0) * 1000,
-      options,
-    );
+    const answer = await this.call<Partial<ReceiveMessageResult>>('ReceiveMessage', input, (input.WaitTimeSeconds ?? 0) * 1000, options);
     return { Messages: answer.Messages ?? [] };
   }
 
-  async deleteMessageBatch(
-    input: { QueueUrl: string; Entries: DeleteMessageBatchEntry[] },
-    options?: CallOptions,
-  ): Promise<BatchResult> {
+  async deleteMessageBatch(input: { QueueUrl: string; Entries: DeleteMessageBatchEntry[] }, options?: CallOptions): Promise<BatchResult> {
     const answer = await this.call<Partial<BatchResult>>('DeleteMessageBatch', input, 0, options);
     return { Successful: answer.Successful ?? [], Failed: answer.Failed ?? [] };
   }
@@ -130,12 +122,7 @@ export class SqsClient {
     return target;
   }
 
-  private async call<T>(
-    action: string,
-    input: { QueueUrl?: unknown },
-    waitMs: number,
-    options: CallOptions = {},
-  ): Promise<T> {
+  private async call<T>(action: string, input: { QueueUrl?: unknown }, waitMs: number, options: CallOptions = {}): Promise<T> {
     const body = JSON.stringify(input);
     const target = this.targetFor(input.QueueUrl);
     for (let attempt = 1; ; attempt++) {
@@ -152,13 +139,7 @@ export class SqsClient {
     }
   }
 
-  private async attempt<T>(
-    endpoint: Endpoint,
-    action: string,
-    body: string,
-    waitMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<T> {
+  private async attempt<T>(endpoint: Endpoint, action: string, body: string, waitMs: number, signal: AbortSignal | undefined): Promise<T> {
     this.credentials ??= resolveCredentials(this.options.credentials);
     const target = `AmazonSQS.${action}`;
     // Signed anew per attempt: a retry after a backoff may fall on another second, or another day.

@@ -62,9 +62,7 @@ export function errorFromAnswer(statusCode: number, headers: IncomingHttpHeaders
   }
   const [queryCode, fault] = (header(headers, 'x-amzn-query-error') ?? '').split(';');
   const type = typeof parsed.__type === 'string' ? parsed.__type : header(headers, 'x-amzn-errortype');
-  const code = type
-    ? shortErrorCode(type)
-    : queryCode || (statusCode >= 500 ? 'InternalFailure' : `Http${statusCode}`);
+  const code = type ? shortErrorCode(type) : queryCode || (statusCode >= 500 ? 'InternalFailure' : `Http${statusCode}`);
   const message =
     typeof parsed.message === 'string'
       ? parsed.message

@@ -19,13 +19,7 @@ const THROTTLING_CODES = new Set([
   'PriorRequestNotComplete',
   'EC2ThrottledException',
 ]);
-const TRANSIENT_CODES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'InternalFailure',
-  'ServiceUnavailable',
-]);
+const TRANSIENT_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalFailure', 'ServiceUnavailable']);
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 const NETWORK_ERROR_CODES = new Set([
   'ECONNRESET',
@@ -57,11 +51,7 @@ const BASE_DELAY_MS = { throttling: 500, transient: 100 } as const;
 const MAX_DELAY_MS = 20_000;
 
 /** "Full jitter": a random wait below base × 2^retries (at most 20 s); `retries` is 0 before the first retry. */
-export function backoffMs(
-  kind: Exclude<RetryKind, undefined>,
-  retries: number,
-  random: () => number = Math.random,
-): number {
+export function backoffMs(kind: Exclude<RetryKind, undefined>, retries: number, random: () => number = Math.random): number {
   return Math.floor(Math.min(MAX_DELAY_MS, random() * 2 ** retries * BASE_DELAY_MS[kind]));
 }
 

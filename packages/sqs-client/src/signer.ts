@@ -82,9 +82,7 @@ export class SigV4Signer {
     ].join('\n');
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
     const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const signature = createHmac('sha256', this.signingKey(credentials.secretAccessKey, day))
-      .update(stringToSign, 'utf8')
-      .digest('hex');
+    const signature = createHmac('sha256', this.signingKey(credentials.secretAccessKey, day)).update(stringToSign, 'utf8').digest('hex');
     const headers: Record<string, string> = {
       'x-amz-date': longDate,
       authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedNames}, Signature=${signature}`,
@@ -95,17 +93,12 @@ export class SigV4Signer {
 }
 
 /** Explicit credentials, else the standard environment variables (what Lambda sets for the function's role). */
-export function resolveCredentials(
-  explicit: Credentials | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): Credentials {
+export function resolveCredentials(explicit: Credentials | undefined, env: NodeJS.ProcessEnv = process.env): Credentials {
   if (explicit) return explicit;
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
-    throw new Error(
-      'No AWS credentials: pass `credentials`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (Lambda sets them)',
-    );
+    throw new Error('No AWS credentials: pass `credentials`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (Lambda sets them)');
   }
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
 }

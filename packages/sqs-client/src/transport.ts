@@ -26,8 +26,7 @@ export interface Endpoint {
 
 export function parseEndpoint(raw: string): Endpoint {
   const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`An SQS endpoint is http:// or https:// (got ${raw})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`An SQS endpoint is http:// or https:// (got ${raw})`);
   if (url.search || url.hash) throw new Error(`An SQS endpoint has no query or fragment (got ${raw})`);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   // IPv6 literals keep their brackets in the Host header and lose them for connecting.
@@ -103,9 +102,7 @@ export function post(
         }),
       );
       // A connection closed before the answer's end is a network error, not an answer.
-      response.on('aborted', () =>
-        finish(Object.assign(new Error('SQS closed the connection mid-answer'), { code: 'ECONNRESET' })),
-      );
+      response.on('aborted', () => finish(Object.assign(new Error('SQS closed the connection mid-answer'), { code: 'ECONNRESET' })));
     });
     request.end(body);
   });

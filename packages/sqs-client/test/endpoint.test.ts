@@ -25,9 +25,7 @@ afterAll(async () => {
 
 let counter = 0;
 async function queue(attributes: Record<string, string> = {}): Promise<string> {
-  const { QueueUrl } = await sdk.send(
-    new CreateQueueCommand({ QueueName: `client-${process.pid}-${++counter}`, Attributes: attributes }),
-  );
+  const { QueueUrl } = await sdk.send(new CreateQueueCommand({ QueueName: `client-${process.pid}-${++counter}`, Attributes: attributes }));
   return QueueUrl!;
 }
 
@@ -106,24 +104,20 @@ describe('the SQS client against the local endpoint', () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     await sqs.sendMessageBatch({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'for the next one' }] });
-    expect(
-      (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5 })).Messages.map(
-        (message) => message.Body,
-      ),
-    ).toEqual(['for the next one']);
+    expect((await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5 })).Messages.map((message) => message.Body)).toEqual([
+      'for the next one',
+    ]);
   });
 
   it('refuses a signal that is already aborted without a request', async () => {
     const url = await queue();
-    await expect(
-      sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 20 }, { signal: AbortSignal.abort() }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 20 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('names a missing queue QueueDoesNotExist, with its query code and status, and does not retry it', async () => {
-    const error = await sqs
-      .receiveMessage({ QueueUrl: `${endpoint.url}/000000000000/no-such-queue` })
-      .catch((caught: unknown) => caught);
+    const error = await sqs.receiveMessage({ QueueUrl: `${endpoint.url}/000000000000/no-such-queue` }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SqsError);
     expect(error).toMatchObject({
       name: 'QueueDoesNotExist',
@@ -155,9 +149,7 @@ describe('the SQS client against the local endpoint', () => {
       ],
     });
     expect(deleted.Successful.map((entry) => entry.Id).sort()).toEqual(['ok0', 'ok1']);
-    expect(deleted.Failed).toEqual([
-      expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
-    ]);
+    expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
     expect(await waitingCount(url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -188,8 +180,7 @@ describe('the SQS client against the local endpoint', () => {
     });
     expect(changed.Successful).toEqual([{ Id: 'now' }]);
     expect(changed.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid' })]);
-    const [again] = (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5, AttributeNames: ['All'] }))
-      .Messages;
+    const [again] = (await sqs.receiveMessage({ QueueUrl: url, WaitTimeSeconds: 5, AttributeNames: ['All'] })).Messages;
     expect(again).toMatchObject({ Body: 'retry me', Attributes: { ApproximateReceiveCount: '2' } });
   });
 

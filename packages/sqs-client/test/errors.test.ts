@@ -3,9 +3,7 @@ import { errorFromAnswer, shortErrorCode } from '../src/errors';
 describe('SQS error answers', () => {
   it("shorten the JSON protocol's error type to the code callers check", () => {
     expect(shortErrorCode('com.amazonaws.sqs#QueueDoesNotExist')).toBe('QueueDoesNotExist');
-    expect(shortErrorCode('QueueDoesNotExist:http://internal.amazon.com/coral/com.amazonaws.sqs/')).toBe(
-      'QueueDoesNotExist',
-    );
+    expect(shortErrorCode('QueueDoesNotExist:http://internal.amazon.com/coral/com.amazonaws.sqs/')).toBe('QueueDoesNotExist');
     expect(shortErrorCode('AccessDeniedException')).toBe('AccessDeniedException');
   });
 
@@ -42,9 +40,10 @@ describe('SQS error answers', () => {
   });
 
   it('fall back on the error-type header, then the status, when the body says nothing', () => {
-    expect(
-      errorFromAnswer(400, { 'x-amzn-errortype': 'com.amazonaws.sqs#RequestThrottled' }, Buffer.alloc(0)),
-    ).toMatchObject({ name: 'RequestThrottled', statusCode: 400 });
+    expect(errorFromAnswer(400, { 'x-amzn-errortype': 'com.amazonaws.sqs#RequestThrottled' }, Buffer.alloc(0))).toMatchObject({
+      name: 'RequestThrottled',
+      statusCode: 400,
+    });
     expect(errorFromAnswer(502, {}, Buffer.from('<html>Bad Gateway</html>'))).toMatchObject({
       name: 'InternalFailure',
       statusCode: 502,

@@ -37,27 +37,21 @@ async function freePort(): Promise<number> {
 }
 
 /** One plain HTTP POST on a connection of its own (fetch would keep sockets open past the tests). */
-function postForm(
-  path: string,
-  form: URLSearchParams | undefined,
-): Promise<{ status: number; text: string }> {
+function postForm(path: string, form: URLSearchParams | undefined): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(`${url}${path}`, {
       method: 'POST',
       agent: false,
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
       },
     });
     request.on('error', reject);
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
     });
     request.end(form?.toString() ?? '');
   });
@@ -111,11 +105,7 @@ afterAll(async () => {
 
 let counter = 0;
 const queue = async () =>
-  (
-    await sdk.send(
-      new CreateQueueCommand({ QueueName: `client-${++counter}`, Attributes: { VisibilityTimeout: '300' } }),
-    )
-  ).QueueUrl!;
+  (await sdk.send(new CreateQueueCommand({ QueueName: `client-${++counter}`, Attributes: { VisibilityTimeout: '300' } }))).QueueUrl!;
 
 describe('the SQS client against moto (signatures checked)', () => {
   it('is refused with a wrong secret: moto really checks the signature', async () => {
@@ -201,12 +191,10 @@ describe('the SQS client against moto (signatures checked)', () => {
   });
 
   it('names a missing queue QueueDoesNotExist', async () => {
-    await expect(sqs.receiveMessage({ QueueUrl: `${url}/123456789012/no-such-queue` })).rejects.toMatchObject(
-      {
-        name: 'QueueDoesNotExist',
-        queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
-        statusCode: 400,
-      },
-    );
+    await expect(sqs.receiveMessage({ QueueUrl: `${url}/123456789012/no-such-queue` })).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+      queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
+      statusCode: 400,
+    });
   });
 });

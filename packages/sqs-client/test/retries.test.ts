@@ -22,15 +22,8 @@ let script: Behaviour[] = [];
 let seen: Seen[] = [];
 const sockets = new Set<Socket>();
 
-function answer(
-  response: ServerResponse,
-  status: number,
-  body: object,
-  headers: Record<string, string> = {},
-) {
-  response
-    .writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers })
-    .end(JSON.stringify(body));
+function answer(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers }).end(JSON.stringify(body));
 }
 
 beforeAll(async () => {
@@ -46,10 +39,8 @@ beforeAll(async () => {
         socket: request.socket,
       });
       const behaviour = script.shift() ?? 'ok';
-      if (behaviour === 'ok')
-        return answer(response, 200, { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: 'hello' }] });
-      if (behaviour === 'internal-error')
-        return answer(response, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'try again' });
+      if (behaviour === 'ok') return answer(response, 200, { Messages: [{ MessageId: 'm', ReceiptHandle: 'r', Body: 'hello' }] });
+      if (behaviour === 'internal-error') return answer(response, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'try again' });
       if (behaviour === 'throttled')
         return answer(
           response,
@@ -57,8 +48,7 @@ beforeAll(async () => {
           { __type: 'com.amazonaws.sqs#RequestThrottled', message: 'slow down' },
           { 'x-amzn-query-error': 'RequestThrottled;Sender' },
         );
-      if (behaviour === 'refused')
-        return answer(response, 400, { __type: 'com.amazonaws.sqs#InvalidAddress', message: 'no' });
+      if (behaviour === 'refused') return answer(response, 400, { __type: 'com.amazonaws.sqs#InvalidAddress', message: 'no' });
       if (behaviour === 'drop') return request.socket.destroy();
       // 'hang': never answer.
     });
@@ -91,8 +81,7 @@ afterEach(() => {
   for (const socket of sockets) socket.destroy();
 });
 
-const receive = (signal?: AbortSignal) =>
-  client.receiveMessage({ QueueUrl: `${url}/000000000000/q`, MaxNumberOfMessages: 10 }, { signal });
+const receive = (signal?: AbortSignal) => client.receiveMessage({ QueueUrl: `${url}/000000000000/q`, MaxNumberOfMessages: 10 }, { signal });
 
 describe('requests', () => {
   it('speak the SQS JSON protocol: a signed POST to / naming the action, with the input as JSON', async () => {
@@ -119,12 +108,8 @@ describe('requests', () => {
     });
     try {
       expect(byQueueUrl.endpoint).toBe('https://sqs.eu-west-1.amazonaws.com');
-      expect((await byQueueUrl.receiveMessage({ QueueUrl: `${url}/000000000000/q` })).Messages).toHaveLength(
-        1,
-      );
-      expect(seen.map((request) => [request.headers.host, request.url])).toEqual([
-        [url.slice('http://'.length), '/'],
-      ]);
+      expect((await byQueueUrl.receiveMessage({ QueueUrl: `${url}/000000000000/q` })).Messages).toHaveLength(1);
+      expect(seen.map((request) => [request.headers.host, request.url])).toEqual([[url.slice('http://'.length), '/']]);
     } finally {
       byQueueUrl.destroy();
     }

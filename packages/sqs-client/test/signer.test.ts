@@ -67,20 +67,13 @@ const credentialsArb = fc.record(
   { requiredKeys: ['accessKeyId', 'secretAccessKey'] },
 );
 const requestArb = fc.record({
-  host: fc.constantFrom(
-    'sqs.us-east-1.amazonaws.com',
-    'sqs.eu-west-1.amazonaws.com',
-    '127.0.0.1:9324',
-    'localhost:4566',
-  ),
+  host: fc.constantFrom('sqs.us-east-1.amazonaws.com', 'sqs.eu-west-1.amazonaws.com', '127.0.0.1:9324', 'localhost:4566'),
   target: fc
     .constantFrom('SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch')
     .map((action) => `AmazonSQS.${action}`),
   body: fc.oneof(
     fc.string({ unit: 'grapheme', maxLength: 200 }),
-    fc
-      .json()
-      .map((json) => JSON.stringify({ QueueUrl: 'http://q', Entries: [{ Id: '0', MessageBody: json }] })),
+    fc.json().map((json) => JSON.stringify({ QueueUrl: 'http://q', Entries: [{ Id: '0', MessageBody: json }] })),
   ),
   date: fc.date({
     min: new Date('2000-01-01T00:00:00Z'),
@@ -170,10 +163,7 @@ describe('SigV4 signing', () => {
       sessionToken: undefined,
     });
     expect(
-      resolveCredentials(
-        { accessKeyId: 'mine', secretAccessKey: 'x' },
-        { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' },
-      ),
+      resolveCredentials({ accessKeyId: 'mine', secretAccessKey: 'x' }, { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 's' }),
     ).toEqual({ accessKeyId: 'mine', secretAccessKey: 'x' });
     expect(() => resolveCredentials(undefined, {})).toThrow(/AWS_ACCESS_KEY_ID/);
   });

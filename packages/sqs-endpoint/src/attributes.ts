@@ -52,9 +52,11 @@ function redrivePolicy(value: unknown): QueueAttributes['RedrivePolicy'] {
   } catch {
     throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: Invalid JSON.');
   }
-  if (!policy || typeof policy !== 'object') throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: not a JSON object.');
+  if (!policy || typeof policy !== 'object')
+    throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: not a JSON object.');
   const maxReceiveCount = integerParameter(policy.maxReceiveCount, 'maxReceiveCount', 1, 1000);
-  if (maxReceiveCount === undefined) throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: it needs a maxReceiveCount.');
+  if (maxReceiveCount === undefined)
+    throw invalidParameter('Value for parameter RedrivePolicy is invalid. Reason: it needs a maxReceiveCount.');
   if (typeof policy.deadLetterTargetArn !== 'string') throw invalidParameter('RedrivePolicy needs a deadLetterTargetArn.');
   return { deadLetterTargetArn: policy.deadLetterTargetArn, maxReceiveCount };
 }

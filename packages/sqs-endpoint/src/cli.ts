@@ -44,7 +44,11 @@ async function start(options: CliOptions): Promise<void> {
     await createSqsServer({ port: options.port, hostname: options.host });
     url = `http://${options.host}:${options.port}`;
   } else {
-    ({ url } = await startSqsEndpoint({ port: options.port, hostname: options.host, faults: options.faults }));
+    ({ url } = await startSqsEndpoint({
+      port: options.port,
+      hostname: options.host,
+      faults: options.faults,
+    }));
   }
   console.log(`${options.implementation} SQS endpoint listening on ${url}`);
 }

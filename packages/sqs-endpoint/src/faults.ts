@@ -14,7 +14,10 @@ export interface SendFaults {
 
 export function parseSendFaults(spec: string | undefined): SendFaults {
   const faults: SendFaults = { duplicate: false, maxDelayMs: 0, dropRate: 0 };
-  for (const part of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     if (name === 'duplicate') faults.duplicate = true;
     else if (name === 'delay' && Number(value) >= 0) faults.maxDelayMs = Number(value);

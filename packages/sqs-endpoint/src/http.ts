@@ -83,7 +83,8 @@ function parseParams(raw: Buffer): Params {
   } catch {
     throw malformedRequest('The request body is not valid JSON.');
   }
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) throw malformedRequest('The request body must be a JSON object.');
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
+    throw malformedRequest('The request body must be a JSON object.');
   return params;
 }
 
@@ -130,19 +131,26 @@ export async function answer(actions: Record<string, Action>, request: IncomingM
       closeAfter = true; // the rest of the body is never read, so the connection cannot carry another request
       throw requestTooLarge(name, error.bytes);
     }
-    if (name === undefined) throw new SqsError('InvalidAction', 'This endpoint speaks the SQS JSON protocol (X-Amz-Target: AmazonSQS.<Action>) only.');
+    if (name === undefined)
+      throw new SqsError('InvalidAction', 'This endpoint speaks the SQS JSON protocol (X-Amz-Target: AmazonSQS.<Action>) only.');
     if (!action) throw new SqsError('InvalidAction', `The action ${target} is not supported by this local endpoint.`);
     const result = await action(parseParams(raw), context);
     if (gone) return undo();
     reply(response, 200, result);
   } catch (error) {
     if (error instanceof ClientGone) return;
-    const sqsError = error instanceof SqsError ? error : new SqsError('InternalFailure', 'The local endpoint failed.', 'InternalFailure', 500);
+    const sqsError =
+      error instanceof SqsError ? error : new SqsError('InternalFailure', 'The local endpoint failed.', 'InternalFailure', 500);
     if (!(error instanceof SqsError)) console.error(error);
     if (closeAfter) closeWhenAnswered(request, response);
-    reply(response, sqsError.status, { __type: `com.amazonaws.sqs#${sqsError.code}`, message: sqsError.message }, {
-      'x-amzn-query-error': `${sqsError.queryCode};Sender`,
-    });
+    reply(
+      response,
+      sqsError.status,
+      { __type: `com.amazonaws.sqs#${sqsError.code}`, message: sqsError.message },
+      {
+        'x-amzn-query-error': `${sqsError.queryCode};Sender`,
+      },
+    );
   }
 }
 

@@ -28,15 +28,23 @@ export function messageSize(body: unknown, attributes?: Record<string, MessageAt
 }
 
 export const batchRequestTooLong = (bytes: number) =>
-  serviceError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_PAYLOAD_BYTES} bytes. You have sent ${bytes} bytes.`);
+  serviceError(
+    'BatchRequestTooLong',
+    `Batch requests cannot be longer than ${MAX_BATCH_PAYLOAD_BYTES} bytes. You have sent ${bytes} bytes.`,
+  );
 
 /** The error for a request body over MAX_REQUEST_BYTES, in the terms of the action it was for. */
 export function requestTooLarge(action: string | undefined, bytes: number): SqsError {
   const what = `a request body of ${bytes} bytes or more, over this endpoint's ${MAX_REQUEST_BYTES}-byte limit`;
   if (action === 'SendMessageBatch') {
-    return serviceError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_PAYLOAD_BYTES} bytes. You have sent ${what}.`);
+    return serviceError(
+      'BatchRequestTooLong',
+      `Batch requests cannot be longer than ${MAX_BATCH_PAYLOAD_BYTES} bytes. You have sent ${what}.`,
+    );
   }
-  return invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes; you have sent ${what}.`);
+  return invalidParameter(
+    `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes; you have sent ${what}.`,
+  );
 }
 
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -44,13 +52,19 @@ const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 /** The entries of a batch request, checked the way SQS checks them before it looks at any one. */
 export function batchEntries(entries: unknown): Record<string, any>[] {
   if (entries !== undefined && entries !== null && !Array.isArray(entries)) throw malformedRequest('Entries must be a list.');
-  if (!Array.isArray(entries) || entries.length === 0) throw serviceError('EmptyBatchRequest', 'There should be at least one entry in the request.');
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw serviceError('EmptyBatchRequest', 'There should be at least one entry in the request.');
   if (entries.length > MAX_BATCH_ENTRIES) {
-    throw serviceError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
+    throw serviceError(
+      'TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`,
+    );
   }
-  if (entries.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry))) throw malformedRequest('Every batch entry must be an object.');
+  if (entries.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry)))
+    throw malformedRequest('Every batch entry must be an object.');
   const ids = new Set(entries.map((entry) => entry.Id));
-  if (ids.size !== entries.length) throw serviceError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+  if (ids.size !== entries.length)
+    throw serviceError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
   if (entries.some((entry) => typeof entry.Id !== 'string' || !BATCH_ENTRY_ID.test(entry.Id))) {
     throw serviceError(
       'InvalidBatchEntryId',

@@ -34,7 +34,8 @@ export function stringParameter(value: unknown, name: string): string {
 /** An optional list of strings (attribute names): anything else is a malformed request. */
 export function stringListParameter(value: unknown, name: string): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw malformedRequest(`The parameter ${name} must be a list of strings.`);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw malformedRequest(`The parameter ${name} must be a list of strings.`);
   return value;
 }
 
@@ -54,14 +55,17 @@ export function integerParameter(value: unknown, name: string, min: number, max:
 /** Message attributes as SQS accepts them: each with a DataType and one value; undefined when there are none. */
 export function messageAttributesParameter(value: unknown): Record<string, MessageAttributeValue> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw malformedRequest('MessageAttributes must be a map of attribute names to values.');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw malformedRequest('MessageAttributes must be a map of attribute names to values.');
   const entries = Object.entries(value as Record<string, unknown>);
   for (const [name, attribute] of entries) {
     const { DataType, StringValue, BinaryValue } = (attribute ?? {}) as Record<string, unknown>;
-    if (typeof DataType !== 'string' || DataType === '') throw invalidParameter(`The message attribute '${name}' must contain a non-empty message attribute type.`);
+    if (typeof DataType !== 'string' || DataType === '')
+      throw invalidParameter(`The message attribute '${name}' must contain a non-empty message attribute type.`);
     const hasString = typeof StringValue === 'string';
     const hasBinary = typeof BinaryValue === 'string';
-    if (hasString === hasBinary) throw invalidParameter(`The message attribute '${name}' must contain exactly one of StringValue or BinaryValue.`);
+    if (hasString === hasBinary)
+      throw invalidParameter(`The message attribute '${name}' must contain exactly one of StringValue or BinaryValue.`);
   }
   return entries.length > 0 ? (value as Record<string, MessageAttributeValue>) : undefined;
 }

@@ -94,7 +94,12 @@ export class MemoryQueue {
    * Answers at once with what is visible, or waits up to `waitSeconds` for the first message. An
    * aborted `signal` (the client went away) ends the wait with nothing taken.
    */
-  receive(max: number, waitSeconds: number, visibilityTimeout = this.attributes.VisibilityTimeout, signal?: AbortSignal): Promise<StoredMessage[]> {
+  receive(
+    max: number,
+    waitSeconds: number,
+    visibilityTimeout = this.attributes.VisibilityTimeout,
+    signal?: AbortSignal,
+  ): Promise<StoredMessage[]> {
     if (signal?.aborted) return Promise.resolve([]);
     this.promoteDue();
     const taken = this.take(max, visibilityTimeout);
@@ -206,7 +211,12 @@ export class MemoryQueue {
 
   /** How many message references each internal structure holds, and how many receives wait: for leak tests. */
   inspect() {
-    return { visible: this.visible.length, scheduled: this.wakes.size, inFlight: this.inFlight.size, waiters: this.waiters.length };
+    return {
+      visible: this.visible.length,
+      scheduled: this.wakes.size,
+      inFlight: this.inFlight.size,
+      waiters: this.waiters.length,
+    };
   }
 
   /** A message taken out of the deadline heap for good (purged or expired). */
@@ -315,13 +325,16 @@ export class MemoryQueue {
     if (!next || next.at >= this.wakeTimerAt) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimerAt = next.at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.wakeTimerAt = Infinity;
-      this.promoteDue();
-      this.serveWaiters();
-      this.armWakeTimer();
-    }, Math.max(0, next.at - this.now()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = null;
+        this.wakeTimerAt = Infinity;
+        this.promoteDue();
+        this.serveWaiters();
+        this.armWakeTimer();
+      },
+      Math.max(0, next.at - this.now()),
+    );
     this.wakeTimer.unref();
   }
 }

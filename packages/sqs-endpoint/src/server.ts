@@ -31,7 +31,8 @@ const RECEIPT_HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 function receiptHandle(value: unknown): string {
   const handle = stringParameter(value, 'ReceiptHandle');
-  if (!RECEIPT_HANDLE.test(handle)) throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
+  if (!RECEIPT_HANDLE.test(handle))
+    throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
   return handle;
 }
 
@@ -64,7 +65,9 @@ export class SqsEndpoint {
       return { QueueUrl: this.url(host, name) };
     },
     ListQueues: (p, { host }) => ({
-      QueueUrls: [...this.queues.keys()].filter((name) => name.startsWith(String(p.QueueNamePrefix ?? ''))).map((name) => this.url(host, name)),
+      QueueUrls: [...this.queues.keys()]
+        .filter((name) => name.startsWith(String(p.QueueNamePrefix ?? '')))
+        .map((name) => this.url(host, name)),
     }),
     DeleteQueue: (p) => {
       const queue = this.queue(p);
@@ -110,7 +113,8 @@ export class SqsEndpoint {
     ChangeMessageVisibilityBatch: (p) => {
       const queue = this.queue(p);
       return eachEntry(batchEntries(p.Entries), (entry) => {
-        if (!queue.changeVisibility(receiptHandle(entry.ReceiptHandle), this.visibilityTimeout(entry.VisibilityTimeout))) throw messageNotInflight();
+        if (!queue.changeVisibility(receiptHandle(entry.ReceiptHandle), this.visibilityTimeout(entry.VisibilityTimeout)))
+          throw messageNotInflight();
       });
     },
   });
@@ -144,7 +148,11 @@ export class SqsEndpoint {
     const existing = this.queues.get(name);
     if (existing) {
       if (JSON.stringify(existing.attributes) !== JSON.stringify(attributes)) {
-        throw new SqsError('QueueNameExists', 'A queue already exists with the same name and a different value for attribute(s).', 'QueueAlreadyExists');
+        throw new SqsError(
+          'QueueNameExists',
+          'A queue already exists with the same name and a different value for attribute(s).',
+          'QueueAlreadyExists',
+        );
       }
     } else {
       this.queues.set(name, new MemoryQueue(name, `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`, attributes, (arn) => this.byArn(arn)));
@@ -161,7 +169,9 @@ export class SqsEndpoint {
     const body = stringParameter(params.MessageBody, 'MessageBody');
     const attributes = messageAttributesParameter(params.MessageAttributes);
     if (messageSize(body, attributes) > queue.attributes.MaximumMessageSize) {
-      throw invalidParameter(`One or more parameters ${verdict}. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`);
+      throw invalidParameter(
+        `One or more parameters ${verdict}. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`,
+      );
     }
     const delay = integerParameter(params.DelaySeconds, 'DelaySeconds', 0, 900);
     const attributesMd5 = attributes ? md5(messageAttributesDigestInput(attributes)) : undefined;
@@ -234,7 +244,10 @@ export class SqsEndpoint {
       Body: message.body,
       ...(system ? { Attributes: system } : {}),
       ...(attributes && Object.keys(attributes).length > 0
-        ? { MessageAttributes: attributes, MD5OfMessageAttributes: md5(messageAttributesDigestInput(attributes)) }
+        ? {
+            MessageAttributes: attributes,
+            MD5OfMessageAttributes: md5(messageAttributesDigestInput(attributes)),
+          }
         : {}),
     };
   }

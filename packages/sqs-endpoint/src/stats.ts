@@ -24,11 +24,15 @@ export class ActionStats {
   }
 
   /** Connections, and per action: requests, messages, and messages per request where an action carries any. */
-  view(): { connections: number; actions: Record<string, { requests: number; messages?: number; messagesPerRequest?: number }> } {
+  view(): {
+    connections: number;
+    actions: Record<string, { requests: number; messages?: number; messagesPerRequest?: number }>;
+  } {
     const actions: ReturnType<ActionStats['view']>['actions'] = {};
     for (const [action, requests] of this.requests) {
       const messages = this.messages.get(action);
-      actions[action] = messages === undefined ? { requests } : { requests, messages, messagesPerRequest: Math.round((messages / requests) * 100) / 100 };
+      actions[action] =
+        messages === undefined ? { requests } : { requests, messages, messagesPerRequest: Math.round((messages / requests) * 100) / 100 };
     }
     return { connections: this.connections, actions };
   }

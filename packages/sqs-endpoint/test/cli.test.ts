@@ -15,15 +15,23 @@ describe('the command line', () => {
 
   it('refuses, in one sentence each, what it cannot use', () => {
     expect(() => parseCliOptions(['--port', 'x'])).toThrow('--port must be a TCP port number (got x)');
-    expect(() => parseCliOptions(['--implementation', 'sqslite'])).toThrow('--implementation must be builtin or local-aws-sqs (got "sqslite")');
+    expect(() => parseCliOptions(['--implementation', 'sqslite'])).toThrow(
+      '--implementation must be builtin or local-aws-sqs (got "sqslite")',
+    );
     expect(() => parseCliOptions(['--faults', 'explode'])).toThrow(/--faults: cannot read "explode"/);
-    expect(() => parseCliOptions(['--implementation', 'local-aws-sqs', '--faults', 'duplicate'])).toThrow('--faults needs --implementation builtin');
+    expect(() => parseCliOptions(['--implementation', 'local-aws-sqs', '--faults', 'duplicate'])).toThrow(
+      '--faults needs --implementation builtin',
+    );
     expect(() => parseCliOptions(['--queues', 'a'])).toThrow(/queues/);
   });
 
   it('serves on the port it says, with the faults it was given', async () => {
     const endpoint = await startEndpointProcess(['--port', '0', '--faults', 'duplicate']);
-    const sqs = new SQSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sqs = new SQSClient({
+      endpoint: endpoint.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     try {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'cli-faults' }));
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'twice' }));

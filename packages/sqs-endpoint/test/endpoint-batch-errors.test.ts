@@ -25,8 +25,14 @@ describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => 
 
   beforeAll(async () => {
     server = await start();
-    sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    ({ QueueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: `batch-errors-${run}` }))) as { QueueUrl: string });
+    sqs = new SQSClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    ({ QueueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: `batch-errors-${run}` }))) as {
+      QueueUrl: string;
+    });
   });
   afterAll(async () => {
     await sqs.send(new DeleteQueueCommand({ QueueUrl }));
@@ -46,17 +52,33 @@ describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => 
   };
 
   const batches = (entries: { Id: string }[], receiptHandle = '00000000-0000-4000-8000-000000000000') => [
-    () => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: entries.map(({ Id }) => ({ Id, MessageBody: 'x' })) })),
-    () => sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: entries.map(({ Id }) => ({ Id, ReceiptHandle: receiptHandle })) })),
     () =>
       sqs.send(
-        new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: entries.map(({ Id }) => ({ Id, ReceiptHandle: receiptHandle, VisibilityTimeout: 5 })) }),
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: entries.map(({ Id }) => ({ Id, MessageBody: 'x' })),
+        }),
+      ),
+    () =>
+      sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl,
+          Entries: entries.map(({ Id }) => ({ Id, ReceiptHandle: receiptHandle })),
+        }),
+      ),
+    () =>
+      sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl,
+          Entries: entries.map(({ Id }) => ({ Id, ReceiptHandle: receiptHandle, VisibilityTimeout: 5 })),
+        }),
       ),
   ];
 
   it('refuses batch entry ids that are not 1-80 alphanumerics, hyphens or underscores (InvalidBatchEntryId)', async () => {
     for (const Id of ['', 'invalid:id', 'space id', 'x'.repeat(81)]) {
-      for (const send of batches([{ Id }])) await expect(send()).rejects.toMatchObject({ name: expect.stringMatching(/InvalidBatchEntryId/) });
+      for (const send of batches([{ Id }]))
+        await expect(send()).rejects.toMatchObject({ name: expect.stringMatching(/InvalidBatchEntryId/) });
     }
     const longest = `A-_${'z'.repeat(77)}`;
     const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: longest, MessageBody: 'valid id' }] }));
@@ -72,7 +94,10 @@ describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => 
   it('refuses an empty batch (EmptyBatchRequest) and one of eleven (TooManyEntriesInBatchRequest)', async () => {
     for (const send of batches([])) await expect(send()).rejects.toMatchObject({ name: expect.stringMatching(/EmptyBatchRequest/) });
     const eleven = Array.from({ length: 11 }, (_, index) => ({ Id: `e${index}` }));
-    for (const send of batches(eleven)) await expect(send()).rejects.toMatchObject({ name: expect.stringMatching(/TooManyEntriesInBatchRequest/) });
+    for (const send of batches(eleven))
+      await expect(send()).rejects.toMatchObject({
+        name: expect.stringMatching(/TooManyEntriesInBatchRequest/),
+      });
   });
 
   it('answers a garbage receipt handle with ReceiptHandleIsInvalid, a stale one with nothing', async () => {
@@ -80,12 +105,20 @@ describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => 
       name: 'ReceiptHandleIsInvalid',
       message: 'The input receipt handle "garbage" is not a valid receipt handle.',
     });
-    await expect(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: 'INVALID', VisibilityTimeout: 60 }))).rejects.toMatchObject({
+    await expect(
+      sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: 'INVALID', VisibilityTimeout: 60 })),
+    ).rejects.toMatchObject({
       name: 'ReceiptHandleIsInvalid',
     });
     const valid = await handle('delete me');
     const deleted = await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'bad', ReceiptHandle: 'garbage' }, { Id: 'good', ReceiptHandle: valid }] }),
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: 'bad', ReceiptHandle: 'garbage' },
+          { Id: 'good', ReceiptHandle: valid },
+        ],
+      }),
     );
     expect(deleted.Successful?.map((entry) => entry.Id)).toEqual(['good']);
     expect(deleted.Failed).toEqual([{ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: expect.any(String) }]);
@@ -93,7 +126,10 @@ describe.each(targets)('batch and receipt-handle errors: %s', (_name, start) => 
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: valid }));
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: valid }));
     const changed = await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: [{ Id: 'bad', ReceiptHandle: 'garbage', VisibilityTimeout: 5 }] }),
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl,
+        Entries: [{ Id: 'bad', ReceiptHandle: 'garbage', VisibilityTimeout: 5 }],
+      }),
     );
     expect(changed.Failed).toEqual([{ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: expect.any(String) }]);
   });

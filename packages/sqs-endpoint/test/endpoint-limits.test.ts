@@ -33,7 +33,9 @@ describe('message and batch size limits of the local SQS endpoint', () => {
       name: 'InvalidParameterValue',
       message: expect.stringContaining(`shorter than ${MIB} bytes`),
     });
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: 'too-big', Attributes: { MaximumMessageSize: String(MIB + 1) } }))).rejects.toMatchObject({
+    await expect(
+      sqs.send(new CreateQueueCommand({ QueueName: 'too-big', Attributes: { MaximumMessageSize: String(MIB + 1) } })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterValue',
     });
   });
@@ -46,7 +48,10 @@ describe('message and batch size limits of the local SQS endpoint', () => {
 
   it('refuses a whole batch whose entries together exceed 1 MiB (BatchRequestTooLong), enqueueing none', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'batch-total' }));
-    const Entries = Array.from({ length: 5 }, (_, index) => ({ Id: `e${index}`, MessageBody: String(index).repeat(250_000) }));
+    const Entries = Array.from({ length: 5 }, (_, index) => ({
+      Id: `e${index}`,
+      MessageBody: String(index).repeat(250_000),
+    }));
     await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries }))).rejects.toMatchObject({
       name: 'BatchRequestTooLong',
       message: expect.stringContaining(`cannot be longer than ${MIB} bytes`),
@@ -59,26 +64,49 @@ describe('message and batch size limits of the local SQS endpoint', () => {
           QueueUrl,
           Entries: [
             { Id: 'a', MessageBody: 'a'.repeat(MIB - 10) },
-            { Id: 'b', MessageBody: 'b', MessageAttributes: { step: { DataType: 'String', StringValue: 'reserve-stock' } } },
+            {
+              Id: 'b',
+              MessageBody: 'b',
+              MessageAttributes: { step: { DataType: 'String', StringValue: 'reserve-stock' } },
+            },
           ],
         }),
       ),
     ).rejects.toMatchObject({ name: 'BatchRequestTooLong' });
     // Exactly 1 MiB in total is still fine.
     const fits = await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: 'a'.repeat(MIB / 2) }, { Id: 'b', MessageBody: 'b'.repeat(MIB / 2) }] }),
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: 'a', MessageBody: 'a'.repeat(MIB / 2) },
+          { Id: 'b', MessageBody: 'b'.repeat(MIB / 2) },
+        ],
+      }),
     );
     expect(fits.Successful).toHaveLength(2);
   });
 
   it("fails only the entry over the queue's MaximumMessageSize, and sends its batch-mates", async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'small-messages', Attributes: { MaximumMessageSize: '1024' } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'small-messages', Attributes: { MaximumMessageSize: '1024' } }),
+    );
     const result = await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'big', MessageBody: 'x'.repeat(1025) }, { Id: 'small', MessageBody: 'fits' }] }),
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: 'big', MessageBody: 'x'.repeat(1025) },
+          { Id: 'small', MessageBody: 'fits' },
+        ],
+      }),
     );
     expect(result.Successful?.map((entry) => entry.Id)).toEqual(['small']);
     expect(result.Failed).toEqual([
-      { Id: 'big', Code: 'InvalidParameterValue', SenderFault: true, Message: expect.stringContaining('shorter than 1024 bytes') },
+      {
+        Id: 'big',
+        Code: 'InvalidParameterValue',
+        SenderFault: true,
+        Message: expect.stringContaining('shorter than 1024 bytes'),
+      },
     ]);
     expect(await visible(QueueUrl!)).toBe(1);
   });

@@ -36,7 +36,8 @@ describe('a long poll whose client went away', () => {
 });
 
 describe('the queue side of an abandoned receive', () => {
-  const newQueue = () => new MemoryQueue('q', 'arn:aws:sqs:us-east-1:000000000000:q', { ...DEFAULT_ATTRIBUTES, VisibilityTimeout: 30 }, () => undefined);
+  const newQueue = () =>
+    new MemoryQueue('q', 'arn:aws:sqs:us-east-1:000000000000:q', { ...DEFAULT_ATTRIBUTES, VisibilityTimeout: 30 }, () => undefined);
 
   it('drops an aborted waiter, which then never takes a message', async () => {
     const queue = newQueue();
@@ -71,7 +72,12 @@ describe('the queue side of an abandoned receive', () => {
 
 describe('waiting long polls and a batch of messages', () => {
   it('hands the messages of one batch to one waiting poll together, as SQS does, not one to each', async () => {
-    const queue = new MemoryQueue('batch', 'arn:aws:sqs:us-east-1:000000000000:batch', { ...DEFAULT_ATTRIBUTES, VisibilityTimeout: 30 }, () => undefined);
+    const queue = new MemoryQueue(
+      'batch',
+      'arn:aws:sqs:us-east-1:000000000000:batch',
+      { ...DEFAULT_ATTRIBUTES, VisibilityTimeout: 30 },
+      () => undefined,
+    );
     const first = queue.receive(10, 20);
     const second = queue.receive(10, 20);
     // What SendMessageBatch does: every entry sent in one synchronous stretch.

@@ -25,7 +25,10 @@ describe('memory of the local SQS endpoint over a long run', () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'churn', Attributes: { VisibilityTimeout: '3600' } }));
     const total = 1000;
     for (let start = 0; start < total; start += 10) {
-      const Entries = Array.from({ length: 10 }, (_, index) => ({ Id: `m${start + index}`, MessageBody: `message ${start + index}` }));
+      const Entries = Array.from({ length: 10 }, (_, index) => ({
+        Id: `m${start + index}`,
+        MessageBody: `message ${start + index}`,
+      }));
       await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries }));
     }
     let received = 0;
@@ -34,7 +37,10 @@ describe('memory of the local SQS endpoint over a long run', () => {
       if (Messages.length === 0) break;
       received += Messages.length;
       await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, index) => ({ Id: `d${index}`, ReceiptHandle: m.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl,
+          Entries: Messages.map((m, index) => ({ Id: `d${index}`, ReceiptHandle: m.ReceiptHandle! })),
+        }),
       );
     }
     expect(received).toBe(total);
@@ -46,7 +52,13 @@ describe('memory of the local SQS endpoint over a long run', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'heartbeat' }));
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
     for (let beat = 0; beat < 200; beat++) {
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: Messages[0].ReceiptHandle, VisibilityTimeout: 3600 + beat }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: Messages[0].ReceiptHandle,
+          VisibilityTimeout: 3600 + beat,
+        }),
+      );
     }
     expect(server.endpoint.inspect('extended')).toEqual({ ...nothingHeld, scheduled: 1, inFlight: 1 });
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages[0].ReceiptHandle }));
@@ -61,11 +73,20 @@ describe('retention of a queue nobody receives from', () => {
     const clock = () => now;
     const queues = new Map<string, MemoryQueue>();
     const attributes = { ...DEFAULT_ATTRIBUTES, MessageRetentionPeriod: 60, VisibilityTimeout: 3600 };
-    const dlq = new MemoryQueue('dlq', 'arn:dlq', attributes, () => undefined, { now: clock, sweepIntervalMs: 20 });
-    const work = new MemoryQueue('work', 'arn:work', { ...attributes, RedrivePolicy: { deadLetterTargetArn: 'arn:dlq', maxReceiveCount: 1 } }, (arn) => queues.get(arn), {
+    const dlq = new MemoryQueue('dlq', 'arn:dlq', attributes, () => undefined, {
       now: clock,
       sweepIntervalMs: 20,
     });
+    const work = new MemoryQueue(
+      'work',
+      'arn:work',
+      { ...attributes, RedrivePolicy: { deadLetterTargetArn: 'arn:dlq', maxReceiveCount: 1 } },
+      (arn) => queues.get(arn),
+      {
+        now: clock,
+        sweepIntervalMs: 20,
+      },
+    );
     queues.set('arn:dlq', dlq);
 
     work.send('dead letter');

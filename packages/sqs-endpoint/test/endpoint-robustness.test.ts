@@ -1,10 +1,4 @@
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import { startEndpointProcess, type EndpointProcess } from './endpoint-process';
 import { head, rawExchange, streamChunked } from './raw-http';
@@ -28,13 +22,22 @@ const stillServes = async () => {
   await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: Messages[0].ReceiptHandle }));
 };
 
-const errorShape = (type: string) => ({ status: 400, body: { __type: `com.amazonaws.sqs#${type}`, message: expect.any(String) } });
+const errorShape = (type: string) => ({
+  status: 400,
+  body: { __type: `com.amazonaws.sqs#${type}`, message: expect.any(String) },
+});
 
 beforeAll(async () => {
   sqsProcess = await startEndpointProcess(['--port', '0']);
   port = sqsProcess.port;
-  sqs = new SQSClient({ endpoint: sqsProcess.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'robust' }))) as { QueueUrl: string });
+  sqs = new SQSClient({
+    endpoint: sqsProcess.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'robust' }))) as {
+    QueueUrl: string;
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -45,7 +48,9 @@ afterAll(async () => {
 describe('the local SQS endpoint survives bad requests', () => {
   it('survives a request whose body is cut short by a client that goes away', async () => {
     const body = JSON.stringify({ QueueUrl: queueUrl, MessageBody: 'never complete' });
-    await rawExchange(port, head('SendMessage', { 'Content-Length': body.length + 500 }) + body, { hangUp: true });
+    await rawExchange(port, head('SendMessage', { 'Content-Length': body.length + 500 }) + body, {
+      hangUp: true,
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await stillServes();
   });
@@ -55,7 +60,9 @@ describe('the local SQS endpoint survives bad requests', () => {
     expect(await rawExchange(port, head('SendMessage', { 'Content-Length': garbage.length }) + garbage)).toMatchObject(
       errorShape('SerializationException'),
     );
-    expect(await rawExchange(port, head('SendMessage', { 'Content-Length': 4 }) + 'null')).toMatchObject(errorShape('SerializationException'));
+    expect(await rawExchange(port, head('SendMessage', { 'Content-Length': 4 }) + 'null')).toMatchObject(
+      errorShape('SerializationException'),
+    );
     expect(await rawExchange(port, head('Explode', { 'Content-Length': 2 }) + '{}')).toMatchObject(errorShape('InvalidAction'));
     await stillServes();
   });
@@ -67,10 +74,17 @@ describe('the local SQS endpoint survives bad requests', () => {
     };
     expect(await send('SendMessage', {})).toMatchObject(errorShape('MissingParameter'));
     expect(await send('SendMessage', { QueueUrl: queueUrl })).toMatchObject(errorShape('MissingParameter'));
-    expect(await send('SendMessageBatch', { QueueUrl: queueUrl, Entries: [null] })).toMatchObject({ status: 400 });
-    expect(await send('DeleteMessageBatch', { QueueUrl: queueUrl, Entries: 'nope' })).toMatchObject({ status: 400 });
+    expect(await send('SendMessageBatch', { QueueUrl: queueUrl, Entries: [null] })).toMatchObject({
+      status: 400,
+    });
+    expect(await send('DeleteMessageBatch', { QueueUrl: queueUrl, Entries: 'nope' })).toMatchObject({
+      status: 400,
+    });
     expect(
-      await send('CreateQueue', { QueueName: 'robust-bad-redrive', Attributes: { RedrivePolicy: '{not json' } }),
+      await send('CreateQueue', {
+        QueueName: 'robust-bad-redrive',
+        Attributes: { RedrivePolicy: '{not json' },
+      }),
     ).toMatchObject(errorShape('InvalidParameterValue'));
     // A real receipt handle with no timeout: nothing may be scheduled at "undefined".
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'handle me' }));

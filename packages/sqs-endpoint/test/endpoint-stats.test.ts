@@ -1,4 +1,10 @@
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { closeInProcessEndpoint, openInProcessEndpoint, type InProcessEndpoint } from './in-process-endpoint';
 
 // What the bench reads to tell how well the event source and the senders batch.
@@ -16,12 +22,22 @@ describe('GET /_endpoint/stats', () => {
   it('counts requests per action and the messages that sends, receives and deletes carried', async () => {
     const { sqs } = endpoint;
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'counted' }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: ['a', 'b', 'c'].map((body) => ({ Id: body, MessageBody: body })) }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: ['a', 'b', 'c'].map((body) => ({ Id: body, MessageBody: body })),
+      }),
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'd' }));
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(Messages).toHaveLength(4);
     await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.slice(0, 3).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: Messages.slice(0, 3).map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
 
     expect(await stats()).toEqual({
       // One kept-alive connection of the SDK client's, and one of fetch's for the stats.

@@ -2,7 +2,11 @@ import { copiesToEnqueue, parseSendFaults } from '../src/faults';
 
 describe('SQS fault injection', () => {
   it('reads the fault list, and refuses what it cannot read', () => {
-    expect(parseSendFaults('duplicate, delay=300,drop=0.1')).toEqual({ duplicate: true, maxDelayMs: 300, dropRate: 0.1 });
+    expect(parseSendFaults('duplicate, delay=300,drop=0.1')).toEqual({
+      duplicate: true,
+      maxDelayMs: 300,
+      dropRate: 0.1,
+    });
     expect(parseSendFaults(undefined)).toEqual({ duplicate: false, maxDelayMs: 0, dropRate: 0 });
     expect(() => parseSendFaults('drop=2')).toThrow(/--faults/);
     expect(() => parseSendFaults('explode')).toThrow(/--faults/);

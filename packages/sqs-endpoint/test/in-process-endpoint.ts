@@ -9,7 +9,14 @@ export interface InProcessEndpoint {
 /** Our SQS endpoint in this process on a free port, and an SDK client for it. */
 export async function openInProcessEndpoint(): Promise<InProcessEndpoint> {
   const server = await startSqsEndpoint();
-  return { server, sqs: new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) };
+  return {
+    server,
+    sqs: new SQSClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
+  };
 }
 
 export async function closeInProcessEndpoint({ server, sqs }: InProcessEndpoint): Promise<void> {

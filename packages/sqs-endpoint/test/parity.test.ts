@@ -55,12 +55,21 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     return QueueUrl!;
   };
   /** Receives until `count` messages arrived (local-aws-sqs may answer a partial batch late). */
-  const receiveAll = async (QueueUrl: string, count: number, extra: Partial<ConstructorParameters<typeof ReceiveMessageCommand>[0]> = {}) => {
+  const receiveAll = async (
+    QueueUrl: string,
+    count: number,
+    extra: Partial<ConstructorParameters<typeof ReceiveMessageCommand>[0]> = {},
+  ) => {
     const got: Message[] = [];
     const deadline = Date.now() + 10_000;
     while (got.length < count && Date.now() < deadline) {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: Math.min(10, count - got.length), WaitTimeSeconds: 1, ...extra }),
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: Math.min(10, count - got.length),
+          WaitTimeSeconds: 1,
+          ...extra,
+        }),
       );
       got.push(...Messages);
     }
@@ -73,7 +82,11 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
 
   beforeAll(async () => {
     server = await start();
-    sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    sqs = new SQSClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
   });
   afterAll(async () => {
     for (const QueueUrl of created) await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
@@ -89,8 +102,16 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     expect(again.QueueUrl).toBe(first.QueueUrl);
     expect((await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl).toBe(first.QueueUrl);
     expect((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: QueueName }))).QueueUrls).toEqual([first.QueueUrl]);
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: first.QueueUrl, AttributeNames: ['VisibilityTimeout', 'QueueArn'] }));
-    expect(Attributes).toMatchObject({ VisibilityTimeout: '45', QueueArn: expect.stringMatching(new RegExp(`^arn:aws:sqs:.*:${QueueName}$`)) });
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: first.QueueUrl,
+        AttributeNames: ['VisibilityTimeout', 'QueueArn'],
+      }),
+    );
+    expect(Attributes).toMatchObject({
+      VisibilityTimeout: '45',
+      QueueArn: expect.stringMatching(new RegExp(`^arn:aws:sqs:.*:${QueueName}$`)),
+    });
   });
 
   it('refuses to create a queue of the same name with other attributes', async () => {
@@ -114,22 +135,37 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
   it('delivers a body and its message attributes intact (the SDK checks both MD5s)', async () => {
     const QueueUrl = await newQueue();
     const MessageBody = JSON.stringify({ saga: 'ünïcode ✓', n: 9007199254740991 });
-    const MessageAttributes = { step: { DataType: 'String', StringValue: 'reserve-stock' }, attempt: { DataType: 'Number', StringValue: '2' } };
+    const MessageAttributes = {
+      step: { DataType: 'String', StringValue: 'reserve-stock' },
+      attempt: { DataType: 'Number', StringValue: '2' },
+    };
     const sent = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody, MessageAttributes }));
-    const [message] = await receiveAll(QueueUrl, 1, { MessageAttributeNames: ['All'], AttributeNames: ['All'] });
+    const [message] = await receiveAll(QueueUrl, 1, {
+      MessageAttributeNames: ['All'],
+      AttributeNames: ['All'],
+    });
     expect(message).toMatchObject({ MessageId: sent.MessageId, Body: MessageBody, MessageAttributes });
-    expect(message.Attributes).toMatchObject({ ApproximateReceiveCount: '1', SentTimestamp: expect.stringMatching(/^\d+$/) });
+    expect(message.Attributes).toMatchObject({
+      ApproximateReceiveCount: '1',
+      SentTimestamp: expect.stringMatching(/^\d+$/),
+    });
   });
 
   it('sends and deletes in batches of ten', async () => {
     const QueueUrl = await newQueue();
-    const Entries = Array.from({ length: 10 }, (_, index) => ({ Id: `m${index}`, MessageBody: `body ${index}` }));
+    const Entries = Array.from({ length: 10 }, (_, index) => ({
+      Id: `m${index}`,
+      MessageBody: `body ${index}`,
+    }));
     const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries }));
     expect(sent.Successful).toHaveLength(10);
     const received = await receiveAll(QueueUrl, 10);
     expect(received.map((m) => m.Body).sort()).toEqual(Entries.map((e) => e.MessageBody).sort());
     const deleted = await sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl, Entries: received.map((m, index) => ({ Id: `d${index}`, ReceiptHandle: m.ReceiptHandle! })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: received.map((m, index) => ({ Id: `d${index}`, ReceiptHandle: m.ReceiptHandle! })),
+      }),
     );
     expect(deleted.Successful).toHaveLength(10);
     expect(await visibleCount(QueueUrl)).toBe(0);
@@ -138,9 +174,19 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
   it('refuses a batch of more than ten, or with repeated ids', async () => {
     const QueueUrl = await newQueue();
     const Entries = Array.from({ length: 11 }, (_, index) => ({ Id: `m${index}`, MessageBody: 'x' }));
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries }))).rejects.toMatchObject({ name: expect.stringMatching(/TooManyEntries/) });
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries }))).rejects.toMatchObject({
+      name: expect.stringMatching(/TooManyEntries/),
+    });
     await expect(
-      sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: 'x' }, { Id: 'a', MessageBody: 'y' }] })),
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: [
+            { Id: 'a', MessageBody: 'x' },
+            { Id: 'a', MessageBody: 'y' },
+          ],
+        }),
+      ),
     ).rejects.toMatchObject({ name: expect.stringMatching(/BatchEntryIdsNotDistinct/) });
   });
 
@@ -163,17 +209,29 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     const QueueUrl = await newQueue({ VisibilityTimeout: '60' });
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'retry me' }));
     const [first] = await receiveAll(QueueUrl, 1);
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 0 }));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl,
+        ReceiptHandle: first.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
     const [second] = await receiveAll(QueueUrl, 1);
     expect(second.Body).toBe('retry me');
   });
 
-  it('delivers a message again once a shortened visibility has passed, long before the queue\'s timeout', async () => {
+  it("delivers a message again once a shortened visibility has passed, long before the queue's timeout", async () => {
     // How a saga step retries a failed record after a backoff (lib/saga/retry.ts).
     const QueueUrl = await newQueue({ VisibilityTimeout: '60' });
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'back soon' }));
     const [first] = await receiveAll(QueueUrl, 1);
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: 1 }));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl,
+        ReceiptHandle: first.ReceiptHandle,
+        VisibilityTimeout: 1,
+      }),
+    );
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).Messages ?? []).toHaveLength(0);
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20, AttributeNames: ['All'] }));
     expect(Messages.map((message) => message.Body)).toEqual(['back soon']);
@@ -193,7 +251,13 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
     for (let attempt = 0; attempt < deliveries; attempt++) {
       const [message] = await receiveAll(QueueUrl, 1);
       expect(message.Body).toBe('poison');
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
     }
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }))).Messages ?? []).toHaveLength(0);
     const [dead] = await receiveAll(dlqUrl, 1);
@@ -212,7 +276,15 @@ describe.each(servers)('SQS endpoint: %s', (name, start) => {
   if (name === OURS) {
     it('purges every message at once', async () => {
       const QueueUrl = await newQueue();
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'b', MessageBody: '2' }] }));
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: [
+            { Id: 'a', MessageBody: '1' },
+            { Id: 'b', MessageBody: '2' },
+          ],
+        }),
+      );
       await sqs.send(new PurgeQueueCommand({ QueueUrl }));
       expect(await visibleCount(QueueUrl)).toBe(0);
       expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).Messages ?? []).toHaveLength(0);

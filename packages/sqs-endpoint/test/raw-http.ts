@@ -41,7 +41,11 @@ export function head(target: string, extra: Record<string, string | number>): st
  * Writes `request`, then either closes the connection at once (`hangUp`) or waits up to `waitMs`
  * for the answer. Used for requests the AWS SDK would never send: truncated, oversized, garbage.
  */
-export async function rawExchange(port: number, request: string | Buffer, options: { hangUp?: boolean; waitMs?: number } = {}): Promise<RawAnswer> {
+export async function rawExchange(
+  port: number,
+  request: string | Buffer,
+  options: { hangUp?: boolean; waitMs?: number } = {},
+): Promise<RawAnswer> {
   const socket = await openSocket(port);
   let raw = '';
   socket.on('data', (chunk) => (raw += chunk.toString('utf8')));

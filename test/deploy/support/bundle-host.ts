@@ -86,11 +86,15 @@ export class BundleHost {
     if (!fn) throw new Error(`no function ${name} in the package`);
     this.unpack(name);
     const env = this.environment(name, fn.Properties.Environment.Variables);
-    const child = spawn(process.execPath, [join(this.root, 'runner.cjs'), join(this.root, name), fn.Properties.Handler, name, String(fn.Properties.Timeout)], {
-      cwd: this.root,
-      env: { ...env, AWS_LAMBDA_FUNCTION_NAME: name, HOME: this.root },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(this.root, 'runner.cjs'), join(this.root, name), fn.Properties.Handler, name, String(fn.Properties.Timeout)],
+      {
+        cwd: this.root,
+        env: { ...env, AWS_LAMBDA_FUNCTION_NAME: name, HOME: this.root },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      },
+    );
     const container: Container = { child, pending: new Map() };
     const tag = (chunk: Buffer) => (this.output += chunk.toString('utf8').replace(/^(?=.)/gm, `[${name}] `));
     child.stdout!.on('data', tag);

@@ -27,7 +27,11 @@ export async function startFakeSsm(parameters: Record<string, string>) {
         response.end(JSON.stringify({ __type: 'ParameterNotFound', message: `no parameter ${body.Name}` }));
         return;
       }
-      response.end(JSON.stringify({ Parameter: { Name: body.Name, Type: 'SecureString', Value: value, Version: 1, DataType: 'text' } }));
+      response.end(
+        JSON.stringify({
+          Parameter: { Name: body.Name, Type: 'SecureString', Value: value, Version: 1, DataType: 'text' },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -44,7 +44,13 @@ export function runServerless(args: string[], env: NodeJS.ProcessEnv = {}, timeo
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SERVERLESS, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -76,14 +82,23 @@ export interface Packaged {
 export async function packageStage(stage: string, params: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Packaged> {
   const dir = mkdtempSync(join(tmpdir(), `sagashop-package-${stage}-`));
   const workFolder = `.esbuild-package-${process.pid}-${stage}-${Math.random().toString(36).slice(2, 8)}`;
-  const run = await runServerless(['package', '--stage', stage, '--package', dir, ...paramArgs(params)], { ...env, ESBUILD_WORK_FOLDER: workFolder });
+  const run = await runServerless(['package', '--stage', stage, '--package', dir, ...paramArgs(params)], {
+    ...env,
+    ESBUILD_WORK_FOLDER: workFolder,
+  });
   rmSync(join(ROOT, workFolder), { recursive: true, force: true });
   if (run.code !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`serverless package --stage ${stage} failed (${run.code}):\n${run.output}`);
   }
   const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  return { dir, template, output: run.output, ms: run.ms, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    template,
+    output: run.output,
+    ms: run.ms,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
@@ -94,7 +109,10 @@ export async function packageStage(stage: string, params: Record<string, string>
 export async function sharedPackage(stage: string, params: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Packaged> {
   const base = process.env.TEST_TMP_DIR;
   if (!base) return packageStage(stage, params, env);
-  const key = createHash('sha256').update(JSON.stringify([stage, params, env])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([stage, params, env]))
+    .digest('hex')
+    .slice(0, 16);
   const folder = join(base, 'packages', `${stage}-${key}`);
   const done = join(folder, 'packaged.json');
   mkdirSync(join(base, 'packages'), { recursive: true });
@@ -142,7 +160,8 @@ export function productionPackage(): () => Packaged {
   };
 }
 
-export const ofType = (packaged: Packaged, type: string) => Object.entries(packaged.template.Resources).filter(([, resource]) => resource.Type === type);
+export const ofType = (packaged: Packaged, type: string) =>
+  Object.entries(packaged.template.Resources).filter(([, resource]) => resource.Type === type);
 export const logicalIdOf = (value: any): string => value?.['Fn::GetAtt']?.[0] ?? value?.Ref;
 
 /** Every function's name (without service and stage) and resource. */
@@ -161,14 +180,19 @@ export function sqsGrants(packaged: Packaged, fn: Resource): string[] {
   const grants = roleStatements(packaged, fn)
     .filter((statement: any) => [statement.Action].flat().some((action: string) => action.startsWith('sqs:')))
     .flatMap((statement: any) =>
-      [statement.Action].flat().flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
+      [statement.Action]
+        .flat()
+        .flatMap((action: string) => [statement.Resource].flat().map((resource: any) => `${action} ${logicalIdOf(resource)}`)),
     );
   return [...new Set<string>(grants)].sort();
 }
 
 /** What a consuming function's role holds for its queue: the plugin adds consuming it for the sqs
  * event; the step retries a failed record after a backoff by changing its visibility. */
-export const consumeGrants = (queue: string) => ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} ${queue}`);
+export const consumeGrants = (queue: string) =>
+  ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map(
+    (action) => `${action} ${queue}`,
+  );
 export const sendGrants = (...queues: string[]) => queues.map((queue) => `sqs:SendMessage ${queue}`);
 
 /** The template's logical id of every step's queue, from the declaration: ReserveStockQueue, ... */

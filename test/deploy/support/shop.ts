@@ -19,7 +19,9 @@ const QUEUE_ID: Record<string, Step> = Object.fromEntries(stepNamesOf(SAGA).map(
 export async function createStepQueues(sqs: SQSClient, prefix: string): Promise<Record<Step, string>> {
   const urls = {} as Record<Step, string>;
   for (const step of Object.keys(STEPS) as Step[]) {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${step}`, Attributes: { VisibilityTimeout: '60' } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${prefix}-${step}`, Attributes: { VisibilityTimeout: '60' } }),
+    );
     urls[step] = QueueUrl!;
   }
   return urls;
@@ -68,8 +70,13 @@ export class Shop {
     if (!route) throw new Error(`${name} has no route`);
     const result = await this.host.invoke(name, httpEvent(this.version, route, params, this.stage));
     this.invocations[name] = (this.invocations[name] ?? 0) + 1;
-    if (typeof result?.body !== 'string' || typeof result?.statusCode !== 'number') throw new Error(`${name} answered ${JSON.stringify(result)}`);
-    return { status: result.statusCode, body: JSON.parse(result.body), contentType: String(result.headers?.['Content-Type'] ?? '') };
+    if (typeof result?.body !== 'string' || typeof result?.statusCode !== 'number')
+      throw new Error(`${name} answered ${JSON.stringify(result)}`);
+    return {
+      status: result.statusCode,
+      body: JSON.parse(result.body),
+      contentType: String(result.headers?.['Content-Type'] ?? ''),
+    };
   }
 
   /** Hands every waiting message of every step's queue to its function, until `settled` is. */
@@ -81,7 +88,11 @@ export class Shop {
       while (!done) {
         const { Messages = [] } = await this.sqs.send(
           // One receive returns at most 10 messages, whatever a mapping's batch size.
-          new ReceiveMessageCommand({ QueueUrl: this.queues[step], MaxNumberOfMessages: Math.min(source?.batchSize ?? 10, 10), WaitTimeSeconds: 1 }),
+          new ReceiveMessageCommand({
+            QueueUrl: this.queues[step],
+            MaxNumberOfMessages: Math.min(source?.batchSize ?? 10, 10),
+            WaitTimeSeconds: 1,
+          }),
         );
         if (Messages.length === 0) continue;
         const name = STEPS[step];
@@ -94,7 +105,10 @@ export class Shop {
           await this.sqs.send(
             new DeleteMessageBatchCommand({
               QueueUrl: this.queues[step],
-              Entries: handled.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+              Entries: handled.map((message, index) => ({
+                Id: String(index),
+                ReceiptHandle: message.ReceiptHandle,
+              })),
             }),
           );
         }

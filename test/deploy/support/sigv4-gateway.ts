@@ -21,7 +21,8 @@ export interface GatewayCall {
   refusal?: string;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 function amzDate(value: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
@@ -29,7 +30,11 @@ function amzDate(value: string): Date | undefined {
 }
 
 /** Why the request is refused, or undefined when its signature holds. */
-export async function sigv4Refusal(request: { method: string; url: URL; headers: Record<string, string>; body: string }, region: string, secrets: Record<string, string>): Promise<string | undefined> {
+export async function sigv4Refusal(
+  request: { method: string; url: URL; headers: Record<string, string>; body: string },
+  region: string,
+  secrets: Record<string, string>,
+): Promise<string | undefined> {
   const auth = AUTH.exec(request.headers.authorization ?? '');
   if (!auth) return 'no SigV4 Authorization header';
   const [, accessKeyId, day, scopeRegion, service, signedHeaders, signature] = auth;
@@ -45,9 +50,14 @@ export async function sigv4Refusal(request: { method: string; url: URL; headers:
   // The signer hashes the body into the canonical request unless this header names the hash:
   // then the header must be the hash of the body that came, or a changed body would pass.
   const bodyHash = request.headers['x-amz-content-sha256'];
-  if (bodyHash !== undefined && bodyHash !== createHash('sha256').update(request.body).digest('hex')) return 'the body does not match its signed hash';
+  if (bodyHash !== undefined && bodyHash !== createHash('sha256').update(request.body).digest('hex'))
+    return 'the body does not match its signed hash';
   const sessionToken = request.headers['x-amz-security-token'];
-  const resigned = await signerFor('execute-api', region, { accessKeyId, secretAccessKey, sessionToken }).sign(
+  const resigned = await signerFor('execute-api', region, {
+    accessKeyId,
+    secretAccessKey,
+    sessionToken,
+  }).sign(
     {
       method: request.method,
       protocol: request.url.protocol,
@@ -79,7 +89,9 @@ export async function startIamGateway(host: BundleHost, region: string, secrets:
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')]),
+    );
     const reply = (status: number, payload: string, refusal?: string) => {
       calls.push({ method: request.method ?? '', path: url.pathname, status, refusal });
       response.writeHead(status, { 'content-type': 'application/json' });
@@ -103,9 +115,17 @@ export async function startIamGateway(host: BundleHost, region: string, secrets:
       requestContext: {
         accountId: '123456789012',
         apiId: 'api',
-        authorizer: { iam: { accessKey, accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/operator' } },
+        authorizer: {
+          iam: { accessKey, accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/operator' },
+        },
         domainName: url.host,
-        http: { method: request.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method: request.method,
+          path: url.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: `gateway-${now}`,
         routeKey: 'ANY /ops/{proxy+}',
         stage: '$default',

@@ -37,7 +37,9 @@ export async function startStandIn(logFile: string): Promise<StandIn> {
 
 /** One command of stand-in-account.py against the account; its JSON answer. */
 export async function account<T>(endpoint: string, command: 'prepare' | 'deployed' | 'leftovers', ...args: string[]): Promise<T> {
-  const { stdout } = await run('python3', [ACCOUNT_SCRIPT, command, endpoint, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('python3', [ACCOUNT_SCRIPT, command, endpoint, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as T;
 }
 
@@ -68,7 +70,14 @@ export interface Deployed {
   routes: Record<string, { routeKey: string; payloadVersion: string }>;
   vpcEndpoints: string[];
   functions: Record<string, DeployedFunction>;
-  mappings: { function: string; queueArn: string; queueUrl: string; batchSize: number; state: string; responseTypes: string[] }[];
+  mappings: {
+    function: string;
+    queueArn: string;
+    queueUrl: string;
+    batchSize: number;
+    state: string;
+    responseTypes: string[];
+  }[];
   schedules: { ruleArn: string; expression: string; function: string }[];
 }
 
@@ -92,7 +101,12 @@ export function deployedAsPackage(deployed: Deployed, zipFolder: string): Packag
   for (const [name, fn] of Object.entries(deployed.functions)) {
     resources[name] = {
       Type: 'AWS::Lambda::Function',
-      Properties: { FunctionName: fn.FunctionName, Handler: fn.Handler, Timeout: fn.Timeout, Environment: { Variables: fn.Variables } },
+      Properties: {
+        FunctionName: fn.FunctionName,
+        Handler: fn.Handler,
+        Timeout: fn.Timeout,
+        Environment: { Variables: fn.Variables },
+      },
     };
   }
   return { dir: zipFolder, template: { Resources: resources }, output: '', ms: 0, remove: () => {} };

@@ -16,10 +16,49 @@ export async function startTokenRedisWithReplica(token: string): Promise<TokenRe
   const port = await freePort();
   const processes: ChildProcess[] = [];
   const stop = () => processes.forEach((server) => server.kill('SIGKILL'));
-  processes.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', token, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'], { stdio: 'ignore' }));
+  processes.push(
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--requirepass',
+        token,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--repl-diskless-sync-delay',
+        '0',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
   const replicaPort = await freePort();
   processes.push(
-    spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--replicaof', '127.0.0.1', String(port), '--masterauth', token, '--repl-diskless-load', 'on-empty-db'], { stdio: 'ignore' }),
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(replicaPort),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--replicaof',
+        '127.0.0.1',
+        String(port),
+        '--masterauth',
+        token,
+        '--repl-diskless-load',
+        'on-empty-db',
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   const admin = new Redis({ port, host: '127.0.0.1', password: token, retryStrategy: () => 50 });
   try {

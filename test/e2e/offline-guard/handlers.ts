@@ -3,4 +3,8 @@ export const rejects = async () => {
   throw new Error('failed inside the handler at /work/secret/handler.ts');
 };
 
-export const answers = async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ok: true }) });
+export const answers = async () => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ ok: true }),
+});

@@ -31,11 +31,18 @@ async function stockReplica() {
   const admin = new Redis({ port: Number(seed), host: '127.0.0.1' });
   try {
     const slot = Number(await admin.cluster('KEYSLOT', '{stock}'));
-    const lines = String(await admin.cluster('NODES')).trim().split('\n').map((line) => line.split(' '));
-    const master = lines.find(([, , flags, , , , , , ...ranges]) => flags.includes('master') && ranges.some((range) => {
-      const [from, to = from] = range.split('-').map(Number);
-      return slot >= from && slot <= to;
-    }))!;
+    const lines = String(await admin.cluster('NODES'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    const master = lines.find(
+      ([, , flags, , , , , , ...ranges]) =>
+        flags.includes('master') &&
+        ranges.some((range) => {
+          const [from, to = from] = range.split('-').map(Number);
+          return slot >= from && slot <= to;
+        }),
+    )!;
     const replica = lines.find(([, , flags, masterId]) => flags.includes('slave') && masterId === master[0])!;
     const port = replica[1].split(':')[1].split('@')[0];
     return cluster.nodes[cluster.nodes.findIndex((node) => node.child.spawnargs.includes(port))];

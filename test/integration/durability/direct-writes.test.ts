@@ -31,8 +31,16 @@ it('a payment whose wait fell short is answered 503 "read it back", and the next
   const master = new Redis(pair.masterUrl());
   const credit = await master.hget(`{payment}:user:${shop.userId}`, 'credit');
   master.disconnect();
-  expect(first).toMatchObject({ status: 503, body: { error: expect.stringMatching(/may or may not have been applied: read it back before repeating it/) } });
-  expect(second).toMatchObject({ status: 503, body: { error: expect.stringMatching(/nothing was changed/) } });
+  expect(first).toMatchObject({
+    status: 503,
+    body: {
+      error: expect.stringMatching(/may or may not have been applied: read it back before repeating it/),
+    },
+  });
+  expect(second).toMatchObject({
+    status: 503,
+    body: { error: expect.stringMatching(/nothing was changed/) },
+  });
   // The first payment ran on the master (a failover may still lose it); the second never did.
   expect(credit).toBe('90');
 });

@@ -41,7 +41,13 @@ async function tracedRedis(name: string, extraArgs: string[] = []) {
   const port = await freePort();
   const trace = join(dir, `${name}.trace`);
   const wrapper = ['strace', '-f', '-tt', '-yy', '-e', 'trace=write,writev,pwrite64,fdatasync,fsync', '-o', trace];
-  const server = await startRedis({ port, dataDir: join(dir, name), logFile: join(dir, `${name}.log`), extraArgs, wrapper });
+  const server = await startRedis({
+    port,
+    dataDir: join(dir, name),
+    logFile: join(dir, `${name}.log`),
+    extraArgs,
+    wrapper,
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop(): Promise<string> {
@@ -134,14 +140,26 @@ describe('REDIS_DURABILITY=fsync with a Redis that fsyncs once a second and has 
   let server: Awaited<ReturnType<typeof startRedis>>;
   beforeAll(async () => {
     const port = await freePort();
-    server = await startRedis({ port, dataDir: join(dir, 'everysec'), logFile: join(dir, 'everysec.log'), extraArgs: ['--appendfsync', 'everysec'] });
+    server = await startRedis({
+      port,
+      dataDir: join(dir, 'everysec'),
+      logFile: join(dir, 'everysec.log'),
+      extraArgs: ['--appendfsync', 'everysec'],
+    });
     configureTest({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_DURABILITY: 'fsync' });
   });
   afterAll(() => server.stop());
 
   it('a step refuses to act: nothing written, no message sent, and the error says what to change', async () => {
     await redisFor('stock').hset('{stock}:item:e1', 'stock', 10, 'direct', 10, 'price', 3);
-    const message = { sagaId: 'saga-e1', orderId: 'e1', userId: 'e1', lines: [['e1', 2]] as [string, number][], totalCost: 6, deadlineAt: Date.now() + 60_000 };
+    const message = {
+      sagaId: 'saga-e1',
+      orderId: 'e1',
+      userId: 'e1',
+      lines: [['e1', 2]] as [string, number][],
+      totalCost: 6,
+      deadlineAt: Date.now() + 60_000,
+    };
     await expect(sagaStock.reserveStock(message)).rejects.toThrow(
       /^REDIS_DURABILITY=fsync, but the Redis at 127\.0\.0\.1:\d+ neither fsyncs each write before answering \(appendonly yes, appendfsync everysec; .*--appendfsync always/,
     );

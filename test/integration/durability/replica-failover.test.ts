@@ -27,7 +27,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // fault under test); a saga's deadline is 4 s, so that a retried step still acts, and "past the
 // deadline" takes seconds.
 const DEADLINE_MS = 4_000;
-const SETTINGS = { REDIS_DURABILITY: 'replicas:1:1000', CHECKOUT_DEADLINE_MS: String(DEADLINE_MS), MESSAGE_GRACE_MS: '2000', SAGA_RETENTION_SECONDS: '7', CHECKOUT_WAIT_MS: '1500' };
+const SETTINGS = {
+  REDIS_DURABILITY: 'replicas:1:1000',
+  CHECKOUT_DEADLINE_MS: String(DEADLINE_MS),
+  MESSAGE_GRACE_MS: '2000',
+  SAGA_RETENTION_SECONDS: '7',
+  CHECKOUT_WAIT_MS: '1500',
+};
 
 /** Points every client at the pair's master now (new clients: the old ones may talk to the old master). */
 async function useMaster(): Promise<void> {
@@ -109,7 +115,13 @@ it('2. checkout sends no first message before begin-checkout is on the replica: 
   await retry;
   await pumpUntil(async () => (await waiting('reserve-stock')) + (await waiting('charge-payment')) === 0);
   // Nothing was sent for the lost saga; the retry paid the order, its stock and credit taken once, not twice.
-  expect({ sentBeforeDurable, retried: retried!.status, ...(await shop.state()) }).toEqual({ sentBeforeDurable: 0, retried: 200, stock: 8, credit: 94, paid: true });
+  expect({ sentBeforeDurable, retried: retried!.status, ...(await shop.state()) }).toEqual({
+    sentBeforeDurable: 0,
+    retried: 200,
+    stock: 8,
+    credit: 94,
+    paid: true,
+  });
 });
 
 it('2, by the replay: a begin-checkout whose wait fell short stays on the order master, and the replay re-sends nothing for it until it is on the replica', async () => {
@@ -131,7 +143,13 @@ it('2, by the replay: a begin-checkout whose wait fell short stays on the order 
     await useMaster();
     await pumpUntil(async () => (await waiting('reserve-stock')) + (await waiting('charge-payment')) === 0);
     // Nothing was taken for a saga the new order master never heard of.
-    expect({ replayed, sentBeforeDurable, ...(await shop.state()) }).toEqual({ replayed: 'failed', sentBeforeDurable: 0, stock: 10, credit: 100, paid: false });
+    expect({ replayed, sentBeforeDurable, ...(await shop.state()) }).toEqual({
+      replayed: 'failed',
+      sentBeforeDurable: 0,
+      stock: 10,
+      credit: 100,
+      paid: false,
+    });
   } finally {
     await closeRedisClients();
     configureTest({ STOCK_REDIS_URL: '', PAYMENT_REDIS_URL: '' });

@@ -14,7 +14,9 @@ it('none: the writes go through, and one warning at first use says what is lost'
   await stock.changeStock(itemId, 5);
   await stock.changeStock(itemId, 5);
   const warnings = warn.mock.calls.map(([message]) => String(message)).filter((message) => message.startsWith('REDIS_DURABILITY=none'));
-  expect(warnings).toEqual([expect.stringMatching(/crash of the Redis host or a failover may lose writes .* all-or-nothing promise of checkout no longer holds/)]);
+  expect(warnings).toEqual([
+    expect.stringMatching(/crash of the Redis host or a failover may lose writes .* all-or-nothing promise of checkout no longer holds/),
+  ]);
   expect((await stock.findItem(itemId))?.stock).toBe(10);
   warn.mockRestore();
 });

@@ -84,7 +84,12 @@ const cases: Case[] = [
   ['add item: cost past 2^53-1', addItem, () => ({ order_id: order, item_id: item, quantity: String(2 ** 52) }), 400],
   ['batch orders: n_items 0', batchInitOrders, () => ({ n: '2', n_items: '0', n_users: '1', item_price: '1' }), 400],
   ['batch orders: n_users negative', batchInitOrders, () => ({ n: '2', n_items: '1', n_users: '-1', item_price: '1' }), 400],
-  ['batch orders: 2 × price past 2^53-1', batchInitOrders, () => ({ n: '2', n_items: '1', n_users: '1', item_price: String(2 ** 52) }), 400],
+  [
+    'batch orders: 2 × price past 2^53-1',
+    batchInitOrders,
+    () => ({ n: '2', n_items: '1', n_users: '1', item_price: String(2 ** 52) }),
+    400,
+  ],
 ];
 
 describe('bad input', () => {

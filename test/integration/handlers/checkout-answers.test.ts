@@ -47,7 +47,9 @@ describe('the checkout answers a client whose outcome is still open with its own
     expect(answer).toEqual({
       status: 504,
       contentType: 'application/json',
-      body: { error: `The checkout of order ${order_id} is still in progress; look it up with GET /orders/find/${order_id}.` },
+      body: {
+        error: `The checkout of order ${order_id} is still in progress; look it up with GET /orders/find/${order_id}.`,
+      },
     });
   });
 
@@ -60,7 +62,9 @@ describe('the checkout answers a client whose outcome is still open with its own
       expect(answer).toEqual({
         status: 503,
         contentType: 'application/json',
-        body: { error: `The checkout of order ${order_id} could not be started now; recovery will finish or cancel it.` },
+        body: {
+          error: `The checkout of order ${order_id} could not be started now; recovery will finish or cancel it.`,
+        },
       });
     } finally {
       configureTest({ SQS_ENDPOINT: process.env.SQS_ENDPOINT });

@@ -79,7 +79,9 @@ describe('an order of more distinct items than a saga message can carry', () => 
     const order_id = await orderOf(MAX_ORDER_ITEMS);
     const refused = await call(addItem, { order_id, item_id: itemId, quantity: '1' });
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toBe(`Order ${order_id} would hold more than ${MAX_ORDER_ITEMS} different items, more than one checkout can carry; split it into several orders.`);
+    expect(refused.body.error).toBe(
+      `Order ${order_id} would hold more than ${MAX_ORDER_ITEMS} different items, more than one checkout can carry; split it into several orders.`,
+    );
     const order = (await call(findOrder, { order_id })).body;
     expect([order.items.length, order.total_cost]).toEqual([MAX_ORDER_ITEMS, MAX_ORDER_ITEMS]);
 

@@ -36,10 +36,23 @@ describe('order handlers', () => {
     const order_id = (await call(createOrder, { user_id: await newUser() })).body.order_id;
     const cheap = await newItem(3);
     const dear = await newItem(10);
-    expect((await call(addItem, { order_id, item_id: cheap, quantity: '2' })).body).toEqual({ order_id, total_cost: 6 });
-    expect((await call(addItem, { order_id, item_id: dear, quantity: '1' })).body).toEqual({ order_id, total_cost: 16 });
-    expect((await call(addItem, { order_id, item_id: cheap, quantity: '1' })).body).toEqual({ order_id, total_cost: 19 });
-    expect((await call(findOrder, { order_id })).body.items).toEqual([[cheap, 2], [dear, 1], [cheap, 1]]);
+    expect((await call(addItem, { order_id, item_id: cheap, quantity: '2' })).body).toEqual({
+      order_id,
+      total_cost: 6,
+    });
+    expect((await call(addItem, { order_id, item_id: dear, quantity: '1' })).body).toEqual({
+      order_id,
+      total_cost: 16,
+    });
+    expect((await call(addItem, { order_id, item_id: cheap, quantity: '1' })).body).toEqual({
+      order_id,
+      total_cost: 19,
+    });
+    expect((await call(findOrder, { order_id })).body.items).toEqual([
+      [cheap, 2],
+      [dear, 1],
+      [cheap, 1],
+    ]);
   });
 
   it('answers 404 for an unknown item or order, changing nothing', async () => {
@@ -55,7 +68,10 @@ describe('order handlers', () => {
     expect((await call(addItem, { order_id, item_id, quantity: '1' })).status).toBe(200);
     const refused = await call(addItem, { order_id, item_id, quantity: '1' });
     expect(refused.status).toBe(400);
-    expect((await call(findOrder, { order_id })).body).toMatchObject({ items: [[item_id, 1]], total_cost: 2 ** 52 });
+    expect((await call(findOrder, { order_id })).body).toMatchObject({
+      items: [[item_id, 1]],
+      total_cost: 2 ** 52,
+    });
   });
 
   it('batch_init writes orders "0".."n-1" with two items, a user and 2 × price', async () => {
@@ -83,7 +99,12 @@ describe('batch_init of orders over existing ones', () => {
     await redisFor('order').hset('{order}:order:1', 'checkout', 'some-saga', 'paid', '0', 'items', 'a 1');
     const answer = await call(batchInit, { n: '2', n_items: '1', n_users: '1', item_price: '1' });
     expect(answer.status).toBe(409);
-    expect(await redisFor('order').hgetall('{order}:order:0')).toEqual({ user_id: '0', paid: '0', total_cost: '2', items: '0 1,0 1' });
+    expect(await redisFor('order').hgetall('{order}:order:0')).toEqual({
+      user_id: '0',
+      paid: '0',
+      total_cost: '2',
+      items: '0 1,0 1',
+    });
     expect(await redisFor('order').hget('{order}:order:1', 'checkout')).toBe('some-saga');
     expect((await call(findOrder, { order_id: '1' })).body.items).toEqual([['a', 1]]);
   });

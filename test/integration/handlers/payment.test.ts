@@ -14,8 +14,14 @@ describe('payment handlers', () => {
   it('creates a user with credit 0, stored in Redis', async () => {
     const { status, body } = await call(createUser);
     expect(status).toBe(200);
-    expect(await redisFor('payment').hgetall(`{payment}:user:${body.user_id}`)).toEqual({ credit: '0', direct: '0' });
-    expect((await call(findUser, { user_id: body.user_id })).body).toEqual({ user_id: body.user_id, credit: 0 });
+    expect(await redisFor('payment').hgetall(`{payment}:user:${body.user_id}`)).toEqual({
+      credit: '0',
+      direct: '0',
+    });
+    expect((await call(findUser, { user_id: body.user_id })).body).toEqual({
+      user_id: body.user_id,
+      credit: 0,
+    });
   });
 
   it('adds funds and pays, refusing a payment above the credit', async () => {
@@ -34,7 +40,9 @@ describe('payment handlers', () => {
   });
 
   it('batch_init writes users "0".."n-1" with the starting credit', async () => {
-    expect((await call(batchInit, { n: '500', starting_money: '77' })).body).toEqual({ msg: 'Batch init for users successful' });
+    expect((await call(batchInit, { n: '500', starting_money: '77' })).body).toEqual({
+      msg: 'Batch init for users successful',
+    });
     expect((await call(findUser, { user_id: '499' })).body).toEqual({ user_id: '499', credit: 77 });
   });
 

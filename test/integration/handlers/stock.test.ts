@@ -20,7 +20,10 @@ describe('stock handlers', () => {
     const itemId = created.body.item_id;
     expect(typeof itemId).toBe('string');
     expect(await redis().hgetall(`{stock}:item:${itemId}`)).toEqual({ price: '7', stock: '0', direct: '0' });
-    expect(await call(findItem, { item_id: itemId })).toMatchObject({ status: 200, body: { item_id: itemId, stock: 0, price: 7 } });
+    expect(await call(findItem, { item_id: itemId })).toMatchObject({
+      status: 200,
+      body: { item_id: itemId, stock: 0, price: 7 },
+    });
   });
 
   it('gives every new item a different id', async () => {

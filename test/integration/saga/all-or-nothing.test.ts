@@ -67,7 +67,11 @@ describe('1. a compensation cut short', () => {
   it('still fences the reservation when a later replay finishes the refusal: a late reserve-stock takes nothing', async () => {
     const saga = await begun(1);
     // The first replay got only as far as abort-charge, then crashed before release-stock.
-    const first = await lib.replay.replayLog({ staleMs: 0, beforeWrite: (write) => (write === 'release-stock' ? 'crash' : undefined), lockMs: 300 });
+    const first = await lib.replay.replayLog({
+      staleMs: 0,
+      beforeWrite: (write) => (write === 'release-stock' ? 'crash' : undefined),
+      lockMs: 300,
+    });
     expect(first.note).toMatch(/crashed/);
     await sleep(400); // the crashed replay's lock expires
     const second = await lib.replay.replayLog({ staleMs: 0 });
@@ -81,7 +85,9 @@ describe('1. a compensation cut short', () => {
 
 describe('2. nothing acts on a saga it can no longer prove it has not handled', () => {
   it('refuses a configuration whose retention is not longer than the deadline plus the grace plus a margin for the clocks', () => {
-    expect(() => lib.config.readConfig({ SAGA_RETENTION_SECONDS: '60', CHECKOUT_DEADLINE_MS: '60000' })).toThrow(/at least CHECKOUT_DEADLINE_MS \+ MESSAGE_GRACE_MS/);
+    expect(() => lib.config.readConfig({ SAGA_RETENTION_SECONDS: '60', CHECKOUT_DEADLINE_MS: '60000' })).toThrow(
+      /at least CHECKOUT_DEADLINE_MS \+ MESSAGE_GRACE_MS/,
+    );
     expect(() => lib.config.readConfig({ SAGA_RETENTION_SECONDS: '120', CHECKOUT_DEADLINE_MS: '60000' })).toThrow(/margin/);
     expect(lib.config.readConfig({ SAGA_RETENTION_SECONDS: '132', CHECKOUT_DEADLINE_MS: '60000' }).messageGraceMs).toBe(60_000);
   });
@@ -180,7 +186,9 @@ describe('5. sums that would overflow', () => {
   it('refuses at once to check out an order whose lines sum past 2^53-1, leaving it free', async () => {
     const orderId = await lib.order.createOrder('u');
     await redis('order').hset(`{order}:order:${orderId}`, 'items', `i ${MAX},i ${MAX}`);
-    await expect(lib.sagaOrder.beginCheckout(orderId, `saga-over-${++sequence}`)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(lib.sagaOrder.beginCheckout(orderId, `saga-over-${++sequence}`)).rejects.toMatchObject({
+      kind: 'invalid',
+    });
     expect(await redis('order').hget(`{order}:order:${orderId}`, 'checkout')).toBeNull();
   });
 
@@ -194,7 +202,9 @@ describe('5. sums that would overflow', () => {
     const direct = Number(await redis('stock').hget(`{stock}:item:${saga.lines[0][0]}`, 'direct'));
     expect(direct).toBe(MAX - 2);
     const [last] = await redis('stock').xrevrange('{stock}:log', '+', '-', 'COUNT', 1);
-    expect(last[1]).toEqual(expect.arrayContaining(['discarded', `${saga.lines[0][0]} 2`, 'balances', `${saga.lines[0][0]} ${MAX} ${MAX}`]));
+    expect(last[1]).toEqual(
+      expect.arrayContaining(['discarded', `${saga.lines[0][0]} 2`, 'balances', `${saga.lines[0][0]} ${MAX} ${MAX}`]),
+    );
   });
 });
 
@@ -221,7 +231,7 @@ describe('6. safe by construction', () => {
     expect(report.lines.find((line) => line.sagaId === saga.sagaId)?.action).toBe('compensate');
   });
 
-  it('a saga id handed out again never starts a second saga over the first one\'s record and markers', async () => {
+  it("a saga id handed out again never starts a second saga over the first one's record and markers", async () => {
     const saga = await begun(60_000);
     await lib.sagaStock.reserveStock(saga);
     const other = await lib.order.createOrder(saga.userId);

@@ -45,7 +45,9 @@ describe('found by exploration', () => {
     await reserveStock(saga);
     await releaseStock({ ...saga, refusal: 'no' });
     const entries = await redisFor('stock').xrange('{stock}:log', '-', '+');
-    const balances = entries.filter(([, fields]) => fields.includes('balances') && fields[fields.indexOf('balances') + 1].startsWith('big')).map(([, fields]) => fields[fields.indexOf('balances') + 1]);
+    const balances = entries
+      .filter(([, fields]) => fields.includes('balances') && fields[fields.indexOf('balances') + 1].startsWith('big'))
+      .map(([, fields]) => fields[fields.indexOf('balances') + 1]);
     expect(balances).toEqual([`big ${MAX - 10} ${MAX - 13}`, `big ${MAX - 13} ${MAX - 10}`]);
     expect((await auditLogs(await readSystemState())).violations).toEqual([]);
   });
@@ -71,7 +73,12 @@ describe('found by exploration', () => {
     const crashes: unknown[] = [];
     const listener = (error: unknown) => crashes.push(error);
     process.on('uncaughtException', listener);
-    const results = await Promise.all([client.get('{order}:nothing'), script(client, { k: '{order}:k' }), client.incr('{order}:n'), script(client, { k: '{order}:k' })]);
+    const results = await Promise.all([
+      client.get('{order}:nothing'),
+      script(client, { k: '{order}:k' }),
+      client.incr('{order}:n'),
+      script(client, { k: '{order}:k' }),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.off('uncaughtException', listener);
     expect(results[1]).toEqual({ status: 'n', value: sequence + 1 });

@@ -32,7 +32,10 @@ afterAll(async () => {
 
 let sequence = 0;
 const record = (message: SagaMessage | string): SQSRecord =>
-  ({ messageId: `m${++sequence}`, body: typeof message === 'string' ? message : JSON.stringify(message) }) as SQSRecord;
+  ({
+    messageId: `m${++sequence}`,
+    body: typeof message === 'string' ? message : JSON.stringify(message),
+  }) as SQSRecord;
 const event = (...messages: (SagaMessage | string)[]): SQSEvent => ({ Records: messages.map(record) });
 const run = (handler: Handler, ...messages: (SagaMessage | string)[]) => handler(event(...messages), {});
 
@@ -58,7 +61,10 @@ const creditOf = async (userId: string) => Number(await redisFor('payment').hget
 describe('every step and compensation, delivered twice', () => {
   it('reserve-stock takes the summed quantities once, and both deliveries pass the saga on', async () => {
     const saga = await begunSaga(100, 10);
-    expect(saga.lines).toEqual([[saga.lines[0][0], 2], [saga.lines[1][0], 2]]);
+    expect(saga.lines).toEqual([
+      [saga.lines[0][0], 2],
+      [saga.lines[1][0], 2],
+    ]);
     expect((await run(steps.reserve, saga)).batchItemFailures).toEqual([]);
     // The log names the delivery that did the work, for `npm run saga`.
     const [[, logged]] = await redisFor('stock').xrevrange('{stock}:log', '+', '-', 'COUNT', 1);
@@ -160,7 +166,10 @@ describe('batches', () => {
     expect(logged).toHaveBeenCalledTimes(1);
     const [message, ...keyObjects] = logged.mock.calls[0] as [string, ...object[]];
     expect(message).toContain('failed and will be retried');
-    expect(Object.assign({}, ...keyObjects)).toMatchObject({ messageId: `m${sequence}`, error: expect.any(Error) });
+    expect(Object.assign({}, ...keyObjects)).toMatchObject({
+      messageId: `m${sequence}`,
+      error: expect.any(Error),
+    });
     logged.mockRestore();
     expect(await stockOf(saga.lines[0][0])).toBe(8);
     await drain(sqs, queues['charge-payment']);

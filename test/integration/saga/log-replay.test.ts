@@ -63,14 +63,14 @@ describe('the replay reads the log', () => {
     const readsTheSaga = (args: unknown[]) => args.includes(sagaKey(saga.sagaId));
     const spies = (['hmget', 'evalsha', 'eval', 'call'] as const).map((method) => {
       const original = (order[method] as (...args: unknown[]) => Promise<unknown>).bind(order);
-      return jest.spyOn(order, method).mockImplementation((async (...args: unknown[]) => {
+      return jest.spyOn(order, method).mockImplementation(async (...args: unknown[]) => {
         const result = await original(...args);
         if (!landed && readsTheSaga(args)) {
           landed = true;
           await completeOrder(saga);
         }
         return result;
-      }));
+      });
     });
     try {
       await scanOrderLog(5_000);

@@ -14,12 +14,29 @@ afterAll(closeRedisClients);
 async function listOpenSagas(startedAt: number, ids: string[]): Promise<void> {
   const redis = redisFor('order');
   for (const id of ids) {
-    await redis.hset(`{order}:saga:${id}`, 'order_id', `o-${id}`, 'user_id', 'u', 'items', 'i 1', 'total_cost', 1, 'started_at', startedAt, 'deadline_at', startedAt + 600_000, 'verdict', '');
+    await redis.hset(
+      `{order}:saga:${id}`,
+      'order_id',
+      `o-${id}`,
+      'user_id',
+      'u',
+      'items',
+      'i 1',
+      'total_cost',
+      1,
+      'started_at',
+      startedAt,
+      'deadline_at',
+      startedAt + 600_000,
+      'verdict',
+      '',
+    );
     await redis.zadd('{order}:sagas:open', startedAt, id);
   }
 }
 
-const within = <T>(ms: number, work: Promise<T>) => Promise.race([work, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))]);
+const within = <T>(ms: number, work: Promise<T>) =>
+  Promise.race([work, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))]);
 
 it('a walk of page size 1 past three sagas begun in one millisecond ends and sees each once, in order', async () => {
   const t = 1_700_000_000_000;
@@ -45,7 +62,10 @@ it('a replay over three sagas begun in one millisecond finishes, and the next re
   await listOpenSagas(t, ['sa', 'sb', 'sc']);
   const send = async (_step: string, _message: SagaMessage) => undefined;
   const first = replayLog({ staleMs: 60_000, send, sagaPage: 1, lockMs: 1_000 });
-  const outcome = await within(6_000, first.then(() => 'finished'));
+  const outcome = await within(
+    6_000,
+    first.then(() => 'finished'),
+  );
   const second = await replayLog({ staleMs: 60_000, send });
   expect([outcome, second.ran]).toEqual(['finished', true]);
 }, 30_000);

@@ -13,7 +13,14 @@ import { flushDatabase } from '../../support/redis-state';
 
 const send = async () => {};
 
-beforeAll(() => configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: '900', MESSAGE_GRACE_MS: '900', REPLAY_STALE_MS: '1' }));
+beforeAll(() =>
+  configureTest({
+    SAGA_RETENTION_SECONDS: '2',
+    CHECKOUT_DEADLINE_MS: '900',
+    MESSAGE_GRACE_MS: '900',
+    REPLAY_STALE_MS: '1',
+  }),
+);
 beforeEach(async () => {
   await flushDatabase();
   await redisFor('stock').hset('{stock}:item:b', 'stock', 1_000_000, 'direct', 1_000_000, 'price', 1);
@@ -58,22 +65,33 @@ describe('recovery clears a backlog bigger than one page', () => {
     await stuckSagas(300);
     let writes = 0;
     // Three writes per compensated saga: round 1 writes 300, the crash comes before round 2's first.
-    const crashed = await replayLog({ staleMs: 0, send, logPage: 100, sagaPage: 100, lockMs: 200, beforeWrite: () => (++writes > 300 ? 'crash' : undefined) });
+    const crashed = await replayLog({
+      staleMs: 0,
+      send,
+      logPage: 100,
+      sagaPage: 100,
+      lockMs: 200,
+      beforeWrite: () => (++writes > 300 ? 'crash' : undefined),
+    });
     expect(crashed.note).toMatch(/crashed/);
     const hundredth = (await redisFor('order').xrange(ORDER_LOG_KEY, '-', '+', 'COUNT', 100))[99][0];
     expect(await redisFor('order').get('{order}:recovery:log-cursor')).toBe(hundredth);
   });
 
-  it("the scheduled replay works as long as its invocation may run, and no longer", async () => {
+  it('the scheduled replay works as long as its invocation may run, and no longer', async () => {
     await stuckSagas(1_100);
     await new Promise((resolve) => setTimeout(resolve, 20)); // every saga older than REPLAY_STALE_MS (1 ms)
     // Lambda's clock for the invocation: with only the report's reserve left, one round and `more`.
-    const invocation = (remainingMs: number) => ({ functionName: 'replayLog', awsRequestId: 'test', getRemainingTimeInMillis: () => remainingMs }) as unknown as Parameters<typeof scheduledReplay>[1];
-    const short = (await scheduledReplay({}, invocation(REPORT_RESERVE_MS)));
+    const invocation = (remainingMs: number) =>
+      ({
+        functionName: 'replayLog',
+        awsRequestId: 'test',
+        getRemainingTimeInMillis: () => remainingMs,
+      }) as unknown as Parameters<typeof scheduledReplay>[1];
+    const short = await scheduledReplay({}, invocation(REPORT_RESERVE_MS));
     expect([short.examined, short.more]).toEqual([1_000, true]);
-    const long = (await scheduledReplay({}, invocation(300_000)));
+    const long = await scheduledReplay({}, invocation(300_000));
     expect([long.examined, long.more]).toEqual([100, false]);
     expect(await redisFor('order').zcard(OPEN_SAGAS_KEY)).toBe(0);
   });
 });
-

@@ -38,7 +38,9 @@ async function paidSaga(): Promise<SagaMessage> {
 
 describe('every age is judged by the Redis clock, with a margin', () => {
   it('refuses a retention equal to the deadline plus the grace (deadline 3 s, grace 3 s, retention 6 s)', () => {
-    expect(() => readConfig({ CHECKOUT_DEADLINE_MS: '3000', MESSAGE_GRACE_MS: '3000', SAGA_RETENTION_SECONDS: '6' })).toThrow(/SAGA_RETENTION_SECONDS/);
+    expect(() => readConfig({ CHECKOUT_DEADLINE_MS: '3000', MESSAGE_GRACE_MS: '3000', SAGA_RETENTION_SECONDS: '6' })).toThrow(
+      /SAGA_RETENTION_SECONDS/,
+    );
     expect(readConfig({ CHECKOUT_DEADLINE_MS: '3000', MESSAGE_GRACE_MS: '3000', SAGA_RETENTION_SECONDS: '7' }).clockMarginMs).toBe(600);
   });
 

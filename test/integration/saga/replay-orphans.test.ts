@@ -22,7 +22,11 @@ const sent: string[] = [];
 const send = async (step: string, message: SagaMessage) => void sent.push(`${step} ${message.sagaId}`);
 
 beforeAll(async () => {
-  configureTest({ SAGA_RETENTION_SECONDS: '2', CHECKOUT_DEADLINE_MS: String(DEADLINE_MS), MESSAGE_GRACE_MS: '300' });
+  configureTest({
+    SAGA_RETENTION_SECONDS: '2',
+    CHECKOUT_DEADLINE_MS: String(DEADLINE_MS),
+    MESSAGE_GRACE_MS: '300',
+  });
   await flushDatabase();
 });
 afterAll(closeRedisClients);
@@ -35,7 +39,12 @@ async function loseBeginCheckout(saga: SagaMessage): Promise<void> {
   const redis = redisFor('order');
   const entries = await redis.xrange(ORDER_LOG_KEY, '-', '+');
   const begin = entries.find(([, fields]) => fields.includes('begin-checkout') && fields.includes(saga.sagaId));
-  await Promise.all([redis.del(sagaKey(saga.sagaId)), redis.zrem(OPEN_SAGAS_KEY, saga.sagaId), redis.hset(`{order}:order:${saga.orderId}`, 'checkout', ''), redis.xdel(ORDER_LOG_KEY, begin![0])]);
+  await Promise.all([
+    redis.del(sagaKey(saga.sagaId)),
+    redis.zrem(OPEN_SAGAS_KEY, saga.sagaId),
+    redis.hset(`{order}:order:${saga.orderId}`, 'checkout', ''),
+    redis.xdel(ORDER_LOG_KEY, begin![0]),
+  ]);
 }
 
 const stockOf = async (saga: SagaMessage) => Number(await redisFor('stock').hget(`{stock}:item:${saga.lines[0][0]}`, 'stock'));

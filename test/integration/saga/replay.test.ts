@@ -38,7 +38,8 @@ async function begun(deadlineMs: number): Promise<SagaMessage> {
 
 const stockOf = async (saga: SagaMessage) => Number(await redisFor('stock').hget(`{stock}:item:${saga.lines[0][0]}`, 'stock'));
 const creditOf = async (saga: SagaMessage) => Number(await redisFor('payment').hget(`{payment}:user:${saga.userId}`, 'credit'));
-const lineOf = (report: Awaited<ReturnType<typeof replay.replayLog>>, saga: SagaMessage) => report.lines.find((line) => line.sagaId === saga.sagaId);
+const lineOf = (report: Awaited<ReturnType<typeof replay.replayLog>>, saga: SagaMessage) =>
+  report.lines.find((line) => line.sagaId === saga.sagaId);
 
 describe('replay-log', () => {
   it('leaves a saga alone while it moves, then re-sends its lost first message within the deadline', async () => {
@@ -55,7 +56,10 @@ describe('replay-log', () => {
     const line = lineOf(await replay.replayLog({ staleMs: 0 }), saga);
     expect(line?.action).toBe('compensate');
     expect(await stockOf(saga)).toBe(10);
-    expect(await sagaOrder.readVerdict(saga.sagaId)).toEqual({ verdict: 'refused', reason: expect.stringMatching(/did not finish in time/) });
+    expect(await sagaOrder.readVerdict(saga.sagaId)).toEqual({
+      verdict: 'refused',
+      reason: expect.stringMatching(/did not finish in time/),
+    });
     // The charge message that was only delayed arrives now: it cannot take the money.
     expect(await sagaPayment.chargePayment(saga)).toEqual({ status: 'fenced' });
     expect(await creditOf(saga)).toBe(100);

@@ -1,4 +1,10 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '@lib/lambda/observability';
 import { closeRedisClients } from '@lib/clients/redis';
@@ -31,14 +37,26 @@ const asRecord = (message: Message, queueArn: string): SQSRecord =>
   }) as unknown as SQSRecord;
 
 describe('the retry of a failed record', () => {
-  it('comes back after its backoff, long before the queue\'s 60 s visibility timeout, with its receive count', async () => {
+  it("comes back after its backoff, long before the queue's 60 s visibility timeout, with its receive count", async () => {
     await useStepQueues(sqs, `retry-${process.env.JEST_WORKER_ID}`);
     // The step's own queue as on AWS: a 60 s visibility timeout.
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `retry-${process.env.JEST_WORKER_ID}-own`, Attributes: { VisibilityTimeout: '60' } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `retry-${process.env.JEST_WORKER_ID}-own`,
+        Attributes: { VisibilityTimeout: '60' },
+      }),
+    );
     configureTest({ RESERVE_STOCK_QUEUE_URL: QueueUrl! });
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not a saga message' }));
-    const receive = (wait: number) => sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: wait, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const receive = (wait: number) =>
+      sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
     const { Messages: [first] = [] } = await receive(5);
     expect(first.Attributes?.ApproximateReceiveCount).toBe('1');
 

@@ -12,7 +12,7 @@ import { flushDatabase } from '../../support/redis-state';
 beforeAll(flushDatabase);
 afterAll(closeRedisClients);
 
-describe('npm run saga: one saga\'s history from the three logs', () => {
+describe("npm run saga: one saga's history from the three logs", () => {
   it('tells every step in time order with its balance changes, and where the saga stands', async () => {
     await redisFor('stock').hset('{stock}:item:h1', 'stock', 10, 'direct', 10, 'price', 5);
     await redisFor('payment').hset('{payment}:user:hu', 'credit', 7, 'direct', 7);

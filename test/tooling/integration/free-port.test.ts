@@ -29,7 +29,12 @@ describe('freePort', () => {
   it('skips a port another process has reserved', async () => {
     const child = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '-e', `require('./scripts/stack/free-port').reservePort(async () => 1001, ${JSON.stringify(dir)}).then((p) => console.log(p))`],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require('./scripts/stack/free-port').reservePort(async () => 1001, ${JSON.stringify(dir)}).then((p) => console.log(p))`,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(child.stdout.trim()).toBe('1001');

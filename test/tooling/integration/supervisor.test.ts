@@ -14,7 +14,10 @@ const ROOT = join(__dirname, '..', '..', '..');
 const IDLE = ['-e', 'setInterval(() => {}, 1000) // an idle part'];
 const PARTS = ['first', 'second', 'third'];
 
-const records = (dataDir: string) => readdirSync(join(dataDir, 'run')).filter((file) => file.endsWith('.pid')).sort();
+const records = (dataDir: string) =>
+  readdirSync(join(dataDir, 'run'))
+    .filter((file) => file.endsWith('.pid'))
+    .sort();
 
 /** A process that supervises three idle parts, says "up" with their pids, and waits. */
 function supervising(dataDir: string) {
@@ -35,7 +38,10 @@ function supervising(dataDir: string) {
       stack.stopOnCrash();
       process.stdout.write('up ' + JSON.stringify(pids) + '\\n');
     })();`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code, 'supervisor-under-test'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code, 'supervisor-under-test'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -57,7 +63,11 @@ describe('the stack supervisor', () => {
 
   it('keeps a run record per part and a claim on the data folder, and stops the parts in reverse order', async () => {
     const lines: string[] = [];
-    const stack = new Supervisor({ say: (text) => lines.push(text), selfMatch: [process.argv[1]], settings: stackSettings({ DATA_DIR: dataDir }) });
+    const stack = new Supervisor({
+      say: (text) => lines.push(text),
+      selfMatch: [process.argv[1]],
+      settings: stackSettings({ DATA_DIR: dataDir }),
+    });
     await stack.begin('starting');
     const pids: number[] = [];
     for (const name of PARTS) {
@@ -79,7 +89,9 @@ describe('the stack supervisor', () => {
     const pids = await run.up;
     process.kill(pids.second, 'SIGKILL');
     expect(await run.exited).toBe(1);
-    expect(run.output()).toMatch(/second exited unexpectedly \(SIGKILL\)[^\n]*Stopping the rest\.\n {2}stopping third\.\.\. done\n {2}stopping first\.\.\. done\n/);
+    expect(run.output()).toMatch(
+      /second exited unexpectedly \(SIGKILL\)[^\n]*Stopping the rest\.\n {2}stopping third\.\.\. done\n {2}stopping first\.\.\. done\n/,
+    );
     expect(Object.values(pids).filter(isAlive)).toEqual([]);
     expect(records(dataDir)).toEqual([]);
   });
@@ -87,7 +99,11 @@ describe('the stack supervisor', () => {
   it('refuses a second run on the same data folder; SIGTERM, sent twice, stops every part once in reverse order and exits 0', async () => {
     const run = supervising(dataDir);
     const pids = await run.up;
-    const second = new Supervisor({ say: () => {}, selfMatch: ['other'], settings: stackSettings({ DATA_DIR: dataDir }) });
+    const second = new Supervisor({
+      say: () => {},
+      selfMatch: ['other'],
+      settings: stackSettings({ DATA_DIR: dataDir }),
+    });
     await expect(second.begin('starting again')).rejects.toThrow(`already running with data in ${dataDir} (pid ${run.child.pid})`);
     run.child.kill('SIGTERM');
     run.child.kill('SIGTERM');

@@ -4,13 +4,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  familyOf,
-  groupOf,
-  profileFileIds,
-  summariseProfile,
-  type CpuProfile,
-} from '../../../scripts/bench/cpuprofile-summary';
+import { familyOf, groupOf, profileFileIds, summariseProfile, type CpuProfile } from '../../../scripts/bench/cpuprofile-summary';
 import { analyseHops } from '../../../scripts/bench/hops';
 import { cpuBetween, parseStat, roleOf, type ProcessSample } from '../../../scripts/bench/proc-cpu';
 import { parseCommandStats, redisBetween, type RedisSample } from '../../../scripts/bench/redis-stats';
@@ -18,8 +12,7 @@ import { parseCommandStats, redisBetween, type RedisSample } from '../../../scri
 describe('/proc stat parsing', () => {
   it('counts fields after the last parenthesis, so a command name with spaces and parentheses cannot shift them', () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime(22)
-    const line =
-      '4242 (node (a) b) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 11 0 98765 1000000 5000';
+    const line = '4242 (node (a) b) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 11 0 98765 1000000 5000';
     expect(parseStat(line)).toEqual({ comm: 'node (a) b', ppid: 17, cpuTicks: 290, startTicks: 98765 });
   });
 
@@ -30,16 +23,10 @@ describe('/proc stat parsing', () => {
   it('names the parts of the stack by their command lines', () => {
     expect(roleOf('redis-server 127.0.0.1:6379', false)).toBe('redis-server');
     expect(
-      roleOf(
-        '/usr/bin/node --require /w/scripts/stack/lifeline.cjs /w/packages/sqs-endpoint/bin/sqs-endpoint.cjs --port 1',
-        false,
-      ),
+      roleOf('/usr/bin/node --require /w/scripts/stack/lifeline.cjs /w/packages/sqs-endpoint/bin/sqs-endpoint.cjs --port 1', false),
     ).toBe('SQS endpoint');
     expect(
-      roleOf(
-        '/usr/bin/node --require /w/lifeline.cjs /w/node_modules/serverless/bin/serverless.js offline start --stage local',
-        false,
-      ),
+      roleOf('/usr/bin/node --require /w/lifeline.cjs /w/node_modules/serverless/bin/serverless.js offline start --stage local', false),
     ).toBe('sls offline');
     expect(roleOf('/usr/bin/node whatever', true)).toBe('bench (load generator)');
   });
@@ -154,21 +141,14 @@ describe('the .cpuprofile summary', () => {
   it('counts only the samples inside the window', () => {
     // Samples at 1000 (idle), 2000, 3000 (signer), 4000 (answer), 5000 (GC), 6000 (signer).
     const summary = summariseProfile(profile, { from: 3_500, to: 5_500 });
-    expect(summary.functions.map((row) => row.name)).toEqual([
-      'answer packages/sqs-endpoint/src/http.ts:10',
-      '(garbage collector)',
-    ]);
+    expect(summary.functions.map((row) => row.name)).toEqual(['answer packages/sqs-endpoint/src/http.ts:10', '(garbage collector)']);
     expect(summary.busyMs).toBe(2);
   });
 
   it('groups scripts by package, ours by folder', () => {
     expect(groupOf(frame('f', 'file:///w/node_modules/@smithy/core/dist-cjs/x.js'))).toBe('@smithy/core');
-    expect(groupOf(frame('f', 'file:///w/node_modules/serverless-offline/src/x.js'))).toBe(
-      'serverless-offline',
-    );
-    expect(groupOf(frame('f', 'file:///w/node_modules/@sagashop/offline-sqs/src/x.ts'))).toBe(
-      'packages/offline-sqs',
-    );
+    expect(groupOf(frame('f', 'file:///w/node_modules/serverless-offline/src/x.js'))).toBe('serverless-offline');
+    expect(groupOf(frame('f', 'file:///w/node_modules/@sagashop/offline-sqs/src/x.ts'))).toBe('packages/offline-sqs');
     expect(groupOf(frame('f', 'node:internal/streams/readable'))).toBe('node internals');
     expect(groupOf(frame('f', 'file:///w/.esbuild-test-1/.build/functions/saga/reserve-stock.js'))).toBe(
       'our bundled handlers (functions/ + lib/)',

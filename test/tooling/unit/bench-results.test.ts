@@ -36,7 +36,12 @@ describe('bench results', () => {
 
   it('writes JSON a script can compare and an SVG chart with a line per series and the phases', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-results-'));
-    const results = { when: '2026-11-25T12:00:00.000Z', settings: { phases: '2:3' }, phases: [summarise('2 client(s)', 2, samples, 0, 3)], timeline: timeline(samples) };
+    const results = {
+      when: '2026-11-25T12:00:00.000Z',
+      settings: { phases: '2:3' },
+      phases: [summarise('2 client(s)', 2, samples, 0, 3)],
+      timeline: timeline(samples),
+    };
     const written = writeResults(dir, results);
     expect(JSON.parse(readFileSync(written.json, 'utf8'))).toEqual(results);
     const svg = readFileSync(written.svg, 'utf8');

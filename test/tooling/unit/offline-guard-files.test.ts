@@ -6,15 +6,23 @@ import { writeGuards } from '../../../scripts/offline/guard-files';
 // serverless-offline's own loader (what its in-process runner calls on every invocation), run on
 // the stand-ins the companion plugin writes: it must find the stand-in at the first path it tries,
 // without searching the project's folders and reading a package.json each time.
-const USER_FUNCTION = join(__dirname, '../../../node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/aws-lambda-ric/UserFunction.js');
-const { load } = require(USER_FUNCTION) as { load: (appRoot: string, handler: string) => Promise<(event: unknown) => Promise<unknown>> };
+const USER_FUNCTION = join(
+  __dirname,
+  '../../../node_modules/serverless-offline/src/lambda/handler-runner/in-process-runner/aws-lambda-ric/UserFunction.js',
+);
+const { load } = require(USER_FUNCTION) as {
+  load: (appRoot: string, handler: string) => Promise<(event: unknown) => Promise<unknown>>;
+};
 
 const codeDir = mkdtempSync(join(tmpdir(), 'sagashop-guards-'));
 afterAll(() => rmSync(codeDir, { recursive: true, force: true }));
 
 it('serves a guarded handler that serverless-offline finds with one look per invocation', async () => {
   mkdirSync(join(codeDir, 'functions/http/stock'), { recursive: true });
-  writeFileSync(join(codeDir, 'functions/http/stock/find-item.js'), 'exports.handler = async () => ({ statusCode: 200, body: "found" });\n');
+  writeFileSync(
+    join(codeDir, 'functions/http/stock/find-item.js'),
+    'exports.handler = async () => ({ statusCode: 200, body: "found" });\n',
+  );
   writeFileSync(join(codeDir, 'package.json'), '{"name": "the project"}\n');
   const folder = writeGuards(codeDir, [{ functionKey: 'findItem', handler: 'functions/http/stock/find-item.handler', http: true }]);
 

@@ -32,13 +32,20 @@ function packageManager(name: string, installs: string): void {
 
 /** sudo that records its arguments; `sudo -n true` answers `canSudo`, anything else runs as given. */
 function sudo(allowed: boolean): void {
-  stub('sudo', [`echo "sudo $*" >> "${calls}"`, '[ "$1" = "-n" ] && shift', `[ "$1" = "true" ] && exit ${allowed ? 0 : 1}`, 'exec "$@"'].join('\n'));
+  stub(
+    'sudo',
+    [`echo "sudo $*" >> "${calls}"`, '[ "$1" = "-n" ] && shift', `[ "$1" = "true" ] && exit ${allowed ? 0 : 1}`, 'exec "$@"'].join('\n'),
+  );
 }
 
 function machine(root: boolean) {
   const logged: string[] = [];
   const system: SystemAccess = { ...realSystem, isRoot: () => root, log: (text) => logged.push(text) };
-  return { system, logged, calls: () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : []) };
+  return {
+    system,
+    logged,
+    calls: () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : []),
+  };
 }
 
 beforeEach(() => {
@@ -60,7 +67,10 @@ describe('redis-server missing', () => {
     packageManager('apt-get', 'redis-server');
     const { system, logged, calls } = machine(true);
     await expect(ensureRedisServer(system)).resolves.toBe(join(bin, 'redis-server'));
-    expect(calls()).toEqual(['apt-get update -q [DEBIAN_FRONTEND=noninteractive]', 'apt-get install -y -q redis-server [DEBIAN_FRONTEND=noninteractive]']);
+    expect(calls()).toEqual([
+      'apt-get update -q [DEBIAN_FRONTEND=noninteractive]',
+      'apt-get install -y -q redis-server [DEBIAN_FRONTEND=noninteractive]',
+    ]);
     expect(logged).toEqual([
       'redis-server is missing (needed for the local Redis): installing it with apt-get...',
       '  $ apt-get update -q',
@@ -74,8 +84,15 @@ describe('redis-server missing', () => {
     sudo(true);
     const { system, logged, calls } = machine(false);
     await expect(ensureRedisServer(system)).resolves.toBe(join(bin, 'redis-server'));
-    expect(calls().filter((line) => line.startsWith('sudo'))).toEqual(['sudo -n true', 'sudo -n apt-get update -q', 'sudo -n apt-get install -y -q redis-server']);
-    expect(calls().filter((line) => line.startsWith('apt-get'))).toEqual(['apt-get update -q [DEBIAN_FRONTEND=noninteractive]', 'apt-get install -y -q redis-server [DEBIAN_FRONTEND=noninteractive]']);
+    expect(calls().filter((line) => line.startsWith('sudo'))).toEqual([
+      'sudo -n true',
+      'sudo -n apt-get update -q',
+      'sudo -n apt-get install -y -q redis-server',
+    ]);
+    expect(calls().filter((line) => line.startsWith('apt-get'))).toEqual([
+      'apt-get update -q [DEBIAN_FRONTEND=noninteractive]',
+      'apt-get install -y -q redis-server [DEBIAN_FRONTEND=noninteractive]',
+    ]);
     expect(logged[0]).toBe('redis-server is missing (needed for the local Redis): installing it with apt-get via sudo...');
   });
 
@@ -103,7 +120,9 @@ describe('redis-server missing', () => {
   it('a failed install names the command to type', async () => {
     stub('apt-get', `echo "apt-get $*" >> "${calls}"; exit 100`);
     const { system } = machine(true);
-    await expect(ensureRedisServer(system)).rejects.toThrow(/`apt-get update -q` failed \(exit 100\): install it with: sudo apt-get update && sudo apt-get install -y redis-server/);
+    await expect(ensureRedisServer(system)).rejects.toThrow(
+      /`apt-get update -q` failed \(exit 100\): install it with: sudo apt-get update && sudo apt-get install -y redis-server/,
+    );
   });
 
   it('already there: runs nothing, says nothing', async () => {

@@ -1,7 +1,15 @@
 import { ensureCommand, realSystem, type SystemAccess } from '../../../scripts/stack/system-packages';
 
 /** A machine where `present` commands are on PATH; installing a package puts `installs` there. */
-function fakeSystem(options: { present?: string[]; root?: boolean; sudo?: boolean; installs?: Record<string, string>; fail?: string } = {}) {
+function fakeSystem(
+  options: {
+    present?: string[];
+    root?: boolean;
+    sudo?: boolean;
+    installs?: Record<string, string>;
+    fail?: string;
+  } = {},
+) {
   const present = new Set(options.present ?? []);
   const ran: string[] = [];
   const logged: string[] = [];
@@ -35,7 +43,11 @@ describe('ensureCommand', () => {
   });
 
   it('as root with apt-get: updates the lists, installs the package, says what it did and how long it took', async () => {
-    const { system, ran, logged } = fakeSystem({ present: ['apt-get'], root: true, installs: { chromium: 'chromium' } });
+    const { system, ran, logged } = fakeSystem({
+      present: ['apt-get'],
+      root: true,
+      installs: { chromium: 'chromium' },
+    });
     await expect(ensureCommand('chromium', chromium, system)).resolves.toBe('/usr/bin/chromium');
     expect(ran).toEqual(['apt-get update -q', 'apt-get install -y -q chromium']);
     expect(logged[0]).toMatch(/chromium is missing \(needed for the browser test\): installing it with apt-get/);
@@ -43,7 +55,11 @@ describe('ensureCommand', () => {
   });
 
   it('not root but with passwordless sudo: the same through sudo -n', async () => {
-    const { system, ran } = fakeSystem({ present: ['apt-get'], sudo: true, installs: { 'redis-server': 'redis-server' } });
+    const { system, ran } = fakeSystem({
+      present: ['apt-get'],
+      sudo: true,
+      installs: { 'redis-server': 'redis-server' },
+    });
     await ensureCommand('redis-server', { apt: 'redis-server', why: 'for the stack' }, system);
     expect(ran).toEqual(['sudo -n apt-get update -q', 'sudo -n apt-get install -y -q redis-server']);
   });
@@ -67,9 +83,13 @@ describe('ensureCommand', () => {
 
   it('a failed install, or one that does not bring the command, is an error naming what to type', async () => {
     const failing = fakeSystem({ present: ['apt-get'], root: true, fail: 'install' });
-    await expect(ensureCommand('chromium', chromium, failing.system)).rejects.toThrow(/`apt-get install -y -q chromium` failed \(exit 100\): install it with: sudo apt-get/);
+    await expect(ensureCommand('chromium', chromium, failing.system)).rejects.toThrow(
+      /`apt-get install -y -q chromium` failed \(exit 100\): install it with: sudo apt-get/,
+    );
     const wrongName = fakeSystem({ present: ['apt-get'], root: true });
-    await expect(ensureCommand('chromium', chromium, wrongName.system)).rejects.toThrow(/installed the package but chromium is still not on PATH/);
+    await expect(ensureCommand('chromium', chromium, wrongName.system)).rejects.toThrow(
+      /installed the package but chromium is still not on PATH/,
+    );
   });
 
   it('with no package manager it knows, names the packages to install by hand', async () => {

@@ -9,7 +9,13 @@ import Runtime from 'jest-runtime';
 
 const ROOT = join(__dirname, '..', '..', '..');
 /** Each tier's config in jest/ and the npm script that runs it alone. */
-const TIERS = { unit: 'test:unit', integration: 'test:integration', e2e: 'test:e2e', deploy: 'test:deploy', faults: 'chaos' } as const;
+const TIERS = {
+  unit: 'test:unit',
+  integration: 'test:integration',
+  e2e: 'test:e2e',
+  deploy: 'test:deploy',
+  faults: 'chaos',
+} as const;
 type Tier = keyof typeof TIERS;
 const configFile = (tier: Tier) => join(ROOT, 'jest', `${tier}.config.js`);
 
@@ -44,10 +50,13 @@ it('runs every test file under test/ and packages/ in exactly one tier', async (
 
 it('gives each tier its npm script, and npm test runs them all', () => {
   const { scripts } = require(join(ROOT, 'package.json')) as { scripts: Record<string, string> };
-  for (const [tier, script] of Object.entries(TIERS)) expect(scripts[script]).toMatch(new RegExp(`^jest( --ci)? -c jest/${tier}\\.config\\.js$`));
+  for (const [tier, script] of Object.entries(TIERS))
+    expect(scripts[script]).toMatch(new RegExp(`^jest( --ci)? -c jest/${tier}\\.config\\.js$`));
   // `npm test`: jest with the root config, whose projects are the four tiers, then chaos.
   expect(scripts.test).toMatch(/(^|&& )jest --ci && npm run -s chaos$/);
   const { projects } = require(join(ROOT, 'jest.config.js')) as { projects: unknown[] };
-  const tierConfigs = (['unit', 'integration', 'e2e', 'deploy'] as Tier[]).map((tier) => require(configFile(tier)) as Record<string, unknown>);
+  const tierConfigs = (['unit', 'integration', 'e2e', 'deploy'] as Tier[]).map(
+    (tier) => require(configFile(tier)) as Record<string, unknown>,
+  );
   expect(projects).toEqual(tierConfigs.map(({ testTimeout, ...project }) => project));
 });

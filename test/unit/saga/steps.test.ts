@@ -2,12 +2,25 @@ import { checkoutLines, parseSagaMessage, type SagaMessage } from '@lib/domain/c
 import { Refusal } from '@lib/domain/errors';
 import { nextMessage, STEP_NAMES } from '@lib/saga/steps';
 
-const message: SagaMessage = { sagaId: 's1', orderId: 'o1', userId: 'u1', lines: [['a', 2]], totalCost: 10, deadlineAt: 1_800_000_000_000 };
+const message: SagaMessage = {
+  sagaId: 's1',
+  orderId: 'o1',
+  userId: 'u1',
+  lines: [['a', 2]],
+  totalCost: 10,
+  deadlineAt: 1_800_000_000_000,
+};
 
 describe('the step table', () => {
   it('chains reserve-stock → charge-payment → complete-order when every step succeeds', () => {
-    expect(nextMessage('reserve-stock', message, { status: 'done' })).toEqual({ step: 'charge-payment', message });
-    expect(nextMessage('charge-payment', message, { status: 'done' })).toEqual({ step: 'complete-order', message });
+    expect(nextMessage('reserve-stock', message, { status: 'done' })).toEqual({
+      step: 'charge-payment',
+      message,
+    });
+    expect(nextMessage('charge-payment', message, { status: 'done' })).toEqual({
+      step: 'complete-order',
+      message,
+    });
     expect(nextMessage('complete-order', message, { status: 'done' })).toBeNull();
   });
 
@@ -35,7 +48,10 @@ describe('the step table', () => {
 
 describe('saga messages', () => {
   it('round-trip through JSON', () => {
-    expect(parseSagaMessage(JSON.stringify({ ...message, refusal: 'why' }))).toEqual({ ...message, refusal: 'why' });
+    expect(parseSagaMessage(JSON.stringify({ ...message, refusal: 'why' }))).toEqual({
+      ...message,
+      refusal: 'why',
+    });
   });
 
   it.each([
@@ -51,6 +67,9 @@ describe('saga messages', () => {
   });
 
   it('sums the quantities of an item listed twice and sorts the lines', () => {
-    expect(checkoutLines('b 1,a 2,b 3')).toEqual([['a', 2], ['b', 4]]);
+    expect(checkoutLines('b 1,a 2,b 3')).toEqual([
+      ['a', 2],
+      ['b', 4],
+    ]);
   });
 });
