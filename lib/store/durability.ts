@@ -129,6 +129,27 @@ function planFor(client: RedisClient): Promise<Plan> {
   return plan;
 }
 
+/**
+ * Whether a message a script PUBLISHes on this client's server reaches its subscribers only once
+ * the script's writes are as durable as promised, so that a subscriber may act on the message
+ * itself. With appendfsync always, Redis writes every reply of an event-loop turn, published
+ * messages included, only after that turn's fsync (test/integration/durability/fsync.test.ts
+ * watches it with strace); with REDIS_DURABILITY=none nothing more is promised. Not so under WAIT
+ * or WAITAOF (the message leaves before the wait), MemoryDB (not documented) or a cluster (nodes
+ * relay messages over their bus): there the subscriber reads the state back durably.
+ */
+export async function publishesOnlyDurableWrites(client: RedisClient): Promise<boolean> {
+  if (client instanceof Cluster) return false;
+  const { mode } = config.durability;
+  if (mode === 'none') return true;
+  if (mode !== 'fsync') return false;
+  try {
+    return (await planFor(client)).after === 'nothing';
+  } catch {
+    return false;
+  }
+}
+
 /** `{order}` of `{order}:saga:1`: the barrier key shares the commands' hash slot (Redis Cluster). */
 const hashTag = (key: string) => /^\{[^}]+\}/.exec(key)?.[0] ?? key;
 

@@ -14,7 +14,7 @@ import beginCheckoutLua from './lua/begin-checkout.lua';
 import completeOrderLua from './lua/complete-order.lua';
 import relistOpenSagaLua from './lua/relist-open-saga.lua';
 import { orderKey } from './order-store';
-import { readDurably } from './durability';
+import { publishesOnlyDurableWrites, readDurably } from './durability';
 import { defineScript } from './script';
 
 export const sagaKey = (sagaId: string) => `{order}:saga:${sagaId}`;
@@ -266,6 +266,18 @@ export async function countOpenPastDeadline(now: number, deadlineMs = config.che
 }
 
 export type Verdict = { verdict: 'paid' } | { verdict: 'refused'; reason: string };
+
+/** The verdict complete-order published on a saga's channel ('paid:' or 'refused:<reason>'), or null for any other message. */
+export function publishedVerdict(message: string): Verdict | null {
+  const colon = message.indexOf(':');
+  const verdict = colon < 0 ? message : message.slice(0, colon);
+  if (verdict === 'paid') return { verdict: 'paid' };
+  if (verdict === 'refused' && colon >= 0) return { verdict: 'refused', reason: message.slice(colon + 1) };
+  return null;
+}
+
+/** Whether a published verdict may be answered as it came, without reading it back (durability.ts). */
+export const publishedVerdictsAreDurable = (): Promise<boolean> => publishesOnlyDurableWrites(redisFor('order'));
 
 /** The saga's verdict, or null while it is still open. */
 export async function readVerdict(sagaId: string): Promise<Verdict | null> {

@@ -55,5 +55,6 @@ redis.call('ZREM', KEY.openSagas, ARG.sagaId)
 redis.call('ZADD', KEY.finishedSagas, now + retention, ARG.sagaId)
 append_log(KEY.log, retention, now, {'step', 'complete-order', 'saga', ARG.sagaId, 'order', saga[2], 'verdict', ARG.verdict,
   'recovery', ARG.token, 'by', ARG.by})
-redis.call('PUBLISH', ARG.channel, ARG.verdict)
+-- '<verdict>:<reason>': a waiter whose server fsyncs before it answers needs no read after it.
+redis.call('PUBLISH', ARG.channel, ARG.verdict .. ':' .. ARG.reason)
 return {'done', ARG.verdict}
