@@ -46,6 +46,17 @@ export async function isolatedStackPorts(): Promise<StackPorts> {
   };
 }
 
+/** What names a Redis or an SQS endpoint: a test's own, which a stack it starts must not inherit. */
+export const STACK_URL_VARIABLES = [
+  'REDIS_URL',
+  'STOCK_REDIS_URL',
+  'PAYMENT_REDIS_URL',
+  'ORDER_REDIS_URL',
+  'IDS_REDIS_URL',
+  'SQS_ENDPOINT',
+  'TEST_REDIS_BASE_URL',
+] as const;
+
 /** Starts the whole stack with the README's start script, as a user would, and waits for it. */
 export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, how: StartHow = {}): Promise<RunningStack> {
   const env: NodeJS.ProcessEnv = {
@@ -60,15 +71,7 @@ export function startStack(ports: StackPorts, extraEnv: NodeJS.ProcessEnv = {}, 
     ...extraEnv,
   };
   // The test's own servers are not the stack's.
-  for (const name of [
-    'REDIS_URL',
-    'STOCK_REDIS_URL',
-    'PAYMENT_REDIS_URL',
-    'ORDER_REDIS_URL',
-    'IDS_REDIS_URL',
-    'SQS_ENDPOINT',
-    'TEST_REDIS_BASE_URL',
-  ]) {
+  for (const name of STACK_URL_VARIABLES) {
     if (!(name in extraEnv)) delete env[name];
   }
   const [command, args] = how.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')]];

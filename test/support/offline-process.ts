@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { STACK_URL_VARIABLES } from '../../scripts/stack/child-stack';
 
 const ROOT = join(__dirname, '..', '..');
 export const SERVERLESS_BIN = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -46,16 +47,7 @@ export function runOffline(cwd: string, env: NodeJS.ProcessEnv): OfflineRun {
 /** The environment of the test process without what names a Redis or an SQS endpoint. */
 export function withoutStackUrls(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const copy = { ...env };
-  for (const name of [
-    'REDIS_URL',
-    'STOCK_REDIS_URL',
-    'PAYMENT_REDIS_URL',
-    'ORDER_REDIS_URL',
-    'IDS_REDIS_URL',
-    'SQS_ENDPOINT',
-    'TEST_REDIS_BASE_URL',
-  ])
-    delete copy[name];
+  for (const name of STACK_URL_VARIABLES) delete copy[name];
   return copy;
 }
 
